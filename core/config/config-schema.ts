@@ -1,0 +1,157 @@
+/**
+ * config-schema: the shape of the relay's JSON config file (DESIGN.md, "Public
+ * contract") and its validation.
+ *
+ * Owns: the zod schema, defaults for every optional field, and the RelayConfig
+ * type the rest of core/ reads. Unknown keys are rejected (strict objects) so a
+ * typo never silently means "default".
+ * Does not own: reading the file or formatting errors (load-config.ts).
+ * Raises: nothing; parse results are returned to the caller.
+ *
+ * Additions to the contract, all optional: `delivery` (timeouts and per-host
+ * concurrency, so tests and slow links can tune them) and `log` (rotation).
+ */
+import { isIP } from 'node:net';
+import { hostname as osHostname } from 'node:os';
+import { z } from 'zod';
+
+const port = z.number().int('must be a whole number').min(0, 'must be 0–65535').max(65535, 'must be 0–65535');
+const seconds = z.number().nonnegative('must be zero or more seconds').finite();
+
+// RFC 1035 host names, plus IP literals for destinations and the listener.
+const hostNameRe = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*\.?$/i;
+const hostOrIp = z
+  .string()
+  .refine((s) => isIP(s) !== 0 || hostNameRe.test(s), { message: 'must be a host name or IP address' });
+
+const cidr = z.string().refine(
+  (s) => {
+    const [addr, bits, extra] = s.split('/');
+    if (extra !== undefined || addr === undefined) return false;
+    const family = isIP(addr);
+    if (family === 0) return false;
+    if (bits === undefined) return true;
+    if (!/^\d{1,3}$/.test(bits)) return false;
+    return Number(bits) <= (family === 4 ? 32 : 128);
+  },
+  { message: 'must be an IP address or CIDR block like 192.168.1.0/24' },
+);
+
+const routeDomain = z.string().refine((s) => s === 'ALL' || hostNameRe.test(s.replace(/^\./, '')), {
+  message: 'must be a domain, .domain for its subdomains, or ALL',
+});
+
+export const destinationSchema = z.strictObject({
+  host: hostOrIp,
+  port: port.refine((p) => p > 0, 'must be 1–65535').default(25),
+  priority: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(0),
+  tls: z.enum(['none', 'opportunistic', 'required']).default('opportunistic'),
+  auth: z
+    .strictObject({
+      user: z.string().min(1, 'must not be empty'),
+      passEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+    })
+    .optional(),
+});
+
+export const bounceProfileSchema = z.strictObject({
+  initialRetrySeconds: seconds.default(60),
+  maxRetrySeconds: seconds.default(3600),
+  backoffFactor: z.number().min(1, 'must be 1 or more').finite().default(2),
+  maxRetries: z.number().int('must be a whole number').min(0).default(100),
+  maxQueueSeconds: seconds.default(259200),
+  delayWarningSeconds: seconds.default(0),
+});
+
+export const routeSchema = z.strictObject({
+  domain: routeDomain,
+  destinations: z.array(destinationSchema).min(1, 'must list at least one destination'),
+  bounceProfile: z.string().default('default'),
+});
+
+export const configSchema = z
+  .strictObject({
+    hostname: z
+      .string()
+      .refine((s) => hostNameRe.test(s), 'must be a host name')
+      .default(() => safeHostname()),
+    listen: z
+      .strictObject({ host: hostOrIp.default('127.0.0.1'), port: port.default(2525) })
+      .default({ host: '127.0.0.1', port: 2525 }),
+    relayNetworks: z.array(cidr).default(['127.0.0.0/8', '::1/128']),
+    limits: z
+      .strictObject({
+        maxMessageBytes: z.number().int().min(1024, 'must be at least 1024').default(26214400),
+        maxRecipients: z.number().int().min(1, 'must be at least 1').default(100),
+        maxConnections: z.number().int().min(1, 'must be at least 1').default(100),
+      })
+      .default({ maxMessageBytes: 26214400, maxRecipients: 100, maxConnections: 100 }),
+    control: z
+      .strictObject({ host: hostOrIp.default('127.0.0.1'), port: port.default(8025) })
+      .default({ host: '127.0.0.1', port: 8025 }),
+    routes: z.array(routeSchema).default([]),
+    bounceProfiles: z.record(z.string(), bounceProfileSchema).default({}),
+    delivery: z
+      .strictObject({
+        maxConnectionsPerHost: z.number().int().min(1).max(100).default(10),
+        connectTimeoutSeconds: seconds.default(30),
+        commandTimeoutSeconds: seconds.default(60),
+        probeInitialSeconds: seconds.default(10),
+        probeMaxSeconds: seconds.default(300),
+        idleConnectionSeconds: seconds.default(10),
+      })
+      .default({
+        maxConnectionsPerHost: 10,
+        connectTimeoutSeconds: 30,
+        commandTimeoutSeconds: 60,
+        probeInitialSeconds: 10,
+        probeMaxSeconds: 300,
+        idleConnectionSeconds: 10,
+      }),
+    log: z
+      .strictObject({
+        maxBytes: z.number().int().min(4096).default(10 * 1024 * 1024),
+        keep: z.number().int().min(1).max(100).default(5),
+      })
+      .default({ maxBytes: 10 * 1024 * 1024, keep: 5 }),
+  })
+  .superRefine((cfg, ctx) => {
+    // A route naming a profile that does not exist is a typo, not a default.
+    cfg.routes.forEach((r, i) => {
+      if (r.bounceProfile !== 'default' && !(r.bounceProfile in cfg.bounceProfiles)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'bounceProfile'],
+          message: `names a bounce profile "${r.bounceProfile}" that is not defined in bounceProfiles`,
+        });
+      }
+    });
+    const seen = new Map<string, number>();
+    cfg.routes.forEach((r, i) => {
+      const key = r.domain.toLowerCase();
+      const prev = seen.get(key);
+      if (prev !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'domain'],
+          message: `repeats the domain of routes[${prev}]`,
+        });
+      }
+      seen.set(key, i);
+    });
+  })
+  .transform((cfg) => ({
+    ...cfg,
+    // Every profile gets the defaults filled in; "default" always exists.
+    bounceProfiles: { default: bounceProfileSchema.parse({}), ...cfg.bounceProfiles },
+  }));
+
+export type RelayConfig = z.output<typeof configSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type DestinationConfig = z.output<typeof destinationSchema>;
+export type BounceProfile = z.output<typeof bounceProfileSchema>;
+
+function safeHostname(): string {
+  const h = osHostname();
+  return hostNameRe.test(h) ? h : 'relaywatch.localdomain';
+}

@@ -1,0 +1,79 @@
+/**
+ * load-config: reads and validates the JSON config file.
+ *
+ * Owns: turning a file (or no file) into a RelayConfig, and turning any problem
+ * into one line that names the field, e.g.
+ *   config /etc/rw.json: routes[0].destinations[1].port: must be 0–65535
+ * Does not own: the schema itself (config-schema.ts).
+ * Raises: RelayError ECONFIG (file unreadable, not JSON, invalid field).
+ */
+import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
+import { RelayError } from '../errors/relay-error.js';
+import { configSchema, type RelayConfig } from './config-schema.js';
+
+/** Validates an already-parsed value (used by the CLI, the control API and tests). */
+export function parseConfig(value: unknown, source = 'config'): RelayConfig {
+  const result = configSchema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  throw new RelayError({
+    code: 'ECONFIG',
+    message: `${source}: ${formatIssue(result.error.issues[0])}`,
+    temporary: false,
+  });
+}
+
+export async function loadConfig(file: string | undefined): Promise<RelayConfig> {
+  if (file === undefined) return parseConfig({});
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new RelayError({ code: 'ECONFIG', message: `config ${file}: cannot read file (${code})`, temporary: false });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new RelayError({
+      code: 'ECONFIG',
+      message: `config ${file}: not valid JSON (${(e as Error).message})`,
+      temporary: false,
+    });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new RelayError({ code: 'ECONFIG', message: `config ${file}: must be a JSON object`, temporary: false });
+  }
+  return parseConfig(value, `config ${file}`);
+}
+
+/** "routes[0].destinations[1].port: must be 0–65535" */
+export function formatIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'invalid';
+  const path = formatPath(issue.path);
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
+    return `unknown key ${keys.join(', ')}`;
+  }
+  if (issue.code === 'invalid_type') {
+    message = `must be ${issue.expected === 'int' ? 'a whole number' : issue.expected}`;
+  } else if (issue.code === 'invalid_value' && 'values' in issue) {
+    message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  } else if (issue.code === 'too_small' && issue.origin === 'number' && /^Too small/.test(message)) {
+    message = `must be at least ${String(issue.minimum)}`;
+  } else if (issue.code === 'too_big' && issue.origin === 'number' && /^Too big/.test(message)) {
+    message = `must be at most ${String(issue.maximum)}`;
+  }
+  return path ? `${path}: ${message}` : message;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * delivery-types: the contract between the scheduler and the delivery engine.
+ *
+ * One DeliveryJob is one message's recipients that share a route; the engine
+ * tries its destinations in the order given, and every recipient ends the
+ * attempt with exactly one outcome: delivered, deferred or bounced.
+ */
+import type { Readable } from 'node:stream';
+import type { RelayError } from '../errors/relay-error.js';
+import type { Destination } from '../routing/routing-types.js';
+
+export interface DeliveryJob {
+  mid: number;
+  /** '' is the null sender. */
+  sender: string;
+  recipients: { rid: number; address: string }[];
+  /** The recipients' domain, for log lines. */
+  domain: string;
+  /**
+   * Destinations to try in this attempt, in order (priority, then round-robin
+   * among equal priorities). Hosts that are Down or suspended are already left
+   * out by the caller.
+   */
+  destinations: Destination[];
+  size: number;
+  /** A fresh stream of the spooled content, opened once per host tried. */
+  openContent: () => Promise<Readable>;
+}
+
+export type RecipientOutcome =
+  | { rid: number; outcome: 'delivered'; host: string; response: string }
+  | { rid: number; outcome: 'deferred'; host: string | undefined; error: RelayError }
+  | { rid: number; outcome: 'bounced'; host: string | undefined; error: RelayError };
+
+export interface DeliveryReport {
+  /** Exactly one per recipient of the job, in the job's order. */
+  outcomes: RecipientOutcome[];
+}
+
+/** What the engine tells hosts/ as it goes (host status is owned there). */
+export interface HostFeedback {
+  /** The host answered like an SMTP server (any reply code): it is Up. */
+  hostAnswered(key: string): void;
+  /** Connection refused, timeout, DNS or TLS failure: it is Down. */
+  hostFailed(key: string, error: RelayError): void;
+  connectionOpened(key: string): void;
+  connectionClosed(key: string): void;
+  /** Counts per host for tophosts. */
+  recipientsDelivered(key: string, n: number): void;
+  recipientsFailed(key: string, n: number): void;
+}
+
+export interface DeliveryEngine {
+  deliver(job: DeliveryJob): Promise<DeliveryReport>;
+  /** Quits idle connections; waits for in-flight jobs up to the deadline. */
+  close(deadlineMs: number): Promise<void>;
+}

@@ -1,0 +1,85 @@
+/**
+ * log-lines: the wording of every mail-log event, in one place.
+ *
+ * Owns: the text of each line (without timestamp and level), in the style of the
+ * Cisco ESA mail log so its administrators can read it, with ESA identifiers:
+ * ICID (inbound connection), MID (message), RID (recipient index within its
+ * message), DCID (delivery connection). Golden-tested in test/core/log/.
+ * Does not own: writing or rotating the file (mail-log.ts).
+ * Raises: nothing.
+ *
+ * Values that come from the network (addresses, replies, HELO names) pass
+ * through clean() so a CR/LF in them can never forge a second log line.
+ */
+
+/** Strips control characters and caps length: log injection protection. */
+export function clean(s: string, max = 512): string {
+  const flat = s.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+const addr = (a: string): string => `<${clean(a, 320)}>`;
+const rids = (r: readonly number[]): string => `[${r.join(', ')}]`;
+
+export const logLines = {
+  // --- inbound -------------------------------------------------------------
+  newIcid: (icid: number, iface: string, address: string, port: number) =>
+    `New SMTP ICID ${icid} interface ${iface} address ${address} port ${port}`,
+  icidAccept: (icid: number, network: string) => `ICID ${icid} ACCEPT RELAY match ${network}`,
+  icidReject: (icid: number, reason: string) => `ICID ${icid} REJECT ${clean(reason)}`,
+  startMid: (mid: number, icid: number) => `Start MID ${mid} ICID ${icid}`,
+  from: (mid: number, icid: number, sender: string) => `MID ${mid} ICID ${icid} From: ${addr(sender)}`,
+  to: (mid: number, icid: number, rid: number, rcpt: string) => `MID ${mid} ICID ${icid} RID ${rid} To: ${addr(rcpt)}`,
+  rcptRejected: (icid: number, rcpt: string, reply: string) =>
+    `ICID ${icid} Rejected RCPT ${addr(rcpt)}: ${clean(reply)}`,
+  messageId: (mid: number, messageId: string) => `MID ${mid} Message-ID '${clean(messageId, 256)}'`,
+  subject: (mid: number, subject: string) => `MID ${mid} Subject '${clean(subject, 256)}'`,
+  ready: (mid: number, bytes: number, sender: string) => `MID ${mid} ready ${bytes} bytes from ${addr(sender)}`,
+  messageRejected: (icid: number, reply: string) => `ICID ${icid} Message rejected: ${clean(reply)}`,
+  icidClose: (icid: number) => `ICID ${icid} close`,
+
+  // --- delivery ------------------------------------------------------------
+  newDcid: (dcid: number, iface: string, address: string, port: number) =>
+    `New SMTP DCID ${dcid} interface ${iface} address ${address} port ${port}`,
+  deliveryStart: (dcid: number, mid: number, r: readonly number[]) =>
+    `Delivery start DCID ${dcid} MID ${mid} to RID ${rids(r)}`,
+  messageDone: (dcid: number, mid: number, r: readonly number[]) =>
+    `Message done DCID ${dcid} MID ${mid} to RID ${rids(r)}`,
+  response: (mid: number, r: readonly number[], reply: string) =>
+    `MID ${mid} RID ${rids(r)} Response '${clean(reply)}'`,
+  connectionError: (dcid: number, domain: string, ip: string, port: number, details: string, reason: string) =>
+    `Connection Error: DCID ${dcid} domain: ${clean(domain)} IP: ${ip} port: ${port} details: ${clean(details)} reason: ${clean(reason)}`,
+  delayed: (mid: number, r: readonly number[], reason: string) =>
+    `Delayed: MID ${mid} RID ${rids(r)} - ${clean(reason)}`,
+  bounced: (dcid: number | 0, mid: number, rid: number, status: string, reply: string) =>
+    `Bounced: DCID ${dcid} MID ${mid} to RID ${rid} - ${status} ('${clean(reply)}')`,
+  dcidClose: (dcid: number) => `DCID ${dcid} close`,
+  messageFinished: (mid: number, how: 'done' | 'aborted') => `Message finished MID ${mid} ${how}`,
+
+  // --- queue, bounce, operator ----------------------------------------------
+  bounceGenerated: (mid: number, ndrMid: number, r: readonly number[]) =>
+    `MID ${mid} RID ${rids(r)} bounce notification generated as MID ${ndrMid}`,
+  delayWarningGenerated: (mid: number, warnMid: number, r: readonly number[]) =>
+    `MID ${mid} RID ${rids(r)} delay warning generated as MID ${warnMid}`,
+  noNdrNullSender: (mid: number, r: readonly number[]) =>
+    `MID ${mid} RID ${rids(r)} no bounce notification: null sender`,
+  expired: (mid: number, rid: number, why: string) => `MID ${mid} RID ${rid} expired: ${clean(why)}`,
+  operatorDeleted: (mid: number, r: readonly number[], by: string) =>
+    `MID ${mid} RID ${rids(r)} deleted by operator (${clean(by)})`,
+  operatorBounced: (mid: number, r: readonly number[], by: string) =>
+    `MID ${mid} RID ${rids(r)} bounced by operator (${clean(by)})`,
+
+  // --- hosts -----------------------------------------------------------------
+  hostDown: (host: string, reason: string) => `Host down: ${host} reason: ${clean(reason)}`,
+  hostUp: (host: string, how: string) => `Host up: ${host} (${clean(how)})`,
+  hostSuspended: (host: string) => `Delivery suspended: ${host}`,
+  hostResumed: (host: string) => `Delivery resumed: ${host}`,
+
+  // --- spool and lifecycle ------------------------------------------------------
+  spoolCorrupt: (file: string, movedTo: string, reason: string) =>
+    `Spool file ${clean(file)} unreadable (${clean(reason)}), moved to ${clean(movedTo)}`,
+  indexOrphan: (mid: number) => `MID ${mid} in queue index has no spool file, dropped`,
+  requeued: (mid: number) => `MID ${mid} found in spool without index entry, queued afresh`,
+  startup: (version: string, listen: string) => `Relaywatch ${version} starting, SMTP listener ${listen}`,
+  shutdown: (reason: string) => `Relaywatch stopping: ${clean(reason)}`,
+} as const;

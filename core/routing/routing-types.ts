@@ -1,0 +1,31 @@
+/**
+ * routing-types: what routing hands to delivery.
+ */
+export type TlsMode = 'none' | 'opportunistic' | 'required';
+
+export interface Destination {
+  /** "host:port" exactly as configured; the name hosts/ and the CLI use. */
+  key: string;
+  host: string;
+  port: number;
+  /** Lower is preferred (as in MX records and ESA SMTP routes). */
+  priority: number;
+  tls: TlsMode;
+  /** Credentials for a smarthost; the password already read from its env var. */
+  auth?: { user: string; pass: string } | undefined;
+}
+
+export interface ResolvedRoute {
+  /** The route's domain as configured ("corp.example", ".example.com", "ALL"), or "MX". */
+  routeDomain: string;
+  bounceProfile: string;
+  /** Every destination, sorted by priority (lowest first). */
+  destinations: Destination[];
+}
+
+/** The DNS calls routing needs; node:dns/promises fits, tests inject fakes or a loopback resolver. */
+export interface DnsLookup {
+  resolveMx(domain: string): Promise<{ exchange: string; priority: number }[]>;
+  resolve4(host: string): Promise<string[]>;
+  resolve6(host: string): Promise<string[]>;
+}

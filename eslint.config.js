@@ -1,0 +1,76 @@
+// Lint: TypeScript rules plus the architecture of DESIGN.md, enforced:
+//  - core/ imports nothing from electron/ or renderer/, and never 'electron';
+//  - renderer/ imports core only as types, and only the control contract;
+//  - electron/ imports core only through its public surface;
+//  - no import cycles anywhere (import-x/no-cycle).
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'renderer/dist/**', 'test-artifacts/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
+    rules: {
+      'no-empty': ['error', { allowEmptyCatch: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: "core/ is plain Node: 'electron' only under electron/." }],
+          patterns: [
+            { group: ['**/electron/**', '**/renderer/**'], message: 'core/ must not import electron/ or renderer/ (DESIGN.md).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.svelte'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: "'electron' only under electron/." }],
+          patterns: [
+            {
+              group: ['**/core/**', '!**/core/control/contract*'],
+              message: 'renderer/ may only import types from core/control/contract (DESIGN.md).',
+            },
+            { group: ['**/core/control/contract*'], allowTypeImports: true, message: 'renderer/ may only `import type` from the control contract.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/core/**', '!**/core/relay', '!**/core/relay.js', '!**/core/control/**'],
+              message: 'electron/ uses core only through the relay handle and the control contract.',
+            },
+            { group: ['**/renderer/**'], message: 'electron/ loads the built renderer as files, never imports it.' },
+          ],
+        },
+      ],
+    },
+  },
+);
