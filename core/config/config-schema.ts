@@ -47,10 +47,25 @@ export const destinationSchema = z.strictObject({
   priority: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(0),
   tls: z.enum(['none', 'opportunistic', 'required']).default('opportunistic'),
   auth: z
-    .strictObject({
-      user: z.string().min(1, 'must not be empty'),
-      passEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
-    })
+    .preprocess(
+      (v, ctx) => {
+        // Secrets never sit in the config in plain text (DESIGN.md): say so
+        // plainly instead of "unknown key".
+        if (v && typeof v === 'object' && 'pass' in v) {
+          ctx.issues.push({
+            code: 'custom',
+            input: v,
+            path: ['pass'],
+            message: 'passwords may not be written in the config; set passEnv to the name of an environment variable that holds it',
+          });
+        }
+        return v;
+      },
+      z.strictObject({
+        user: z.string().min(1, 'must not be empty'),
+        passEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+      }),
+    )
     .optional(),
 });
 
@@ -143,7 +158,9 @@ export const configSchema = z
   .transform((cfg) => ({
     ...cfg,
     // Every profile gets the defaults filled in; "default" always exists.
-    bounceProfiles: { default: bounceProfileSchema.parse({}), ...cfg.bounceProfiles },
+    bounceProfiles: { default: bounceProfileSchema.parse({}), ...cfg.bounceProfiles } as Record<string, z.output<typeof bounceProfileSchema>> & {
+      default: z.output<typeof bounceProfileSchema>;
+    },
   }));
 
 export type RelayConfig = z.output<typeof configSchema>;

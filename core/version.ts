@@ -1,0 +1,2 @@
+/** The relay's version, as printed in logs and `status`. Kept in step with package.json by a test. */
+export const VERSION = '0.1.0';

@@ -1,0 +1,119 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../../../core/config/load-config.js';
+import { RelayError } from '../../../core/errors/relay-error.js';
+
+const designExample = {
+  hostname: 'relay.office.example',
+  listen: { host: '127.0.0.1', port: 2525 },
+  relayNetworks: ['127.0.0.0/8', '::1/128'],
+  limits: { maxMessageBytes: 26214400, maxRecipients: 100, maxConnections: 100 },
+  control: { host: '127.0.0.1', port: 8025 },
+  routes: [
+    {
+      domain: 'corp.example',
+      destinations: [
+        { host: '10.1.1.5', port: 25, priority: 10 },
+        { host: '10.1.1.6', port: 25, priority: 10 },
+        { host: 'backup.example', port: 25, priority: 20 },
+      ],
+      bounceProfile: 'default',
+    },
+    {
+      domain: 'ALL',
+      destinations: [
+        { host: 'smtp.office365.com', port: 587, priority: 0, tls: 'required', auth: { user: 'relay@corp.example', passEnv: 'RELAY_PASS' } },
+      ],
+    },
+  ],
+  bounceProfiles: {
+    default: { initialRetrySeconds: 60, maxRetrySeconds: 3600, backoffFactor: 2, maxRetries: 100, maxQueueSeconds: 259200, delayWarningSeconds: 14400 },
+  },
+};
+
+function errorOf(value: unknown): string {
+  try {
+    parseConfig(value);
+  } catch (e) {
+    expect(e).toBeInstanceOf(RelayError);
+    expect((e as RelayError).code).toBe('ECONFIG');
+    return (e as RelayError).message;
+  }
+  throw new Error('expected a config error');
+}
+
+describe('config', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rw-config-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('accepts the example of DESIGN.md and fills defaults', () => {
+    const c = parseConfig(designExample);
+    expect(c.routes[0]!.destinations[2]!.priority).toBe(20);
+    expect(c.routes[0]!.destinations[0]!.tls).toBe('opportunistic');
+    expect(c.routes[1]!.bounceProfile).toBe('default');
+    expect(c.bounceProfiles.default.delayWarningSeconds).toBe(14400);
+  });
+
+  it('has safe defaults without a file: loopback only', async () => {
+    const c = await loadConfig(undefined);
+    expect(c.listen.host).toBe('127.0.0.1');
+    expect(c.control.host).toBe('127.0.0.1');
+    expect(c.relayNetworks).toEqual(['127.0.0.0/8', '::1/128']);
+    expect(c.routes).toEqual([]);
+    expect(c.bounceProfiles.default).toEqual({
+      initialRetrySeconds: 60,
+      maxRetrySeconds: 3600,
+      backoffFactor: 2,
+      maxRetries: 100,
+      maxQueueSeconds: 259200,
+      delayWarningSeconds: 0,
+    });
+  });
+
+  it('fills every missing bounce profile field with the ESA-like default', () => {
+    const c = parseConfig({ bounceProfiles: { fast: { initialRetrySeconds: 1 } } });
+    expect(c.bounceProfiles.fast).toMatchObject({ initialRetrySeconds: 1, maxRetrySeconds: 3600, backoffFactor: 2 });
+  });
+
+  it('accepts a delay warning longer than the queue time (it simply never fires)', () => {
+    expect(() => parseConfig({ bounceProfiles: { default: { delayWarningSeconds: 10, maxQueueSeconds: 5 } } })).not.toThrow();
+  });
+
+  it.each([
+    [{ routes: [{ domain: 'a.example', destinations: [{ host: 'h', port: 70000 }] }] }, 'routes[0].destinations[0].port: must be'],
+    [{ routes: [{ domain: 'a.example', destinations: [{ host: 'h', port: '25' }] }] }, 'routes[0].destinations[0].port: must be number'],
+    [{ routes: [{ domain: 'a.example', destinations: [] }] }, 'routes[0].destinations: must list at least one destination'],
+    [{ routes: [{ domain: 'a.example', destinations: [{ host: 'h', tls: 'always' }] }] }, 'routes[0].destinations[0].tls: must be one of "none", "opportunistic", "required"'],
+    [{ routes: [{ domain: 'bad domain!', destinations: [{ host: 'h' }] }] }, 'routes[0].domain: must be a domain'],
+    [{ routes: [{ domain: 'a.example', destinations: [{ host: 'h', auth: { user: 'u', pass: 'secret' } }] }] }, 'routes[0].destinations[0].auth.pass: passwords may not be written in the config'],
+    [{ routes: [{ domain: 'a.example', destinations: [{ host: 'h' }], bounceProfile: 'nope' }] }, 'routes[0].bounceProfile: names a bounce profile "nope"'],
+    [{ routes: [{ domain: 'a.example', destinations: [{ host: 'h' }] }, { domain: 'A.example', destinations: [{ host: 'h' }] }] }, 'routes[1].domain: repeats the domain of routes[0]'],
+    [{ relayNetworks: ['10.0.0.0/33'] }, 'relayNetworks[0]: must be an IP address or CIDR block'],
+    [{ listen: { host: '127.0.0.1', prot: 25 } }, 'unknown key listen.prot'],
+    [{ limits: { maxRecipients: 0 } }, 'limits.maxRecipients: must be at least 1'],
+    [{ bounceProfiles: { default: { backoffFactor: 0.5 } } }, 'bounceProfiles.default.backoffFactor: must be 1 or more'],
+    [{ hostnme: 'x' }, 'unknown key hostnme'],
+  ])('rejects %j naming the field', (value, expected) => {
+    expect(errorOf(value)).toContain(expected);
+  });
+
+  it('names the file and the problem for unreadable and non-JSON files', async () => {
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, '{ "listen": ');
+    await expect(loadConfig(bad)).rejects.toThrow(/^config .*bad\.json: not valid JSON/);
+    await expect(loadConfig(join(dir, 'missing.json'))).rejects.toThrow(/cannot read file \(ENOENT\)/);
+    const arr = join(dir, 'arr.json');
+    await writeFile(arr, '[]');
+    await expect(loadConfig(arr)).rejects.toThrow(/must be a JSON object/);
+    const field = join(dir, 'field.json');
+    await writeFile(field, JSON.stringify({ control: { port: -1 } }));
+    await expect(loadConfig(field)).rejects.toThrow(/field\.json: control\.port: must be 0–65535/);
+  });
+});

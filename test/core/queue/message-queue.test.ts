@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { MessageQueue, domainOf } from '../../../core/queue/message-queue.js';
+import type { SpooledMessage } from '../../../core/spool/spool-types.js';
+
+const msg = (mid: number, rcpts: string[]): SpooledMessage => ({
+  size: 100,
+  envelope: {
+    mid,
+    kind: 'normal',
+    sender: 'app@office.example',
+    recipients: rcpts.map((address, rid) => ({ rid, address })),
+    receivedAt: 1000 + mid,
+    icid: 1,
+    clientAddress: '127.0.0.1',
+    clientHelo: 'printer',
+  },
+});
+
+describe('MessageQueue', () => {
+  it('counts pending recipients and finishes a message only when every recipient is final', () => {
+    const q = new MessageQueue();
+    const finished: number[] = [];
+    q.on('finished', (m) => finished.push(m.mid));
+    const m = q.add(msg(1, ['a@corp.example', 'b@Corp.Example', 'c@other.example']));
+    expect(q.pendingRecipients).toBe(3);
+    expect(q.pendingMessageCount).toBe(1);
+    expect([...q.pendingForDomain('corp.example')].map((r) => r.rid)).toEqual([0, 1]);
+    q.setState(m.recipients[0]!, 'delivered');
+    q.setState(m.recipients[1]!, 'bounced');
+    expect(finished).toEqual([]);
+    expect(q.pendingRecipients).toBe(1);
+    q.setState(m.recipients[2]!, 'deleted');
+    expect(finished).toEqual([1]);
+    expect(q.pendingRecipients).toBe(0);
+    expect(q.pendingMessageCount).toBe(0);
+    expect(q.get(1)).toBeUndefined();
+  });
+
+  it('indexes pending recipients by host and moves them when the host changes', () => {
+    const q = new MessageQueue();
+    const m = q.add(msg(2, ['a@x.example', 'b@x.example']));
+    q.setHost(m.recipients[0]!, '10.0.0.1:25');
+    q.setHost(m.recipients[1]!, '10.0.0.1:25');
+    expect(q.pendingForHost('10.0.0.1:25').size).toBe(2);
+    q.setHost(m.recipients[1]!, '10.0.0.2:25');
+    expect(q.pendingForHost('10.0.0.1:25').size).toBe(1);
+    q.setState(m.recipients[0]!, 'delivered');
+    expect(q.pendingForHost('10.0.0.1:25').size).toBe(0);
+    expect([...q.pendingForHost('10.0.0.2:25')][0]!.address).toBe('b@x.example');
+  });
+
+  it('restores state from the index; an attempt in flight at a crash is queued again', () => {
+    const q = new MessageQueue();
+    const m = q.add(msg(3, ['a@x.example', 'b@x.example', 'c@x.example']), [
+      { rid: 0, state: 'delivered', attempts: 1, next: 0 },
+      { rid: 1, state: 'active', attempts: 2, next: 5000, host: 'h:25', err: { code: 'ERESPONSE', message: 'busy', temporary: true, smtpCode: 452 } },
+    ]);
+    expect(m.recipients.map((r) => r.state)).toEqual(['delivered', 'queued', 'queued']);
+    expect(m.recipients[1]).toMatchObject({ attempts: 2, nextAttemptAt: 5000, lastHost: 'h:25' });
+    expect(m.recipients[1]!.lastError?.smtpCode).toBe(452);
+    expect(q.pendingRecipients).toBe(2);
+    expect(q.toIndex(m)[1]).toMatchObject({ rid: 1, state: 'queued', attempts: 2, host: 'h:25' });
+  });
+
+  it('takes the domain after the last @, lower-cased', () => {
+    expect(domainOf('"a@b"@Corp.EXAMPLE')).toBe('corp.example');
+    expect(domainOf('nodomain')).toBe('');
+  });
+
+  it('reports the oldest pending message', () => {
+    const q = new MessageQueue();
+    const a = q.add(msg(10, ['a@x.example']));
+    q.add(msg(11, ['b@x.example']));
+    expect(q.oldestPendingAt()).toBe(1010);
+    q.setState(a.recipients[0]!, 'delivered');
+    expect(q.oldestPendingAt()).toBe(1011);
+  });
+});
