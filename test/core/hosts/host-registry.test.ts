@@ -1,0 +1,170 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RelayError } from '../../../core/errors/relay-error.js';
+import { HostProber } from '../../../core/hosts/host-prober.js';
+import { HostRegistry } from '../../../core/hosts/host-registry.js';
+import { createSmtpProbe } from '../../../core/hosts/smtp-probe.js';
+import type { LogLevel, MailLog } from '../../../core/log/log-types.js';
+import type { Destination } from '../../../core/routing/routing-types.js';
+
+class MemoryLog implements MailLog {
+  lines: string[] = [];
+  readonly file = '(memory)';
+  write(level: LogLevel, text: string) {
+    this.lines.push(`${level}: ${text}`);
+  }
+  info(text: string) {
+    this.write('Info', text);
+  }
+  warn(text: string) {
+    this.write('Warning', text);
+  }
+  async flush() {}
+  async close() {}
+}
+
+const refused = new RelayError({ code: 'ECONNECTION', message: 'connect ECONNREFUSED', temporary: true });
+
+/** A minimal SMTP greeter on loopback: answers 220 and QUIT, like a real MTA would. */
+async function greeter(): Promise<{ server: Server; port: number }> {
+  const server = createServer((s) => {
+    s.write('220 sink ESMTP\r\n');
+    s.on('data', (d) => {
+      for (const line of d.toString().split('\r\n').filter(Boolean)) {
+        if (/^QUIT/i.test(line)) s.end('221 bye\r\n');
+        else s.write('250 ok\r\n');
+      }
+    });
+    s.on('error', () => s.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no port');
+  return { server, port: addr.port };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as { port: number }).port;
+  s.close();
+  await once(s, 'close');
+  return port;
+}
+
+const dest = (port: number): Destination => ({ key: `127.0.0.1:${port}`, host: '127.0.0.1', port, priority: 0, tls: 'none' });
+
+describe('HostRegistry', () => {
+  it('goes Down once with the reason, Up once when it answers, keeping history and log lines', () => {
+    const log = new MemoryLog();
+    let t = 1000;
+    const hosts = new HostRegistry(log, () => t);
+    const events: string[] = [];
+    hosts.on('down', (h) => events.push(`down ${h.key}`));
+    hosts.on('up', (h, how) => events.push(`up ${h.key} ${how}`));
+    hosts.hostFailed('10.1.1.5:25', refused);
+    t = 2000;
+    hosts.hostFailed('10.1.1.5:25', refused); // still down: no second event
+    expect(hosts.isAvailable('10.1.1.5:25')).toBe(false);
+    t = 5000;
+    hosts.hostAnswered('10.1.1.5:25', 'probe');
+    hosts.hostAnswered('10.1.1.5:25');
+    expect(events).toEqual(['down 10.1.1.5:25', 'up 10.1.1.5:25 probe']);
+    const h = hosts.get('10.1.1.5:25')!;
+    expect(h).toMatchObject({ status: 'up', since: 5000, lastError: 'connect ECONNREFUSED' });
+    expect(h.history.map((x) => [x.status, x.at])).toEqual([['down', 1000], ['up', 5000]]);
+    expect(log.lines).toEqual(['Info: Host down: 10.1.1.5:25 reason: connect ECONNREFUSED', 'Info: Host up: 10.1.1.5:25 (probe)']);
+  });
+
+  it('a first answer from an unknown host is Up without a "Host up" line', () => {
+    const log = new MemoryLog();
+    const hosts = new HostRegistry(log);
+    hosts.hostAnswered('a:25');
+    expect(hosts.get('a:25')!.status).toBe('up');
+    expect(log.lines).toEqual([]);
+  });
+
+  it('suspension takes a host out of delivery without marking it Down, and survives a snapshot', () => {
+    const hosts = new HostRegistry(new MemoryLog());
+    hosts.setSuspended('b:25', true);
+    expect(hosts.isAvailable('b:25')).toBe(false);
+    expect(hosts.get('b:25')!.status).toBe('unknown');
+    const again = new HostRegistry(new MemoryLog());
+    again.restore(hosts.snapshot());
+    expect(again.isAvailable('b:25')).toBe(false);
+    again.setSuspended('b:25', false);
+    expect(again.isAvailable('b:25')).toBe(true);
+  });
+
+  it('counts connections and recipients per host', () => {
+    const hosts = new HostRegistry(new MemoryLog());
+    hosts.connectionOpened('c:25');
+    hosts.connectionOpened('c:25');
+    hosts.connectionClosed('c:25');
+    hosts.recipientsDelivered('c:25', 3);
+    hosts.recipientsFailed('c:25', 1);
+    hosts.recipientsDeferred('c:25', 2, '452 4.3.1 full');
+    expect(hosts.get('c:25')).toMatchObject({ activeConnections: 1, delivered: 3, failed: 1, deferred: 2, lastError: '452 4.3.1 full' });
+  });
+});
+
+describe('HostProber with a real SMTP peer', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0)) c();
+  });
+
+  it('probes a Down host until it answers, then marks it Up', async () => {
+    const port = await freePort();
+    const hosts = new HostRegistry(new MemoryLog());
+    hosts.register(dest(port));
+    const probe = createSmtpProbe({ hostname: 'relay.test', timeoutMs: 1000 });
+    let probes = 0;
+    const prober = new HostProber(hosts, (d) => {
+      probes++;
+      return probe(d);
+    }, { initialMs: 20, maxMs: 40 });
+    cleanups.push(() => prober.stop());
+    hosts.hostFailed(dest(port).key, refused);
+    // Let at least two probes fail against the closed port.
+    while (probes < 2) await new Promise((r) => setImmediate(r));
+    expect(hosts.get(dest(port).key)!.status).toBe('down');
+    const server = createServer((s) => {
+      s.write('220 back ESMTP\r\n');
+      s.on('data', () => s.end('221 bye\r\n'));
+      s.on('error', () => s.destroy());
+    });
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => server.close());
+    const [h, how] = await once(hosts, 'up');
+    expect(h.key).toBe(dest(port).key);
+    expect(how).toBe('probe');
+    expect(hosts.get(dest(port).key)!.probeFailures).toBe(0);
+  });
+
+  it('a 421 greeting counts as answering', async () => {
+    const server = createServer((s) => {
+      s.end('421 busy, try later\r\n');
+      s.on('error', () => s.destroy());
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => server.close());
+    const port = (server.address() as { port: number }).port;
+    await expect(createSmtpProbe({ hostname: 'relay.test', timeoutMs: 1000 })(dest(port))).resolves.toBeUndefined();
+  });
+
+  it('a refused port rejects with ECONNECTION', async () => {
+    const port = await freePort();
+    await expect(createSmtpProbe({ hostname: 'relay.test', timeoutMs: 1000 })(dest(port))).rejects.toMatchObject({ code: 'ECONNECTION' });
+  });
+
+  it('a greeting that speaks SMTP resolves', async () => {
+    const { server, port } = await greeter();
+    cleanups.push(() => server.close());
+    await expect(createSmtpProbe({ hostname: 'relay.test', timeoutMs: 1000 })(dest(port))).resolves.toBeUndefined();
+  });
+});
