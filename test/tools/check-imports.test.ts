@@ -1,0 +1,53 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkImports } from '../../tools/check-imports.js';
+
+function tree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'rw-imports-'));
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, p)), { recursive: true });
+    writeFileSync(join(root, p), text);
+  }
+  return root;
+}
+
+describe('check-imports', () => {
+  it('finds a cycle through three core modules', () => {
+    const root = tree({
+      'core/a/a.ts': "import { b } from '../b/b.js';\nexport const a = b;",
+      'core/b/b.ts': "import { c } from '../c.js';\nexport const b = c;",
+      'core/c.ts': "import type { a } from './a/a.js';\nexport const c = 1 as unknown as typeof a;",
+    });
+    const problems = checkImports(root);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^import cycle: core\/a\/a\.ts -> core\/b\/b\.ts -> core\/c\.ts -> core\/a\/a\.ts$/);
+  });
+
+  it('enforces the layering of DESIGN.md on resolved paths', () => {
+    const root = tree({
+      'core/control/contract.ts': 'export interface Api { x: number }',
+      'core/queue/q.ts': "import { w } from '../../electron/main.js';\nexport const q = w;",
+      'core/relay.ts': "import 'electron';\nexport const r = 1;",
+      'electron/main.ts': "import { q } from '../core/queue/q.js';\nexport const w = 1; void q;",
+      'renderer/src/a.ts': "import { Api } from '../../core/control/contract.js';\nexport type A = Api;",
+      'renderer/src/b.svelte': "<script lang=\"ts\">import { r } from '../../core/relay.js';</script>",
+      'renderer/src/ok.ts': "import type { Api } from '../../core/control/contract.js';\nexport type B = Api;",
+    });
+    const problems = checkImports(root).filter((p) => !p.startsWith('import cycle'));
+    expect(problems.sort()).toEqual(
+      [
+        'core/queue/q.ts: core/ imports electron/main.ts',
+        "core/relay.ts: imports 'electron' (only electron/ may)",
+        'electron/main.ts: electron/ imports core/queue/q.ts (only core/relay and core/control)',
+        'renderer/src/a.ts: renderer/ must `import type` from the control contract',
+        'renderer/src/b.svelte: renderer/ imports core/relay.ts (only the control contract)',
+      ].sort(),
+    );
+  });
+
+  it('passes on this repository', () => {
+    expect(checkImports(resolve(import.meta.dirname, '../..'))).toEqual([]);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * check-imports: the architecture check of DESIGN.md that eslint's
+ * no-restricted-imports cannot do on its own — no import cycles anywhere in
+ * core/, electron/ and renderer/ (type-only imports count too: a cycle of
+ * types is still a tangle), plus the layering rules again, resolved to real
+ * files so a rule cannot be dodged by a clever relative path.
+ *
+ * Why our own: eslint-plugin-import-x needs unrs-resolver, whose per-platform
+ * binaries are not all in this registry, so `npm ci` on a clean clone failed.
+ * TypeScript's own preProcessFile does the parsing; this file only walks.
+ *
+ * Usage: node --import tsx tools/check-imports.ts [root]   (exit 1 on findings)
+ */
+import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+export interface ImportEdge {
+  from: string;
+  to: string;
+  typeOnly: boolean;
+}
+
+const SOURCE_DIRS = ['core', 'electron', 'renderer/src'];
+const EXTS = ['.ts', '.svelte.ts', '.svelte'];
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules' && e.name !== 'dist') out.push(...listFiles(p));
+    } else if (EXTS.some((x) => e.name.endsWith(x)) && !e.name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** The script of a .svelte file, or the file itself. */
+function scriptOf(file: string): string {
+  const text = readFileSync(file, 'utf8');
+  if (!file.endsWith('.svelte')) return text;
+  return [...text.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]).join('\n');
+}
+
+function resolveSpecifier(from: string, spec: string): string | undefined {
+  if (!spec.startsWith('.')) return undefined;
+  const base = resolve(dirname(from), spec);
+  const candidates = [base, base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')];
+  return candidates.find((c) => existsSync(c) && statSync(c).isFile());
+}
+
+export function collectEdges(root: string): { files: string[]; edges: ImportEdge[] } {
+  const files = SOURCE_DIRS.flatMap((d) => listFiles(join(root, d)));
+  const edges: ImportEdge[] = [];
+  for (const file of files) {
+    const src = scriptOf(file);
+    const sf = ts.createSourceFile(file, src, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+    for (const st of sf.statements) {
+      let spec: string | undefined;
+      let typeOnly = false;
+      if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
+        spec = st.moduleSpecifier.text;
+        const clause = st.importClause;
+        typeOnly =
+          !!clause &&
+          (clause.isTypeOnly ||
+            (!clause.name &&
+              !!clause.namedBindings &&
+              ts.isNamedImports(clause.namedBindings) &&
+              clause.namedBindings.elements.length > 0 &&
+              clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
+        spec = st.moduleSpecifier.text;
+        typeOnly = st.isTypeOnly;
+      }
+      if (spec === undefined) continue;
+      if (spec === 'electron') {
+        edges.push({ from: file, to: 'electron', typeOnly });
+        continue;
+      }
+      const to = resolveSpecifier(file, spec);
+      if (to) edges.push({ from: file, to, typeOnly });
+    }
+  }
+  return { files, edges };
+}
+
+/** Every elementary cycle found by a DFS (each reported once, by its smallest member). */
+export function findCycles(files: string[], edges: ImportEdge[]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const f of files) next.set(f, []);
+  for (const e of edges) if (next.has(e.to)) next.get(e.from)!.push(e.to);
+  const cycles: string[][] = [];
+  const seen = new Set<string>();
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (f: string): void => {
+    state.set(f, 1);
+    stack.push(f);
+    for (const t of next.get(f) ?? []) {
+      if (state.get(t) === 1) {
+        const cyc = stack.slice(stack.indexOf(t));
+        const key = [...cyc].sort().join('|');
+        if (!seen.has(key)) {
+          seen.add(key);
+          cycles.push(cyc);
+        }
+      } else if (!state.has(t)) visit(t);
+    }
+    stack.pop();
+    state.set(f, 2);
+  };
+  for (const f of files) if (!state.has(f)) visit(f);
+  return cycles;
+}
+
+/** Layering of DESIGN.md, on resolved paths. */
+export function layerViolations(root: string, edges: ImportEdge[]): string[] {
+  const rel = (p: string) => (p === 'electron' ? p : relative(root, p).split(sep).join('/'));
+  const out: string[] = [];
+  for (const e of edges) {
+    const from = rel(e.from);
+    const to = rel(e.to);
+    const area = from.split('/')[0];
+    if (to === 'electron' && area !== 'electron') out.push(`${from}: imports 'electron' (only electron/ may)`);
+    if (area === 'core' && (to.startsWith('electron/') || to.startsWith('renderer/'))) out.push(`${from}: core/ imports ${to}`);
+    if (area === 'renderer' && to.startsWith('core/')) {
+      if (to !== 'core/control/contract.ts') out.push(`${from}: renderer/ imports ${to} (only the control contract)`);
+      else if (!e.typeOnly) out.push(`${from}: renderer/ must \`import type\` from the control contract`);
+    }
+    if (area === 'electron' && to.startsWith('core/') && to !== 'core/relay.ts' && !to.startsWith('core/control/')) {
+      out.push(`${from}: electron/ imports ${to} (only core/relay and core/control)`);
+    }
+    if (area === 'electron' && to.startsWith('renderer/')) out.push(`${from}: electron/ imports ${to}`);
+  }
+  return out;
+}
+
+export function checkImports(root: string): string[] {
+  const { files, edges } = collectEdges(root);
+  const rel = (p: string) => relative(root, p).split(sep).join('/');
+  return [
+    ...findCycles(files, edges).map((c) => `import cycle: ${[...c, c[0]!].map(rel).join(' -> ')}`),
+    ...layerViolations(root, edges),
+  ];
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..'));
+  const problems = checkImports(root);
+  for (const p of problems) process.stderr.write(`${p}\n`);
+  if (problems.length) {
+    process.stderr.write(`check-imports: ${problems.length} problem(s)\n`);
+    process.exit(1);
+  }
+  process.stdout.write('check-imports: no cycles, layering respected\n');
+}
