@@ -1,0 +1,87 @@
+/**
+ * dir-sync: group-committed fsync of one directory.
+ *
+ * Owns: making renames into a directory durable. rename(2) is atomic but only
+ * lives in the page cache until the directory itself is fsynced; before that a
+ * power cut can lose the new name even though the file's bytes were synced.
+ * Does not own: the renames, or fsync of the files themselves (file-spool.ts).
+ * Raises: the errno error of a failed open/fsync/close, to every writer that
+ * was waiting for that fsync.
+ *
+ * Group commit (as in database WALs): one fsync covers every rename that
+ * happened before it started. So a caller (who has already renamed) joins the
+ * *next* fsync, never one already running: that one may have started before
+ * its rename and so need not cover it. While an fsync runs, later callers
+ * gather; when it ends, one fsync starts for all of them. N concurrent writers
+ * cost about two directory fsyncs instead of N.
+ *
+ * Windows: a directory cannot be opened for FlushFileBuffers from Node, and
+ * NTFS journals its metadata (names included), so there is nothing to do.
+ */
+import type { SpoolFs } from './spool-fs.js';
+
+interface Batch {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+export class DirSync {
+  /** Callers waiting for an fsync that has not started yet. */
+  private waiting: Batch | undefined;
+  private running = false;
+  private readonly enabled: boolean;
+
+  constructor(
+    private readonly fs: SpoolFs,
+    private readonly dir: string,
+    platform: NodeJS.Platform = process.platform,
+  ) {
+    this.enabled = platform !== 'win32';
+  }
+
+  /** Resolves once an fsync of the directory that began after this call has completed. */
+  sync(): Promise<void> {
+    if (!this.enabled) return Promise.resolve();
+    this.waiting ??= newBatch();
+    const { promise } = this.waiting;
+    if (!this.running) void this.runBatch();
+    return promise;
+  }
+
+  private async runBatch(): Promise<void> {
+    const batch = this.waiting;
+    if (!batch) return;
+    this.waiting = undefined;
+    this.running = true;
+    try {
+      await this.fsyncDir();
+      batch.resolve();
+    } catch (e) {
+      batch.reject(e);
+    } finally {
+      this.running = false;
+      // Callers that arrived during this fsync get the next one.
+      if (this.waiting) void this.runBatch();
+    }
+  }
+
+  private async fsyncDir(): Promise<void> {
+    const handle = await this.fs.open(this.dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * durable-file: creates a file so that, once the promise resolves, it survives
+ * a crash or power cut with exactly the bytes written, or does not exist.
+ *
+ * Owns: the sequence (DESIGN.md "Durability"): create a temp file (O_EXCL,
+ * mode 0600: mail is private), fill it, fsync, close, rename into place
+ * (atomic within one file system, hence the temp dir inside the spool dir),
+ * fsync the directory (group-committed, dir-sync.ts). On failure it cleans
+ * up: the temp file always; the renamed file too when the caller says the
+ * name must not outlive a failure (a message the client was not given 250 for).
+ * Does not own: what goes into the file (the `fill` callback), error wording.
+ * Raises: whatever went wrong first, unchanged; cleanup failures are attached
+ * as `cleanupNotes` so the caller can report them instead of losing them.
+ */
+import { randomBytes } from 'node:crypto';
+import { basename, join } from 'node:path';
+import type { DirSync } from './dir-sync.js';
+import { errnoOf, type SpoolFileHandle, type SpoolFs } from './spool-fs.js';
+
+export interface DurableTarget {
+  fs: SpoolFs;
+  tmpDir: string;
+  dirSync: DirSync;
+  /** Where the file ends up; its directory must be the one dirSync syncs. */
+  path: string;
+  /** On failure after the rename, unlink `path` again (default false: keep it). */
+  removeOnFailure?: boolean;
+}
+
+export class DurableWriteError extends Error {
+  constructor(
+    readonly original: unknown,
+    readonly cleanupNotes: string[],
+  ) {
+    super(original instanceof Error ? original.message : String(original), { cause: original });
+  }
+}
+
+export async function createDurably<T>(t: DurableTarget, fill: (handle: SpoolFileHandle) => Promise<T>): Promise<T> {
+  const tmp = join(t.tmpDir, `${basename(t.path)}.${randomBytes(6).toString('hex')}`);
+  let handle: SpoolFileHandle | undefined;
+  let renamed = false;
+  try {
+    handle = await t.fs.open(tmp, 'wx', 0o600);
+    const result = await fill(handle);
+    await handle.sync();
+    const h = handle;
+    handle = undefined;
+    await h.close();
+    await t.fs.rename(tmp, t.path);
+    renamed = true;
+    await t.dirSync.sync();
+    return result;
+  } catch (e) {
+    const notes: string[] = [];
+    if (handle) {
+      await handle.close().catch((ce: Error) => notes.push(`closing ${tmp}: ${ce.message}`));
+    }
+    const leftover = renamed ? (t.removeOnFailure ? t.path : undefined) : tmp;
+    if (leftover !== undefined) {
+      await t.fs.unlink(leftover).catch((ue: unknown) => {
+        if (errnoOf(ue) !== 'ENOENT') notes.push(`${leftover} not removed: ${(ue as Error).message}`);
+      });
+    }
+    throw new DurableWriteError(e, notes);
+  }
+}
+
+/** The first error and the cleanup notes of anything createDurably threw. */
+export function unwrapDurable(e: unknown): { original: unknown; notes: string[] } {
+  return e instanceof DurableWriteError ? { original: e.original, notes: e.cleanupNotes } : { original: e, notes: [] };
+}

@@ -1,0 +1,46 @@
+/**
+ * handle-stream: a Readable over an open SpoolFileHandle, from an offset.
+ *
+ * Owns: streaming message content (the bytes after the envelope line) with
+ * back-pressure, and closing the handle when the stream ends, fails or is
+ * destroyed. Used instead of fs.createReadStream so that every read goes
+ * through the injectable SpoolFs.
+ * Does not own: opening the file or parsing the envelope (file-spool.ts).
+ * Raises: read errors as the stream's 'error' event.
+ */
+import { Readable } from 'node:stream';
+import type { SpoolFileHandle } from './spool-fs.js';
+
+const CHUNK = 64 * 1024;
+
+/** The caller hands the handle over: the stream closes it. */
+export function handleStream(handle: SpoolFileHandle, start: number): Readable {
+  let position = start;
+  const stream = new Readable({
+    highWaterMark: CHUNK,
+    read() {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      handle.read(buf, 0, CHUNK, position).then(
+        ({ bytesRead }) => {
+          if (stream.destroyed) return;
+          if (bytesRead === 0) {
+            stream.push(null);
+            return;
+          }
+          position += bytesRead;
+          stream.push(buf.subarray(0, bytesRead));
+        },
+        (e: Error) => stream.destroy(e),
+      );
+    },
+    // FileHandle.close() waits for a read still in flight, so this is safe
+    // to call at any time; a close error is reported unless one is already.
+    destroy(err, callback) {
+      handle.close().then(
+        () => callback(err),
+        (closeErr: Error) => callback(err ?? closeErr),
+      );
+    },
+  });
+  return stream;
+}

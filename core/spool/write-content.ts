@@ -1,0 +1,81 @@
+/**
+ * write-content: fills a new spool file with the envelope line and content.
+ *
+ * Owns: copying a Buffer or a stream into an open file handle. A stream is
+ * pulled one chunk at a time and each batch is written before the next chunk
+ * is asked for, so a fast client meets back-pressure instead of filling memory;
+ * small chunks (smtp-server hands out lines) are coalesced into batches of up
+ * to BATCH bytes to keep the number of write calls down.
+ * Does not own: creating, syncing or renaming the file (durable-file.ts).
+ * Raises: a stream error as a RelayError (unchanged if it already is one, e.g.
+ * the receiver's 552 for an oversized message; ESPOOL "content stream failed"
+ * otherwise); write errors pass through as errno errors. A stream destroyed
+ * without an error ends the iteration with ERR_STREAM_PREMATURE_CLOSE, so a
+ * cut-off stream can never be committed as a whole message.
+ */
+import type { Readable } from 'node:stream';
+import { writeFully, type SpoolFileHandle } from './spool-fs.js';
+import { spoolIoError } from './spool-errors.js';
+
+const BATCH = 256 * 1024;
+
+/** Writes `head` then the content; resolves with the content's byte count. */
+export async function fillContent(handle: SpoolFileHandle, head: Buffer, content: Buffer | Readable, mid: number): Promise<number> {
+  if (Buffer.isBuffer(content)) {
+    if (content.length <= BATCH) {
+      await writeFully(handle, Buffer.concat([head, content]));
+    } else {
+      await writeFully(handle, head);
+      await writeFully(handle, content);
+    }
+    return content.length;
+  }
+
+  let batch: Buffer[] = [head];
+  let batchBytes = head.length;
+  let size = 0;
+  for await (const chunk of tagErrors(content, mid)) {
+    size += chunk.length;
+    batch.push(chunk);
+    batchBytes += chunk.length;
+    if (batchBytes >= BATCH) {
+      await writeFully(handle, Buffer.concat(batch, batchBytes));
+      batch = [];
+      batchBytes = 0;
+    }
+  }
+  if (batchBytes > 0) await writeFully(handle, Buffer.concat(batch, batchBytes));
+  return size;
+}
+
+/**
+ * Call synchronously when the write starts: the producer may destroy the
+ * stream with an error while the temp file is still being opened (the
+ * receiver does when a client sends too much), and an 'error' with no
+ * listener would crash the process. The error is not lost: a destroyed
+ * stream keeps it and the iteration in fillContent rethrows it; if the write
+ * already failed for another reason, that reason is what the caller gets.
+ */
+export function listenForStreamErrors(content: Buffer | Readable): void {
+  if (!Buffer.isBuffer(content)) content.on('error', noteOnly);
+}
+
+function noteOnly(this: Readable, _err: Error): void {
+  // Deliberately nothing: see listenForStreamErrors (stream.errored keeps it).
+}
+
+/** The stream's chunks as Buffers; its errors become RelayErrors, so they read as the source's fault. */
+async function* tagErrors(stream: Readable, mid: number): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of stream as AsyncIterable<unknown>) yield toBuffer(chunk);
+  } catch (e) {
+    throw spoolIoError(e, `MID ${mid}: content stream failed`);
+  }
+}
+
+function toBuffer(chunk: unknown): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw new TypeError(`content stream produced a ${typeof chunk}, not bytes`);
+}
