@@ -37,6 +37,13 @@ export const logLines = {
   ready: (mid: number, bytes: number, sender: string) => `MID ${mid} ready ${bytes} bytes from ${addr(sender)}`,
   messageRejected: (icid: number, reply: string) => `ICID ${icid} Message rejected: ${clean(reply)}`,
   icidClose: (icid: number) => `ICID ${icid} close`,
+  inboundError: (address: string, reason: string) =>
+    `Inbound connection error: address ${clean(address, 64)} details: ${clean(reason)}`,
+  senderRejected: (icid: number, sender: string, reply: string) =>
+    `ICID ${icid} Rejected MAIL FROM ${addr(sender)}: ${clean(reply)}`,
+  connectionRefused: (address: string, reply: string) =>
+    `Inbound connection refused: address ${clean(address, 64)} reply: ${clean(reply)}`,
+  spoolRemoveFailed: (mid: number, reason: string) => `MID ${mid} spool file not removed: ${clean(reason)}`,
 
   // --- delivery ------------------------------------------------------------
   newDcid: (dcid: number, iface: string, address: string, port: number) =>
@@ -54,6 +61,9 @@ export const logLines = {
   bounced: (dcid: number | 0, mid: number, rid: number, status: string, reply: string) =>
     `Bounced: DCID ${dcid} MID ${mid} to RID ${rid} - ${status} ('${clean(reply)}')`,
   dcidClose: (dcid: number) => `DCID ${dcid} close`,
+  dcidIdleError: (dcid: number, reason: string) => `DCID ${dcid} idle connection lost: ${clean(reason)}`,
+  deliveryAborted: (mid: number, r: readonly number[], reason: string) =>
+    `Delivery aborted: MID ${mid} RID ${rids(r)} - ${clean(reason)}`,
   messageFinished: (mid: number, how: 'done' | 'aborted') => `Message finished MID ${mid} ${how}`,
 
   // --- queue, bounce, operator ----------------------------------------------
@@ -75,6 +85,10 @@ export const logLines = {
   hostSuspended: (host: string) => `Delivery suspended: ${host}`,
   hostResumed: (host: string) => `Delivery resumed: ${host}`,
 
+  // --- control API -------------------------------------------------------------
+  controlListening: (url: string) => `Control API and dashboard listening on ${clean(url)}`,
+  controlError: (what: string, reason: string) => `Control API error in ${clean(what, 64)}: ${clean(reason)}`,
+
   // --- spool and lifecycle ------------------------------------------------------
   spoolCorrupt: (file: string, movedTo: string, reason: string) =>
     `Spool file ${clean(file)} unreadable (${clean(reason)}), moved to ${clean(movedTo)}`,
@@ -82,4 +96,5 @@ export const logLines = {
   requeued: (mid: number) => `MID ${mid} found in spool without index entry, queued afresh`,
   startup: (version: string, listen: string) => `Relaywatch ${version} starting, SMTP listener ${listen}`,
   shutdown: (reason: string) => `Relaywatch stopping: ${clean(reason)}`,
+  logLinesLost: (count: number) => `Mail log: ${count} lines lost while the log file could not be written`,
 } as const;

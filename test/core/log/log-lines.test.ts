@@ -1,0 +1,103 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { clean, logLines } from '../../../core/log/log-lines.js';
+
+const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden', 'log-lines.txt');
+
+type Lines = typeof logLines;
+
+/**
+ * Fixed arguments for every function of logLines. A new function without an
+ * entry here fails the typecheck (and the test): its wording must be pinned.
+ */
+const ARGS: { [K in keyof Lines]: Parameters<Lines[K]> } = {
+  newIcid: [17, '127.0.0.1', '192.168.1.40', 51234],
+  icidAccept: [17, '192.168.1.0/24'],
+  icidReject: [18, 'relay denied for 203.0.113.9'],
+  startMid: [1042, 17],
+  from: [1042, 17, 'scanner@office.example'],
+  to: [1042, 17, 0, 'alice@corp.example'],
+  rcptRejected: [17, 'mallory@elsewhere.example', '550 5.7.1 Relaying denied'],
+  messageId: [1042, '<scan-20250314-0800@scanner.office.example>'],
+  subject: [1042, 'Scanned document'],
+  ready: [1042, 48213, 'scanner@office.example'],
+  messageRejected: [17, '552 5.3.4 Message size exceeds fixed limit'],
+  icidClose: [17],
+  inboundError: ['192.168.1.40', 'read ECONNRESET'],
+  senderRejected: [17, 'bad@@example', '553 5.1.7 Bad sender address syntax'],
+  connectionRefused: ['203.0.113.9', '554 5.7.1 Access denied'],
+  spoolRemoveFailed: [1042, 'EBUSY: resource busy or locked'],
+  newDcid: [300, '127.0.0.1', '10.1.1.6', 25],
+  deliveryStart: [300, 1042, [0, 1]],
+  messageDone: [300, 1042, [0, 1]],
+  response: [1042, [0, 1], '250 2.0.0 Ok: queued as 4Xk2p'],
+  connectionError: [299, 'corp.example', '10.1.1.5', 25, '452 4.3.1 Insufficient system resources', 'unexpected SMTP response'],
+  delayed: [1042, [2], '452 4.3.1 Insufficient system resources'],
+  bounced: [300, 1042, 1, '5.1.1', '550 5.1.1 <bob@corp.example>: user unknown'],
+  dcidClose: [300],
+  dcidIdleError: [300, 'read ECONNRESET'],
+  deliveryAborted: [1042, [0], 'relay stopping'],
+  messageFinished: [1042, 'done'],
+  bounceGenerated: [1042, 1043, [1]],
+  delayWarningGenerated: [1042, 1044, [2]],
+  noNdrNullSender: [1045, [0]],
+  expired: [1042, 2, 'in queue longer than 259200 seconds'],
+  operatorDeleted: [1042, [0, 1, 2], 'cli'],
+  operatorBounced: [1042, [2], 'dashboard'],
+  hostDown: ['10.1.1.5:25', 'connect ECONNREFUSED 10.1.1.5:25'],
+  hostUp: ['10.1.1.5:25', 'probe succeeded'],
+  hostSuspended: ['10.1.1.5:25'],
+  hostResumed: ['10.1.1.5:25'],
+  controlListening: ['http://127.0.0.1:8025/'],
+  controlError: ['POST /api/retryall', 'queue index write failed'],
+  spoolCorrupt: ['1042.msg', '/data/spool/corrupt', 'bad envelope JSON'],
+  indexOrphan: [1046],
+  requeued: [1047],
+  startup: ['0.1.0', '127.0.0.1:2525'],
+  shutdown: ['SIGTERM'],
+  logLinesLost: [312],
+};
+
+function render(): string {
+  const names = Object.keys(logLines) as (keyof Lines)[];
+  return names
+    .map((name) => {
+      const args = ARGS[name] as unknown[] | undefined;
+      if (!args) throw new Error(`logLines.${name} has no fixed arguments in this test: add them to ARGS`);
+      const fn = logLines[name] as (...a: unknown[]) => string;
+      return `${name}\t${fn(...args)}\n`;
+    })
+    .join('');
+}
+
+describe('log-lines wording (golden)', () => {
+  it('matches test/core/log/golden/log-lines.txt byte for byte', async () => {
+    const actual = render();
+    if (process.env.UPDATE_GOLDEN === '1') {
+      await writeFile(GOLDEN, actual);
+      return;
+    }
+    if (!existsSync(GOLDEN)) throw new Error('golden file missing: run with UPDATE_GOLDEN=1 and check it by eye');
+    expect(actual).toBe(await readFile(GOLDEN, 'utf8'));
+  });
+
+  it('pins every function and nothing stale', () => {
+    expect(Object.keys(ARGS).sort()).toEqual(Object.keys(logLines).sort());
+  });
+});
+
+describe('clean', () => {
+  it('flattens CR/LF and control characters so a value cannot forge a line', () => {
+    const forged = logLines.subject(7, "hi'\r\n2025-01-01T00:00:00.000Z Info: MID 8 ready\0");
+    expect(forged).toBe("MID 7 Subject 'hi' 2025-01-01T00:00:00.000Z Info: MID 8 ready'");
+    expect(forged).not.toMatch(/[\r\n\0]/);
+  });
+
+  it('caps long values', () => {
+    expect(clean('a'.repeat(600))).toBe(`${'a'.repeat(512)}\u2026`);
+    expect(clean('  x  ', 10)).toBe('x');
+  });
+});

@@ -1,0 +1,64 @@
+/** Shared by the core/log tests: temp dirs and a counting / failing fs for the mail log. */
+import * as fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { LogFileHandle, MailLogFs } from '../../../core/log/mail-log.js';
+
+export async function tempDir(): Promise<string> {
+  return fsp.mkdtemp(path.join(os.tmpdir(), 'relaywatch-log-'));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await fsp.rm(dir, { recursive: true, force: true });
+}
+
+export interface TestFs extends MailLogFs {
+  writes: number;
+  /** While set, writes fail with this errno code (after writing `partialBytes` of the first). */
+  failWith: string | undefined;
+  partialBytes: number;
+}
+
+/** The real fs, with write calls counted and failures switchable. */
+export function testFs(): TestFs {
+  const t: TestFs = {
+    writes: 0,
+    failWith: undefined,
+    partialBytes: 0,
+    async open(file, flags) {
+      const h = await fsp.open(file, flags);
+      const handle: LogFileHandle = {
+        write: async (buf, offset, length) => {
+          t.writes++;
+          if (t.failWith) {
+            if (t.partialBytes > 0) {
+              const n = Math.min(t.partialBytes, length);
+              t.partialBytes = 0;
+              return h.write(buf, offset, n);
+            }
+            throw Object.assign(new Error(`${t.failWith}: simulated`), { code: t.failWith });
+          }
+          return h.write(buf, offset, length);
+        },
+        stat: () => h.stat(),
+        close: () => h.close(),
+      };
+      return handle;
+    },
+    rename: (a, b) => fsp.rename(a, b),
+    unlink: (f) => fsp.unlink(f),
+    mkdir: (d, o) => fsp.mkdir(d, o),
+  };
+  return t;
+}
+
+/** Waits for `cond` (no event exists for it), failing after `ms`. */
+export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export const LINE_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (Info|Warning|Critical|Debug): [^\r\n]*$/;
