@@ -1,0 +1,98 @@
+/**
+ * route-resolver: a recipient domain → the destinations to try.
+ *
+ * Owns: turning configured routes into Destinations (key `host:port` as
+ * configured, sorted by priority, smarthost passwords read from their
+ * environment variables), falling back to MX for domains no route matches, and
+ * checking at start that every `passEnv` names a variable that is set.
+ * Does not own: the matching rules (route-table.ts), DNS (mx-resolver.ts), or
+ * the round-robin among equal priorities (destination-order.ts).
+ * Raises: RelayError ECONFIG from checkRouteSecrets (naming the field), and
+ * from resolve() when a secret disappeared since start (temporary, so the
+ * mail waits for the operator instead of bouncing); EDNS from the MX lookup.
+ */
+import type { RouteConfig } from '../config/config-schema.js';
+import { RelayError } from '../errors/relay-error.js';
+import { MxResolver } from './mx-resolver.js';
+import { RouteTable } from './route-table.js';
+import type { Destination, DnsLookup, ResolvedRoute } from './routing-types.js';
+
+export interface RouteResolverOptions {
+  dns: DnsLookup;
+  env: NodeJS.ProcessEnv;
+  /** How long MX answers are cached (default 60 s). */
+  mxCacheTtlMs?: number | undefined;
+  now?: (() => number) | undefined;
+}
+
+export class RouteResolver {
+  private table: RouteTable<RouteConfig>;
+  private readonly mx: MxResolver;
+
+  constructor(
+    routes: RouteConfig[],
+    private readonly opts: RouteResolverOptions,
+  ) {
+    this.table = new RouteTable(routes);
+    this.mx = new MxResolver({ dns: opts.dns, ttlMs: opts.mxCacheTtlMs, now: opts.now });
+  }
+
+  /** Replaces the routes (settings changed at run time); in-flight resolutions keep the old ones. */
+  setRoutes(routes: RouteConfig[]): void {
+    this.table = new RouteTable(routes);
+  }
+
+  async resolve(domain: string): Promise<ResolvedRoute> {
+    const hit = this.table.match(domain);
+    if (!hit) {
+      return { routeDomain: 'MX', bounceProfile: 'default', destinations: await this.mx.resolve(domain) };
+    }
+    const destinations = hit.route.destinations
+      .map((d, j) => toDestination(d, hit.index, j, this.opts.env))
+      // Array.prototype.sort is stable: equal priorities keep the configured
+      // order, and destination-order rotates them.
+      .sort((a, b) => a.priority - b.priority);
+    return { routeDomain: hit.route.domain, bounceProfile: hit.route.bounceProfile, destinations };
+  }
+}
+
+/**
+ * Fails start-up (or a settings change) when a route names a password
+ * variable that is not set, naming the field:
+ * `routes[1].destinations[0].auth.passEnv: environment variable RELAY_PASS is not set`.
+ */
+export function checkRouteSecrets(routes: readonly RouteConfig[], env: NodeJS.ProcessEnv): void {
+  const problems: string[] = [];
+  routes.forEach((r, i) =>
+    r.destinations.forEach((d, j) => {
+      const why = d.auth ? secretProblem(d.auth.passEnv, env) : undefined;
+      if (why) problems.push(`${field(i, j)}: ${why}`);
+    }),
+  );
+  if (problems.length) throw new RelayError({ code: 'ECONFIG', message: problems.join('; '), temporary: false });
+}
+
+function toDestination(d: RouteConfig['destinations'][number], i: number, j: number, env: NodeJS.ProcessEnv): Destination {
+  let auth: Destination['auth'];
+  if (d.auth) {
+    const why = secretProblem(d.auth.passEnv, env);
+    if (why) {
+      // Checked at start; if it vanished since, hold the mail rather than
+      // send it unauthenticated or bounce it for a local mistake.
+      throw new RelayError({ code: 'ECONFIG', message: `${field(i, j)}: ${why}`, enhanced: '4.3.5', temporary: true });
+    }
+    auth = { user: d.auth.user, pass: env[d.auth.passEnv]! };
+  }
+  return { key: `${d.host}:${d.port}`, host: d.host, port: d.port, priority: d.priority, tls: d.tls, auth };
+}
+
+function secretProblem(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const v = env[name];
+  if (v === undefined) return `environment variable ${name} is not set`;
+  if (v === '') return `environment variable ${name} is empty`;
+  return undefined;
+}
+
+function field(i: number, j: number): string {
+  return `routes[${i}].destinations[${j}].auth.passEnv`;
+}

@@ -1,0 +1,316 @@
+import { describe, expect, it } from 'vitest';
+import type { RecipientOutcome } from '../../../core/delivery/delivery-types.js';
+import { engine, job, refusedDest, sink, until } from './engine-fixtures.js';
+
+const summary = (o: RecipientOutcome): string =>
+  o.outcome === 'delivered' ? `${o.rid} delivered ${o.host}` : `${o.rid} ${o.outcome} ${o.host} ${o.error.code} ${o.error.smtpCode ?? '-'} ${o.error.enhanced}`;
+
+describe('delivery engine: the behaviour table, against real SMTP peers', () => {
+  it('delivers, with the ESA log lines and host feedback', async () => {
+    const s = await sink();
+    const { engine: e, log, feedback } = engine();
+    const r = await e.deliver(job([s.destination()], { addresses: ['a@dest.test', 'b@dest.test'] }));
+    expect(r.outcomes.map(summary)).toEqual([`0 delivered ${s.key}`, `1 delivered ${s.key}`]);
+    expect(r.outcomes[0]).toMatchObject({ response: '250 2.0.0 Ok: queued' });
+    expect(s.messages[0]).toMatchObject({ from: 'app@office.test', to: ['a@dest.test', 'b@dest.test'] });
+    await e.close(1000);
+    expect(log.lines).toEqual([
+      `Info: New SMTP DCID 101 interface 127.0.0.1 address 127.0.0.1 port ${s.port}`,
+      'Info: Delivery start DCID 101 MID 7 to RID [0, 1]',
+      'Info: Message done DCID 101 MID 7 to RID [0, 1]',
+      "Info: MID 7 RID [0, 1] Response '250 2.0.0 Ok: queued'",
+      'Info: DCID 101 close',
+    ]);
+    expect(feedback.calls).toEqual([`answered ${s.key}`, `delivered ${s.key} 2`]);
+    expect(feedback.open.get(s.key)).toBe(0);
+  });
+
+  it('connection refused → host Down, next host delivers', async () => {
+    const dead = await refusedDest();
+    const s = await sink();
+    const { engine: e, log, feedback } = engine();
+    const r = await e.deliver(job([dead, s.destination()]));
+    expect(r.outcomes.map(summary)).toEqual([`0 delivered ${s.key}`]);
+    expect(feedback.failed(dead.key)).toBe(true);
+    expect(feedback.failures.get(dead.key)).toMatchObject({ code: 'ECONNECTION', enhanced: '4.4.1', temporary: true });
+    expect(log.matching(/Connection Error/)).toEqual([
+      expect.stringMatching(new RegExp(`^Info: Connection Error: DCID 101 domain: dest.test IP: 127.0.0.1 port: ${dead.port} details: 4.4.1 .*ECONNREFUSED.* reason: connection refused$`)),
+    ]);
+  });
+
+  it('every host refused → deferred with the last error, naming the last host tried', async () => {
+    const a = await refusedDest();
+    const b = await refusedDest();
+    const { engine: e } = engine();
+    const r = await e.deliver(job([a, b]));
+    expect(r.outcomes.map(summary)).toEqual([`0 deferred ${b.key} ECONNECTION - 4.4.1`]);
+  });
+
+  it('421 on greeting → next host; the host stays Up', async () => {
+    const busy = await sink({ greeting: 421 });
+    const s = await sink();
+    const { engine: e, feedback, log } = engine();
+    const r = await e.deliver(job([busy.destination(), s.destination()]));
+    expect(r.outcomes.map(summary)).toEqual([`0 delivered ${s.key}`]);
+    expect(feedback.failed(busy.key)).toBe(false);
+    expect(feedback.calls).toContain(`answered ${busy.key}`);
+    expect(log.matching(/Connection Error/)[0]).toContain('details: 421 4.3.2 Service not available');
+  });
+
+  it('every host answers 4xx → deferred with the reply, hosts Up', async () => {
+    const a = await sink({ greeting: 421 });
+    const b = await sink({ mail: 451 });
+    const { engine: e, feedback } = engine();
+    const r = await e.deliver(job([a.destination(), b.destination()]));
+    expect(r.outcomes.map(summary)).toEqual([`0 deferred ${b.key} ERESPONSE 451 4.3.0`]);
+    expect(r.outcomes[0]!.outcome === 'deferred' && r.outcomes[0]!.error.response).toBe('451 4.3.0 Local error in processing');
+    expect(feedback.calls.filter((c) => c.startsWith('failed'))).toEqual([]);
+  });
+
+  it('452 for one recipient, 250 for the other: one delivered, the other deferred', async () => {
+    const s = await sink({ rcpt: { 'full@dest.test': 452 } });
+    const { engine: e, log } = engine();
+    const r = await e.deliver(job([s.destination()], { addresses: ['ok@dest.test', 'full@dest.test'] }));
+    expect(r.outcomes.map(summary)).toEqual([`0 delivered ${s.key}`, `1 deferred ${s.key} ERESPONSE 452 4.3.1`]);
+    expect(s.messages.map((m) => m.to)).toEqual([['ok@dest.test']]);
+    expect(log.matching(/Delayed/)).toEqual(['Info: Delayed: MID 7 RID [1] - 452 4.3.1 Insufficient system resources']);
+  });
+
+  it('a recipient deferred by one host goes on to the next host in the same attempt', async () => {
+    const a = await sink({ rcpt: { 'full@dest.test': 452 } });
+    const b = await sink();
+    const { engine: e } = engine();
+    const r = await e.deliver(job([a.destination(), b.destination()], { addresses: ['ok@dest.test', 'full@dest.test'] }));
+    expect(r.outcomes.map(summary)).toEqual([`0 delivered ${a.key}`, `1 delivered ${b.key}`]);
+    expect(a.messages.map((m) => m.to)).toEqual([['ok@dest.test']]);
+    expect(b.messages.map((m) => m.to)).toEqual([['full@dest.test']]);
+  });
+
+  it('550 for a recipient → bounced at once, not tried elsewhere', async () => {
+    const a = await sink({ rcpt: { 'gone@dest.test': { code: 550, text: '5.1.1 <gone@dest.test>: user unknown' } } });
+    const b = await sink();
+    const { engine: e, feedback } = engine();
+    const r = await e.deliver(job([a.destination(), b.destination()], { addresses: ['ok@dest.test', 'gone@dest.test'] }));
+    expect(r.outcomes.map(summary)).toEqual([`0 delivered ${a.key}`, `1 bounced ${a.key} ERESPONSE 550 5.1.1`]);
+    const o = r.outcomes[1]!;
+    expect(o.outcome === 'bounced' && o.error.response).toBe('550 5.1.1 <gone@dest.test>: user unknown');
+    expect(o.outcome === 'bounced' && o.error.temporary).toBe(false);
+    expect(b.messages).toEqual([]);
+    expect(feedback.calls).toContain(`bounced ${a.key} 1`);
+  });
+
+  it('every recipient 4xx → next host (host Up)', async () => {
+    const a = await sink({ rcpt: { 'x@dest.test': 450, 'y@dest.test': 452 } });
+    const b = await sink();
+    const { engine: e, feedback } = engine();
+    const r = await e.deliver(job([a.destination(), b.destination()], { addresses: ['x@dest.test', 'y@dest.test'] }));
+    expect(r.outcomes.map(summary)).toEqual([`0 delivered ${b.key}`, `1 delivered ${b.key}`]);
+    expect(feedback.failed(a.key)).toBe(false);
+  });
+
+  it('451 after the final dot → next host', async () => {
+    const a = await sink({ dot: 451 });
+    const b = await sink();
+    const { engine: e } = engine();
+    const r = await e.deliver(job([a.destination(), b.destination()], { addresses: ['x@dest.test', 'y@dest.test'] }));
+    expect(r.outcomes.map(summary)).toEqual([`0 delivered ${b.key}`, `1 delivered ${b.key}`]);
+  });
+
+  it('550 after the final dot → every recipient bounced, next host not tried', async () => {
+    const a = await sink({ dot: { code: 550, text: '5.7.1 Message rejected as spam' } });
+    const b = await sink();
+    const { engine: e, log } = engine();
+    const r = await e.deliver(job([a.destination(), b.destination()], { addresses: ['x@dest.test', 'y@dest.test'] }));
+    expect(r.outcomes.map(summary)).toEqual([`0 bounced ${a.key} ERESPONSE 550 5.7.1`, `1 bounced ${a.key} ERESPONSE 550 5.7.1`]);
+    expect(b.stats.connections).toBe(0);
+    expect(log.matching(/Response/)).toEqual(["Info: MID 7 RID [0, 1] Response '550 5.7.1 Message rejected as spam'"]);
+  });
+
+  it('MAIL FROM 550 bounces everyone; DATA refused with 451 moves on, keeping a 550 recipient bounced', async () => {
+    const m = await sink({ mail: 550 });
+    const { engine: e } = engine();
+    expect((await e.deliver(job([m.destination()]))).outcomes.map(summary)).toEqual([`0 bounced ${m.key} ERESPONSE 550 5.1.1`]);
+
+    const d = await sink({ dataCommand: 451, rcpt: { 'gone@dest.test': 550 } });
+    const b = await sink();
+    const r = await e.deliver(job([d.destination(), b.destination()], { addresses: ['ok@dest.test', 'gone@dest.test'] }));
+    expect(r.outcomes.map(summary)).toEqual([`0 delivered ${b.key}`, `1 bounced ${d.key} ERESPONSE 550 5.1.1`]);
+  });
+
+  it('a connection dropped mid-DATA → temporary, host Down, next host delivers', async () => {
+    const a = await sink({ drop: 'data' });
+    const b = await sink();
+    const { engine: e, feedback } = engine();
+    const r = await e.deliver(job([a.destination(), b.destination()], { content: `Subject: big\r\n\r\n${'x'.repeat(200_000)}\r\n` }));
+    expect(r.outcomes.map(summary)).toEqual([`0 delivered ${b.key}`]);
+    expect(feedback.failures.get(a.key)).toMatchObject({ code: 'ECONNECTION', temporary: true });
+    expect(a.messages).toEqual([]);
+  });
+
+  it('a silent server → timeout (4.4.2), host Down', async () => {
+    const quiet = await sink({ silent: 'greeting' });
+    const afterDot = await sink({ silent: 'dot' });
+    const { engine: e, feedback } = engine({ commandTimeoutMs: 300 });
+    const r1 = await e.deliver(job([quiet.destination()]));
+    expect(r1.outcomes.map(summary)).toEqual([`0 deferred ${quiet.key} ETIMEDOUT - 4.4.2`]);
+    const r2 = await e.deliver(job([afterDot.destination()]));
+    expect(r2.outcomes.map(summary)).toEqual([`0 deferred ${afterDot.key} ETIMEDOUT - 4.4.2`]);
+    expect(feedback.failed(quiet.key) && feedback.failed(afterDot.key)).toBe(true);
+  });
+
+  it('tls required but STARTTLS not offered → TLS failure (4.7.4), host Down, next host', async () => {
+    const plain = await sink();
+    const b = await sink({ starttls: true });
+    const { engine: e, feedback, log } = engine();
+    const r = await e.deliver(job([plain.destination({ tls: 'required' }), b.destination({ tls: 'opportunistic' })]));
+    expect(r.outcomes.map(summary)).toEqual([`0 delivered ${b.key}`]);
+    expect(feedback.failures.get(plain.key)).toMatchObject({ code: 'ETLS', enhanced: '4.7.4' });
+    expect(plain.messages).toEqual([]);
+    expect(log.matching(/Connection Error/)[0]).toContain('reason: TLS required but not available');
+  });
+
+  it('no destinations → deferred without a host; bad addresses bounce without a connection', async () => {
+    const s = await sink();
+    const { engine: e } = engine();
+    expect((await e.deliver(job([]))).outcomes.map(summary)).toEqual(['0 deferred undefined ENOROUTE - 4.4.1']);
+    const r = await e.deliver(job([s.destination()], { addresses: ['bad<x>@dest.test', 'ok@dest.test'] }));
+    expect(r.outcomes.map(summary)).toEqual(['0 bounced undefined EPOLICY - 5.1.3', `1 delivered ${s.key}`]);
+    expect(s.messages.map((m) => m.to)).toEqual([['ok@dest.test']]);
+  });
+
+  it('an unreadable spool file defers without blaming the host and without trying the next one', async () => {
+    const a = await sink();
+    const b = await sink();
+    const { engine: e, feedback, log } = engine();
+    const broken = job([a.destination(), b.destination()], {
+      openContent: () => Promise.reject(Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' })),
+    });
+    const r = await e.deliver(broken);
+    expect(r.outcomes.map(summary)).toEqual(['0 deferred undefined ESPOOL - undefined']);
+    expect(r.outcomes[0]!.outcome === 'deferred' && r.outcomes[0]!.error.temporary).toBe(true);
+    expect(b.stats.connections).toBe(0);
+    expect(feedback.failed(a.key)).toBe(false);
+    expect(log.matching(/Delivery aborted/)).toHaveLength(1);
+    // The connection stays good for the next message.
+    expect((await e.deliver(job([a.destination()]))).outcomes.map(summary)).toEqual([`0 delivered ${a.key}`]);
+    expect(a.stats.connections).toBe(1);
+  });
+
+  it('a content stream that fails mid-DATA defers and drops that connection', async () => {
+    const s = await sink();
+    const { engine: e, feedback } = engine();
+    const { Readable } = await import('node:stream');
+    const r = await e.deliver(
+      job([s.destination()], {
+        openContent: async () =>
+          new Readable({
+            read() {
+              this.push(Buffer.from('Subject: x\r\n\r\npart\r\n'));
+              this.destroy(new Error('EIO: read failed'));
+            },
+          }),
+      }),
+    );
+    expect(r.outcomes.map(summary)).toEqual(['0 deferred undefined ESPOOL - 4.3.0']);
+    expect(s.messages).toEqual([]);
+    expect(feedback.failed(s.key)).toBe(false);
+  });
+
+  it('sends the null sender as MAIL FROM:<> and duplicate addresses once', async () => {
+    const s = await sink();
+    const { engine: e } = engine();
+    const r = await e.deliver(job([s.destination()], { sender: '', addresses: ['a@dest.test', 'a@dest.test'] }));
+    expect(r.outcomes.map((o) => o.outcome)).toEqual(['delivered', 'delivered']);
+    expect(s.messages[0]).toMatchObject({ from: '', to: ['a@dest.test'] });
+  });
+});
+
+describe('delivery engine: content on the wire', () => {
+  it('bare LF and NUL become CRLF / nothing; dot-leading lines arrive intact (stuffed exactly once)', async () => {
+    const s = await sink();
+    const { engine: e } = engine();
+    const content = Buffer.from('Subject: dots\n\n.leading dot\r\n..two dots\r\n.\r\nbare\rcr\x00nul\nend', 'latin1');
+    const r = await e.deliver(job([s.destination()], { content }));
+    expect(r.outcomes[0]!.outcome).toBe('delivered');
+    expect(s.messages[0]!.raw.toString('latin1')).toBe('Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nbare\r\ncrnul\r\nend\r\n');
+  });
+
+  it('a bare-LF smuggling attempt stays inside the one message', async () => {
+    const s = await sink();
+    const { engine: e } = engine();
+    const content = 'Subject: s\r\n\r\nhi\n.\nMAIL FROM:<evil@x.test>\nRCPT TO:<victim@dest.test>\nDATA\nSubject: forged\n\n.\n';
+    await e.deliver(job([s.destination()], { content }));
+    expect(s.messages).toHaveLength(1);
+    expect(s.messages[0]!.raw.toString()).toContain('\r\n.\r\nMAIL FROM:<evil@x.test>\r\n');
+  });
+});
+
+describe('delivery engine: connections', () => {
+  it('reuses one connection for consecutive jobs to the same host (RSET between)', async () => {
+    const s = await sink();
+    const { engine: e, log } = engine();
+    for (let i = 0; i < 3; i++) expect((await e.deliver(job([s.destination()]))).outcomes[0]!.outcome).toBe('delivered');
+    expect(s.stats.connections).toBe(1);
+    expect(s.stats.rsets).toBe(2);
+    expect(new Set(s.messages.map((m) => m.session)).size).toBe(1);
+    expect(log.matching(/New SMTP DCID/)).toHaveLength(1);
+  });
+
+  it('honours maxConnectionsPerHost; jobs beyond it wait and are all delivered', async () => {
+    const s = await sink({ dotDelayMs: 60 });
+    const { engine: e } = engine({ maxConnectionsPerHost: 2 });
+    const reports = await Promise.all(Array.from({ length: 8 }, (_, i) => e.deliver(job([s.destination()], { mid: i }))));
+    expect(reports.every((r) => r.outcomes[0]!.outcome === 'delivered')).toBe(true);
+    expect(s.stats.maxConcurrent).toBe(2);
+    expect(s.stats.connections).toBe(2);
+    expect(s.messages).toHaveLength(8);
+  });
+
+  it('a host that restarted between jobs: the next job gets a fresh connection, host not marked Down', async () => {
+    const s = await sink();
+    const { engine: e, feedback } = engine();
+    await e.deliver(job([s.destination()]));
+    await s.stop();
+    await s.start();
+    const r = await e.deliver(job([s.destination()]));
+    expect(r.outcomes[0]!.outcome).toBe('delivered');
+    expect(feedback.failed(s.key)).toBe(false);
+    expect(s.stats.connections).toBe(2);
+  });
+
+  it('closes idle connections after idleMs', async () => {
+    const s = await sink();
+    const { engine: e, log } = engine({ idleMs: 50 });
+    await e.deliver(job([s.destination()]));
+    await until(() => log.matching(/DCID \d+ close/).length > 0);
+    expect(log.matching(/DCID 101 close/)).toHaveLength(1);
+  });
+
+  it('close() lets in-flight deliveries finish within the deadline, then takes no jobs', async () => {
+    const s = await sink({ dotDelayMs: 100 });
+    const { engine: e } = engine();
+    const p = e.deliver(job([s.destination()]));
+    await new Promise((r) => setTimeout(r, 20));
+    await e.close(5000);
+    expect((await p).outcomes[0]!.outcome).toBe('delivered');
+    const after = await e.deliver(job([s.destination()]));
+    expect(after.outcomes.map(summary)).toEqual(['0 deferred undefined ESHUTDOWN - 4.3.2']);
+  });
+
+  it('close() past the deadline drops the connection and defers, without marking the host Down', async () => {
+    const s = await sink({ silent: 'dot' });
+    const b = await sink();
+    const { engine: e, feedback, log } = engine({ commandTimeoutMs: 10_000 });
+    const p = e.deliver(job([s.destination(), b.destination()]));
+    // Wait until the message is on the wire (the sink never answers the dot).
+    await until(() => log.matching(/Delivery start/).length > 0);
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await e.close(200);
+    expect(Date.now() - started).toBeLessThan(2000);
+    const r = await p;
+    expect(r.outcomes.map(summary)).toEqual(['0 deferred undefined ESHUTDOWN - 4.3.2']);
+    expect(feedback.failed(s.key)).toBe(false);
+    expect(b.stats.connections).toBe(0);
+  });
+});
