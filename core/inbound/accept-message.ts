@@ -1,0 +1,108 @@
+/**
+ * accept-message: one transaction's accept path, from the DATA stream to a
+ * queued MID (DESIGN.md "Durability": 250 only once the message is on disk).
+ *
+ * Owns: the spool envelope, the Received header, streaming the content into
+ * the spool (message-receiver.ts), handing the spooled message to the queue
+ * (deps.onMessage, undone by removing the file if it throws), and the mail-log
+ * lines of the outcome: Message-ID, Subject and "ready", or "Message
+ * rejected" with the real reason plus "Message finished ... aborted".
+ * Does not own: session state or sending the reply (smtp-listener.ts).
+ * Raises (rejects with): the RelayError the client should see: EPOLICY 552
+ * 5.3.4 (too big), ENOSPACE 452 4.3.1 (disk full), ECONNECTION (client gone),
+ * anything else as 451 4.3.0 without internal details.
+ */
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { toRelayError, type RelayError } from '../errors/relay-error.js';
+import { logLines } from '../log/log-lines.js';
+import type { MailLog } from '../log/log-types.js';
+import { getHeader } from '../message/header-block.js';
+import type { SpoolEnvelope, SpooledMessage, SpoolStore } from '../spool/spool-types.js';
+import { clientFacing, replyLine } from './inbound-replies.js';
+import { receiveMessage } from './message-receiver.js';
+import { receivedHeader } from './received-header.js';
+
+export interface AcceptDeps {
+  /** Our name, for the Received header. */
+  hostname: string;
+  maxMessageBytes: number;
+  spool: SpoolStore;
+  log: MailLog;
+  /** Called after the message is durably spooled and before the 250 is sent. */
+  onMessage(msg: SpooledMessage): void;
+}
+
+export interface Transaction {
+  mid: number;
+  icid: number;
+  sender: string;
+  recipients: readonly string[];
+}
+
+/** Resolves with the text of the 250 reply once the message is spooled and queued. */
+export async function acceptMessage(deps: AcceptDeps, tx: Transaction, session: SMTPServerSession, stream: SMTPServerDataStream): Promise<string> {
+  const { mid, icid, sender, recipients } = tx;
+  const { spool, log } = deps;
+  const receivedAt = Date.now();
+  const helo = session.hostNameAppearsAs || '';
+  const envelope: SpoolEnvelope = {
+    mid,
+    kind: 'normal',
+    sender,
+    recipients: recipients.map((address, rid) => ({ rid, address })),
+    receivedAt,
+    icid,
+    clientAddress: session.remoteAddress,
+    clientHelo: helo,
+  };
+  const prefix = receivedHeader({
+    helo,
+    clientAddress: session.remoteAddress,
+    hostname: deps.hostname,
+    protocol: session.transmissionType,
+    mid,
+    recipients,
+    date: new Date(receivedAt),
+  });
+
+  try {
+    const { message, headers } = await receiveMessage({
+      source: stream,
+      prefix,
+      maxBytes: deps.maxMessageBytes,
+      write: (content) => spool.write(envelope, content),
+    });
+    await handOver(deps, message);
+    const messageId = getHeader(headers, 'Message-ID');
+    const subject = getHeader(headers, 'Subject');
+    if (messageId !== undefined) log.info(logLines.messageId(mid, messageId));
+    if (subject !== undefined) log.info(logLines.subject(mid, subject));
+    log.info(logLines.ready(mid, message.size, sender));
+    return `2.0.0 Ok: queued as MID ${mid}`;
+  } catch (e) {
+    const err = toRelayError(e);
+    const shown: RelayError = clientFacing(err);
+    // The operator's log gets the real reason when the client got a generic one.
+    log.info(logLines.messageRejected(icid, shown === err ? replyLine(err) : `${replyLine(shown)}: ${err.message}`));
+    log.info(logLines.messageFinished(mid, 'aborted'));
+    throw shown;
+  }
+}
+
+/**
+ * deps.onMessage failing means the queue never heard of the message: take it
+ * back out of the spool and let the client retry, rather than answer 250 for
+ * mail that would wait for the next restart's reconciliation.
+ */
+async function handOver(deps: AcceptDeps, message: SpooledMessage): Promise<void> {
+  const { mid } = message.envelope;
+  try {
+    deps.onMessage(message);
+  } catch (e) {
+    const err = toRelayError(e, 'ESPOOL');
+    // If the file stays, start-up reconciliation queues it: a possible
+    // duplicate (the client retries after our 451), never a loss.
+    await deps.spool.remove(mid).catch((re: unknown) => deps.log.warn(logLines.spoolRemoveFailed(mid, toRelayError(re).message)));
+    throw err;
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * command-guard: the one place that reaches into smtp-server's internals.
+ *
+ * Read from smtp-server 3.21.6 (dist/esm/smtp-server.js, smtp-connection.js,
+ * smtp-stream.js); re-check this file whenever that dependency is upgraded.
+ *
+ * Why it exists:
+ * - RFC 5321 4.5.3.1.4 limits a command line to 512 octets with its CRLF and
+ *   DESIGN.md promises "500" for longer ones while the session goes on.
+ *   smtp-server's own `maxCommandLength` answers 421 and closes. It stays at its
+ *   16K default as the hard bound on what the parser buffers for one line; below
+ *   it each connection's `_onCommand(command, callback)` is wrapped: a line over
+ *   510 octets (the parser hands it over without CRLF) gets 500 5.5.2 and is
+ *   skipped, and after ten of them the client is dropped with 421.
+ * - The listener must see the raw MAIL/RCPT line: smtp-server's parser strips
+ *   source routes and rejects "u@d@s" with its own 501 before any handler runs,
+ *   so a relay-denied client would not get 554 for every address. The wrapper
+ *   offers each line to an interceptor first, which may answer it instead.
+ * - STARTTLS is not offered (no certificate is configured, and smtp-server's
+ *   built-in one has a published private key). A STARTTLS line still gets the
+ *   treatment RFC 3207 5 asks for, as smtp-server gives it when it does
+ *   upgrade: 502 5.5.1, and whatever the client pipelined behind it is thrown
+ *   away unanswered, by retiring the command parser like smtp-server's
+ *   upgrade() does. So "commands pipelined after STARTTLS are discarded" holds
+ *   whether or not TLS follows. (Bytes still in the socket's own buffer because
+ *   the parser applied back-pressure reach the new parser; with no TLS boundary
+ *   there is nothing they could cross, so this bound is good enough.)
+ * - maxConnections: smtp-server's own refusal is "421 <name> Too many connected
+ *   clients" without an enhanced code, written before `send` can be wrapped.
+ *   connect() refuses the connection itself first, with 421 4.7.0.
+ * - smtp-server adds its own enhanced status code to every reply once
+ *   ENHANCEDSTATUSCODES is on; our replies carry theirs already ("5.7.1 ..."),
+ *   so `send` is wrapped to leave a reply alone that starts with one.
+ *
+ * How: `connect(socket, opts)` is overridden; super.connect() builds the
+ * SMTPConnection and adds it to `this.connections` (a Set, so insertion-
+ * ordered: the newest is last). If the Set did not grow, init() refused the
+ * connection at once and there is nothing to wrap.
+ * Lines that arrive while a TLS upgrade is in progress, before the greeting,
+ * inside an AUTH exchange or while the server closes go to smtp-server
+ * untouched: it discards or refuses them itself.
+ *
+ * Does not own: policy (the interceptor decides), the handlers, DATA.
+ * Raises: nothing; replies are written to the client, socket errors of a
+ * refused connection are re-emitted as the server's 'error' event.
+ */
+import type { Socket } from 'node:net';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import { lineTooLong, startTlsUnavailable, tooManyConnections, tooManyLongLines } from './inbound-replies.js';
+// smtp-server's connection class (exported as lib/smtp-connection.js).
+import { SMTPConnection as SmtpConnectionClass } from 'smtp-server/lib/smtp-connection.js';
+
+interface ConnectionInternals {
+  _setListeners(done: () => void): void;
+  connectionReady(): void;
+}
+interface ServerInternals {
+  _onError(err: Error): void;
+  _onClientConnect(data: unknown): void;
+}
+
+export type SmtpConnection = SMTPServer['connections'] extends Set<infer C> ? C : never;
+
+/** An answer the interceptor gives instead of smtp-server: "554", "5.7.1 ...". */
+export interface InterceptReply {
+  code: number;
+  message: string;
+}
+export type CommandInterceptor = (line: Buffer, session: SMTPServerSession) => InterceptReply | undefined;
+
+export interface GuardHooks {
+  /** Sees every command line first; a reply means smtp-server never sees it. */
+  intercept: CommandInterceptor;
+  /** A connection refused at maxClients (it never gets a session). */
+  onRefused(remoteAddress: string, reply: string): void;
+}
+
+/** 512 octets including CRLF; smtp-stream passes the line without it. */
+export const MAX_COMMAND_OCTETS = 510;
+/** Like smtp-server's limit on unrecognised commands: a client that keeps at it is dropped. */
+const MAX_LONG_LINES = 10;
+/** How long a refused client gets to read its 421 before the socket is destroyed. */
+const REFUSE_LINGER_MS = 1000;
+const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
+
+export class GuardedSmtpServer extends SMTPServer {
+  /** Every socket handed to connect(), so stop() can destroy stragglers. */
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    options: SMTPServerOptions,
+    private readonly hooks: GuardHooks,
+  ) {
+    super(options);
+  }
+
+  override connect(...args: Parameters<SMTPServer['connect']>): void {
+    const [socket] = args;
+    this.prune();
+    this.sockets.add(socket);
+    const max = this.options.maxClients;
+    if (max && this.connections.size >= max) {
+      this.refuse(socket);
+      return;
+    }
+    // What super.connect() does, minus smtp-server's fixed 100 ms pause before
+    // the greeting (an early-talker trap for the open internet). Our clients
+    // are the office's own printers and apps inside relayNetworks, and that
+    // pause alone capped intake at ~185 msg/s with 20 sessions (bench/).
+    // Early talkers are still caught by smtp-server's own check once ready.
+    const conn = new SmtpConnectionClass(this, ...args) as unknown as SmtpConnection & ConnectionInternals;
+    this.connections.add(conn);
+    conn.on('error', (err: Error) => (this as unknown as ServerInternals)._onError(err));
+    conn.on('connect', (data: unknown) => (this as unknown as ServerInternals)._onClientConnect(data));
+    this.guard(conn);
+    conn._setListeners(() => conn.connectionReady());
+  }
+
+  /** Sockets handed to connect() that are not destroyed yet (sessions and refusals alike). */
+  openSockets(): number {
+    this.prune();
+    return this.sockets.size;
+  }
+
+  /** The live connection whose session this is, if it is still open. */
+  connectionOf(session: SMTPServerSession): SmtpConnection | undefined {
+    for (const c of this.connections) if (c.session === session) return c;
+    return undefined;
+  }
+
+  /** Last resort of a bounded shutdown: drop every socket still open. */
+  destroyAllSockets(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+
+  // A TLS upgrade removes every listener from the raw socket, so a 'close'
+  // listener cannot be trusted to prune the set; prune by state instead.
+  private prune(): void {
+    for (const s of this.sockets) if (s.destroyed) this.sockets.delete(s);
+  }
+
+  private refuse(socket: Socket): void {
+    const address = socket.remoteAddress ?? '-';
+    const reply = tooManyConnections(this.options.name ?? 'relay').toSmtpReply();
+    const text = `${reply.code} ${reply.message}`;
+    socket.on('error', (err: Error & { remoteAddress?: string }) => {
+      err.remoteAddress = address;
+      this.emit('error', err);
+    });
+    socket.end(`${text}\r\n`);
+    // The client may never close its side; do not let it hold the descriptor.
+    const linger = setTimeout(() => socket.destroy(), REFUSE_LINGER_MS);
+    linger.unref();
+    socket.once('close', () => clearTimeout(linger));
+    this.hooks.onRefused(address, text);
+  }
+
+  private guard(conn: SmtpConnection): void {
+    const onCommand = conn._onCommand.bind(conn);
+    const send = conn.send.bind(conn);
+    const startTlsOffered = !this.options.hideSTARTTLS && !(this.options.disabledCommands ?? []).includes('STARTTLS');
+    let longLines = 0;
+
+    conn.send = (code, data, context) => send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+
+    const answer = (reply: { code: number; message: string }, callback: (() => void) | undefined): void => {
+      conn.send(reply.code, reply.message); // a 421 also closes the connection
+      // As smtp-server's own error replies: yield, then read on once the
+      // replies are flushed, so a client that never reads cannot grow them.
+      setImmediate(() => conn._whenWritable(() => callback?.()));
+    };
+
+    conn._onCommand = (command, callback) => {
+      if (conn._upgrading || !conn._ready || conn._nextHandler || this._closeTimeout) {
+        onCommand(command, callback);
+        return;
+      }
+      if (command.length > MAX_COMMAND_OCTETS) {
+        answer((++longLines >= MAX_LONG_LINES ? tooManyLongLines() : lineTooLong()).toSmtpReply(), callback);
+        return;
+      }
+      const name = command.toString('latin1', 0, 16).split(' ')[0]?.toUpperCase();
+      if (name === 'STARTTLS' && !startTlsOffered) {
+        retireParser(conn);
+        answer(startTlsUnavailable().toSmtpReply(), callback);
+        return;
+      }
+      const reply = this.hooks.intercept(command, conn.session);
+      if (reply) {
+        answer(reply, callback);
+        return;
+      }
+      onCommand(command, callback);
+    };
+  }
+}
+
+/**
+ * What smtp-server's upgrade() does to the plaintext pipelined behind
+ * STARTTLS: the current parser is closed, so it drains what it holds without
+ * dispatching a line, and a fresh one reads the socket from here on.
+ */
+function retireParser(conn: SmtpConnection): void {
+  const old = conn._parser;
+  if (!old) return;
+  conn._socket.unpipe(old);
+  old.isClosed = true;
+  const fresh = conn._createParser();
+  conn._parser = fresh;
+  conn._socket.pipe(fresh);
+}

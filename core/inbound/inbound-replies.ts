@@ -1,0 +1,73 @@
+/**
+ * inbound-replies: the SMTP replies the listener gives on its own account.
+ *
+ * Owns: one RelayError constructor per policy or limit reply (code EPOLICY
+ * unless said otherwise), so the wording and status codes live in one place,
+ * and the adapter that hands a RelayError to smtp-server's handler callbacks.
+ * Does not own: deciding when a reply applies (access-policy, address-syntax,
+ * smtp-listener do).
+ * Raises: nothing; it only builds errors.
+ */
+import { RelayError } from '../errors/relay-error.js';
+
+const policy = (smtpCode: number, enhanced: string, message: string): RelayError =>
+  new RelayError({ code: 'EPOLICY', smtpCode, enhanced, temporary: smtpCode < 500, message });
+
+/** The relay has no local mailboxes, so an outside client may send nowhere. */
+export const relayDenied = (): RelayError => policy(554, '5.7.1', 'Relay access denied');
+/** RFC 5321 4.5.3.1.10: 452 and go on, the client sends the rest later. */
+export const tooManyRecipients = (): RelayError => policy(452, '4.5.3', 'Too many recipients');
+/** RFC 5321 4.5.3.1.4: 512 octets including CRLF. */
+export const lineTooLong = (): RelayError => policy(500, '5.5.2', 'Line too long');
+export const tooManyLongLines = (): RelayError => policy(421, '4.7.0', 'Too many overlong command lines, closing connection');
+export const messageTooBig = (max: number): RelayError =>
+  policy(552, '5.3.4', `Message size exceeds fixed maximum message size ${max}`);
+/** RFC 3463: X.1.7 is the sender's address, X.1.3 a recipient's. */
+export const badAddressSyntax = (role: 'sender' | 'recipient', why: string): RelayError =>
+  policy(501, role === 'sender' ? '5.1.7' : '5.1.3', `Bad ${role} address syntax: ${why}`);
+export const addressNotAllowed = (role: 'sender' | 'recipient', why: string): RelayError =>
+  policy(553, role === 'sender' ? '5.1.7' : '5.1.3', `${role === 'sender' ? 'Sender' : 'Recipient'} address rejected: ${why}`);
+
+/** RFC 3207 5: STARTTLS is only offered with a certificate of our own (none is configured). */
+export const startTlsUnavailable = (): RelayError => policy(502, '5.5.1', 'STARTTLS not available');
+/** RFC 3463 X.7.0: the connection limit is policy, not a protocol error. */
+export const tooManyConnections = (host: string): RelayError =>
+  policy(421, '4.7.0', `${host} Too many connections, try again later`);
+
+/** acceptingMessages() is false or stop() has begun: RFC 5321 4.5.3.2 / RFC 3463 X.3.2. */
+export const shuttingDown = (): RelayError =>
+  new RelayError({ code: 'ESHUTDOWN', smtpCode: 421, enhanced: '4.3.2', temporary: true, message: 'Service shutting down, closing connection' });
+export const connectionLost = (cause?: unknown): RelayError =>
+  new RelayError({ code: 'ECONNECTION', smtpCode: 451, enhanced: '4.4.2', temporary: true, message: 'Connection lost before end of data', cause });
+
+export const localError = (cause: unknown): RelayError =>
+  new RelayError({ code: 'ESPOOL', smtpCode: 451, enhanced: '4.3.0', temporary: true, message: 'Local error in processing', cause });
+
+// Errors whose text was written for the client; anything else (a raw I/O
+// error naming a path, a bug) reaches the client as a plain 451.
+const CLIENT_SAFE = new Set(['EPOLICY', 'ENOSPACE', 'ESHUTDOWN', 'ECONNECTION']);
+
+/** The error to show the client for `err`. */
+export function clientFacing(err: RelayError): RelayError {
+  return CLIENT_SAFE.has(err.code) ? err : localError(err);
+}
+
+/** What the smtp-server handler callbacks read from an error object. */
+export type SmtpServerError = RelayError & { responseCode: number };
+
+/**
+ * smtp-server answers a handler error with `err.responseCode` and
+ * `err.message`, so the reply text (enhanced code first) goes in the message.
+ * Still a RelayError, with the original as its cause.
+ */
+export function forSmtpServer(err: RelayError): SmtpServerError {
+  const reply = err.toSmtpReply();
+  const wrapped = new RelayError({ ...err.toJSON(), message: reply.message, cause: err });
+  return Object.assign(wrapped, { responseCode: reply.code });
+}
+
+/** "554 5.7.1 Relay access denied": the full reply line, for logs. */
+export function replyLine(err: RelayError): string {
+  const reply = err.toSmtpReply();
+  return `${reply.code} ${reply.message}`;
+}

@@ -1,0 +1,115 @@
+/**
+ * message-receiver: moves one message from smtp-server's DATA stream into the
+ * spool.
+ *
+ * Owns: the content stream the spool writes (our Received header, then the
+ * client's data through the BodyNormalizer), keeping a copy of the header
+ * block for the log lines, and aborting the spool write when the message must
+ * not be kept: over the size limit, client gone mid-DATA, or the spool failed.
+ * Does not own: the reply (the listener sends it), the envelope, limits policy.
+ * Raises (rejects with): RelayError EPOLICY 552 5.3.4 for an oversized message,
+ * ECONNECTION when the client went away, and whatever the spool threw
+ * (ENOSPACE, ESPOOL) as a RelayError.
+ *
+ * The source is always read to its end, even after an abort: smtp-server sends
+ * the reply only once the DATA stream has ended (RFC 5321 wants the reply after
+ * the final dot, not in the middle of the client's data), so an early reply
+ * would sit unsent and a paused source would hang the session.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import type { SMTPServerDataStream } from 'smtp-server';
+import { toRelayError, type RelayError } from '../errors/relay-error.js';
+import { splitHeaderBlock } from '../message/header-block.js';
+import type { SpooledMessage } from '../spool/spool-types.js';
+import { BodyNormalizer } from './body-normalizer.js';
+import { connectionLost, messageTooBig } from './inbound-replies.js';
+
+/** Enough for any sane header block; the log only needs Message-ID and Subject. */
+const HEADER_CAP = 64 * 1024;
+
+export interface ReceiveOptions {
+  source: SMTPServerDataStream;
+  /** Written before the body: the Received header, CRLF-terminated. */
+  prefix: string;
+  maxBytes: number;
+  /** Writes the content durably; typically spool.write bound to an envelope. */
+  write(content: Readable): Promise<SpooledMessage>;
+}
+
+export interface Received {
+  message: SpooledMessage;
+  /** The client's header block (without our Received header), capped. */
+  headers: Buffer;
+}
+
+export async function receiveMessage(opts: ReceiveOptions): Promise<Received> {
+  const { source } = opts;
+  const normalizer = new BodyNormalizer();
+  const content = new PassThrough();
+  content.write(opts.prefix);
+  normalizer.pipe(content);
+
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let headDone = false;
+  normalizer.on('data', (chunk: Buffer) => {
+    if (headDone) return;
+    head.push(chunk);
+    headBytes += chunk.length;
+    const sofar = Buffer.concat(head);
+    headDone = headBytes >= HEADER_CAP || splitHeaderBlock(sofar).bodyOffset < sofar.length;
+  });
+
+  let aborted: RelayError | undefined;
+  const abort = (err: RelayError): void => {
+    if (aborted) return;
+    aborted = err;
+    normalizer.unpipe(content);
+    normalizer.destroy();
+    content.destroy(err);
+    source.resume(); // keep draining to the final dot, see the header
+  };
+  // abort() destroys `content` with its reason, and the spool may not be
+  // reading it (a write that failed before it began): an 'error' event nobody
+  // listens to would take the process down. The reason is not lost: it is
+  // what receiveMessage rejects with. Anything else is a reason to abort.
+  content.on('error', (e) => {
+    if (e !== aborted) abort(toRelayError(e));
+  });
+
+  source.on('data', (chunk: Buffer) => {
+    if (aborted) return;
+    if (source.sizeExceeded) {
+      abort(messageTooBig(opts.maxBytes));
+      return;
+    }
+    if (!normalizer.write(chunk)) {
+      source.pause();
+      normalizer.once('drain', () => source.resume());
+    }
+  });
+  source.once('end', () => {
+    // smtp-stream sets sizeExceeded for the last chunk just before ending.
+    if (source.sizeExceeded) abort(messageTooBig(opts.maxBytes));
+    else if (!aborted) normalizer.end();
+  });
+  // smtp-server destroys the stream (with an error, as we listen for one)
+  // when the client disconnects mid-DATA.
+  source.once('error', (err) => abort(connectionLost(err)));
+  source.once('close', () => {
+    if (!source.readableEnded) abort(connectionLost());
+  });
+
+  // The write can only resolve after normalizer.end(), which an abort rules
+  // out, so a resolved write is a whole, accepted message.
+  let message: SpooledMessage;
+  try {
+    message = await opts.write(content);
+  } catch (e) {
+    const err = aborted ?? toRelayError(e);
+    abort(err);
+    throw err;
+  }
+  const block = Buffer.concat(head);
+  return { message, headers: splitHeaderBlock(block).headers };
+}

@@ -1,0 +1,171 @@
+/**
+ * inbound-fixtures (test helper): builds a real SmtpListener on an ephemeral
+ * loopback port over the real FileSpool in a temp dir (fsyncs included), with
+ * a mail log that keeps its lines in memory, and tears all of it down again.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RelayConfig } from '../../../core/config/config-schema.js';
+import { parseConfig } from '../../../core/config/load-config.js';
+import { SmtpListener, type InboundDeps } from '../../../core/inbound/smtp-listener.js';
+import type { LogLevel, MailLog } from '../../../core/log/log-types.js';
+import { FileSpool } from '../../../core/spool/file-spool.js';
+import type { SpoolFs } from '../../../core/spool/spool-fs.js';
+import type { SpooledMessage, SpoolStore } from '../../../core/spool/spool-types.js';
+import { RawSmtpClient, type SmtpReply } from '../../helpers/smtp-client.js';
+
+export class MemoryLog implements MailLog {
+  readonly lines: string[] = [];
+  readonly file = '(memory)';
+  private readonly events = new EventEmitter();
+  write(level: LogLevel, text: string): void {
+    const line = `${level}: ${text}`;
+    this.lines.push(line);
+    this.events.emit('line', line);
+  }
+  /** Resolves with the first line (already written or still to come) matching `re`. */
+  waitFor(re: RegExp, timeoutMs = 3000): Promise<string> {
+    const seen = this.lines.find((l) => re.test(l));
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.events.off('line', onLine);
+        reject(new Error(`no log line matching ${re} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onLine = (line: string): void => {
+        if (!re.test(line)) return;
+        clearTimeout(timer);
+        this.events.off('line', onLine);
+        resolve(line);
+      };
+      this.events.on('line', onLine);
+    });
+  }
+  info(text: string): void {
+    this.write('Info', text);
+  }
+  warn(text: string): void {
+    this.write('Warning', text);
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+  /** Lines containing `part`. */
+  grep(part: string | RegExp): string[] {
+    return this.lines.filter((l) => (typeof part === 'string' ? l.includes(part) : part.test(l)));
+  }
+}
+
+export interface Harness {
+  listener: SmtpListener;
+  port: number;
+  spool: SpoolStore;
+  /** The spool the listener was built on, before any test wrapper. */
+  fileSpool: FileSpool;
+  log: MemoryLog;
+  messages: SpooledMessage[];
+  dir: string;
+  spoolDir: string;
+  /** Every readable message in the spool, read back through the spool itself. */
+  spooled(): Promise<SpooledMessage[]>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  config?: Record<string, unknown>;
+  /** Wraps the spool, e.g. to hold writes back. */
+  wrapSpool?: (spool: FileSpool) => SpoolStore;
+  /** The file system the spool uses (fault injection); node:fs/promises by default. */
+  fs?: SpoolFs;
+  deps?: Partial<InboundDeps>;
+}
+
+export function testConfig(overrides: Record<string, unknown> = {}): RelayConfig {
+  return parseConfig({
+    hostname: 'relay.test',
+    listen: { host: '127.0.0.1', port: 0 },
+    relayNetworks: ['127.0.0.0/8', '::1/128'],
+    ...overrides,
+  });
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'rw-inbound-'));
+  const spoolDir = join(dir, 'spool');
+  const fileSpool = new FileSpool({ spoolDir, corruptDir: join(dir, 'corrupt'), fs: opts.fs });
+  await fileSpool.init();
+  const spool = opts.wrapSpool ? opts.wrapSpool(fileSpool) : fileSpool;
+  const log = new MemoryLog();
+  const messages: SpooledMessage[] = [];
+  let icid = 0;
+  const listener = new SmtpListener({
+    config: testConfig(opts.config),
+    spool,
+    log,
+    nextIcid: () => ++icid,
+    onMessage: (m) => messages.push(m),
+    ...opts.deps,
+  });
+  const { port } = await listener.start();
+  return {
+    listener,
+    port,
+    spool,
+    fileSpool,
+    log,
+    messages,
+    dir,
+    spoolDir,
+    async spooled() {
+      const found: SpooledMessage[] = [];
+      for await (const m of fileSpool.scan((file, reason) => found.push(corrupt(file, reason)))) found.push(m);
+      return found;
+    },
+    async close() {
+      await listener.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A corrupt spool file is a test failure, never a silent skip. */
+function corrupt(file: string, reason: string): never {
+  throw new Error(`corrupt spool file ${file}: ${reason}`);
+}
+
+/** MAIL, RCPT..., DATA, body (already CRLF-terminated, not dot-stuffed), "." on a raw client. */
+export async function sendMail(
+  client: RawSmtpClient,
+  from: string,
+  to: string[],
+  body: string,
+): Promise<SmtpReply> {
+  const mail = await client.command(`MAIL FROM:<${from}>`);
+  if (mail.code !== 250) return mail;
+  for (const rcpt of to) {
+    const r = await client.command(`RCPT TO:<${rcpt}>`);
+    if (r.code !== 250) return r;
+  }
+  const data = await client.command('DATA');
+  if (data.code !== 354) return data;
+  client.write(`${body}.\r\n`);
+  return client.readReply();
+}
+
+/**
+ * Waits until the listener has no open connection left. There is no event
+ * for "the last socket is gone" (smtp-server closes sockets on its own
+ * timers), so this polls briefly, with a deadline.
+ */
+export async function untilZero(h: Harness, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (h.listener.openConnections > 0) {
+    if (Date.now() > deadline) throw new Error(`${h.listener.openConnections} connections still open after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export async function connect(port: number, localAddress?: string): Promise<RawSmtpClient> {
+  return RawSmtpClient.connect({ port, localAddress });
+}

@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RawSmtpClient } from '../../helpers/smtp-client.js';
+import { connect, sendMail, startHarness, untilZero, type Harness } from './inbound-fixtures.js';
+
+let h: Harness | undefined;
+const clients: RawSmtpClient[] = [];
+async function client(port: number): Promise<RawSmtpClient> {
+  const c = await connect(port);
+  clients.push(c);
+  return c;
+}
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await h?.close();
+  h = undefined;
+});
+
+const line = (r: { code: number; text: string }): string => `${r.code} ${r.text}`;
+
+describe('message size limit', () => {
+  it('answers 552 5.3.4 at the end of an oversized DATA and spools nothing; the session goes on', async () => {
+    h = await startHarness({ config: { limits: { maxMessageBytes: 2048 } } });
+    const c = await client(h.port);
+    await c.hello();
+    const big = `Subject: big\r\n\r\n${'x'.repeat(76)}\r\n`.repeat(40); // ~3.2 KB
+    const reply = await sendMail(c, 'a@b.example', ['c@d.example'], big);
+    expect(line(reply)).toMatch(/^552 5\.3\.4 /);
+    expect(await h.spooled()).toEqual([]);
+    expect(h.messages).toEqual([]);
+    expect(h.log.grep(/Message rejected: 552 5\.3\.4/)).toHaveLength(1);
+    // just under the limit is fine on the same connection
+    const small = `Subject: small\r\n\r\n${'y'.repeat(1500)}\r\n`;
+    expect((await sendMail(c, 'a@b.example', ['c@d.example'], small)).code).toBe(250);
+    expect(await h.spooled()).toHaveLength(1);
+  });
+
+  it('refuses MAIL FROM with a SIZE= over the limit', async () => {
+    h = await startHarness({ config: { limits: { maxMessageBytes: 2048 } } });
+    const c = await client(h.port);
+    await c.hello();
+    expect(line(await c.command('MAIL FROM:<a@b.example> SIZE=2049'))).toMatch(/^552 5\.3\.4 /);
+    expect((await c.command('MAIL FROM:<a@b.example> SIZE=2048')).code).toBe(250);
+  });
+});
+
+describe('recipient limit', () => {
+  it('accepts maxRecipients and answers 452 4.5.3 to each one past it', async () => {
+    h = await startHarness({ config: { limits: { maxRecipients: 100 } } });
+    const c = await client(h.port);
+    await c.hello();
+    expect((await c.command('MAIL FROM:<a@b.example>')).code).toBe(250);
+    // pipelined, as a real client with PIPELINING would
+    const rcpts = Array.from({ length: 102 }, (_, i) => `r${i}@corp.example`);
+    c.write(rcpts.map((r) => `RCPT TO:<${r}>\r\n`).join(''));
+    const replies = [];
+    for (let i = 0; i < rcpts.length; i++) replies.push(line(await c.readReply()));
+    expect(replies.slice(0, 100).every((r) => r.startsWith('250 '))).toBe(true);
+    expect(replies.slice(100)).toEqual(['452 4.5.3 Too many recipients', '452 4.5.3 Too many recipients']);
+    // a repeat of an accepted recipient is not a new one
+    expect((await c.command('RCPT TO:<R5@corp.example>')).code).toBe(250);
+    expect((await c.command('DATA')).code).toBe(354);
+    c.write('Subject: many\r\n\r\nhi\r\n.\r\n');
+    expect((await c.readReply()).code).toBe(250);
+    const [msg] = await h.spooled();
+    expect(msg?.envelope.recipients).toHaveLength(100);
+    expect(msg?.envelope.recipients.at(-1)).toEqual({ rid: 99, address: 'r99@corp.example' });
+    expect(h.log.grep('Rejected RCPT <r100@corp.example>: 452 4.5.3 Too many recipients')).toHaveLength(1);
+  });
+});
+
+describe('connection limit', () => {
+  it('answers 421 to the connection past maxConnections', async () => {
+    h = await startHarness({ config: { limits: { maxConnections: 2 } } });
+    const a = await client(h.port);
+    const b = await client(h.port);
+    expect((await a.readReply()).code).toBe(220);
+    expect((await b.readReply()).code).toBe(220);
+    const third = await client(h.port);
+    const reply = await third.readReply();
+    expect(line(reply)).toBe('421 4.7.0 relay.test Too many connections, try again later');
+    await third.closed;
+    // refused before a session: no ICID, but the operator sees it
+    expect(h.log.grep(/^Info: Inbound connection refused: address 127\.0\.0\.1 reply: 421 4\.7\.0 /)).toHaveLength(1);
+    expect(h.log.grep(/New SMTP ICID/)).toHaveLength(2);
+    // once one leaves, there is room again
+    await a.command('QUIT');
+    await a.closed;
+    await h.log.waitFor(/ICID 1 close/);
+    const fourth = await client(h.port);
+    expect((await fourth.readReply()).code).toBe(220);
+    await Promise.all([b.close(), fourth.close()]);
+    await untilZero(h);
+  });
+});
