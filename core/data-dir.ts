@@ -100,7 +100,7 @@ export async function lockDataDir(l: DataDirLayout): Promise<() => Promise<void>
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
         throw new RelayError({
           code: 'EARGS',
-          message: `data dir ${l.root} is in use by another relay (PID ${owner})`,
+          message: `data dir ${l.root} is in use by another relay already running (PID ${owner})`,
           temporary: false,
         });
       }

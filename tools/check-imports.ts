@@ -23,7 +23,7 @@ export interface ImportEdge {
 }
 
 const SOURCE_DIRS = ['core', 'electron', 'renderer/src'];
-const EXTS = ['.ts', '.svelte.ts', '.svelte'];
+const EXTS = ['.ts', '.cts', '.svelte.ts', '.svelte'];
 
 function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -13,6 +13,7 @@ export type RelayErrorCode =
   // configuration and input
   | 'ECONFIG' // a bad config file or value; message names the field
   | 'EARGS' // bad command-line or API arguments
+  | 'ENOTFOUND' // an operator named a host or MID the relay does not know
   // spool and state
   | 'ESPOOL' // the spool could not be written (I/O error)
   | 'ENOSPACE' // disk full while writing the spool
@@ -28,6 +29,8 @@ export type RelayErrorCode =
   | 'EPROTOCOL' // the peer broke the protocol
   | 'ERESPONSE' // the peer answered with an SMTP error reply
   | 'ENOROUTE' // no destination could be found for the domain
+  | 'ENOHOST' // every destination host of the route is down
+  | 'ESUSPENDED' // the operator suspended delivery to the route's hosts
   // queue lifecycle
   | 'EEXPIRED' // past the bounce profile's maxQueueSeconds or maxRetries
   | 'EOPERATOR' // an operator bounced or deleted it

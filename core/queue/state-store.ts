@@ -35,7 +35,7 @@ export interface StateData {
   hosts: Record<string, HostRecord>;
   counters: { icid: number; dcid: number };
   /** Delivered/bounced totals, and a per-minute ring for "last hour". */
-  stats: { delivered: number; bounced: number; minutes: [minute: number, delivered: number, bounced: number][] };
+  stats: { delivered: number; bounced: number; minutes: [minute: number, delivered: number, bounced: number, queued?: number][] };
   /** Operator changes from the control API (issue 3), applied over the file config. */
   overrides?: Record<string, unknown>;
 }

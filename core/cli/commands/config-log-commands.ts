@@ -1,0 +1,91 @@
+/**
+ * config-log-commands: `config get`, `config set FILE` and `log tail`.
+ *
+ * Owns: reading the config file named on the command line, printing the
+ * editable config, and the mail-log tail with `--follow` (the tail, then live
+ * `log` events, filtered like the tail).
+ * Does not own: validating the config (the relay does, naming the field) or
+ * the log file (log/).
+ * Raises: RelayError EARGS for an unreadable or non-JSON FILE; client errors.
+ */
+import type { EditableConfig } from '../../control/contract.js';
+import { RelayError } from '../../errors/relay-error.js';
+import { opt } from '../args.js';
+import { printJson, type CommandSpec } from './command-types.js';
+
+export const configGet: CommandSpec = {
+  name: 'config get',
+  summary: 'print the editable configuration (routes, bounce profiles, networks, listener) as JSON',
+  async run(ctx) {
+    printJson(ctx, await ctx.client.api.configGet());
+  },
+};
+
+export const configSet: CommandSpec = {
+  name: 'config set',
+  summary: 'replace the editable configuration from a JSON file; applied without restart',
+  operands: [{ name: 'FILE', help: 'JSON with any of routes, bounceProfiles, relayNetworks, listen (as printed by config get)' }],
+  async run(ctx) {
+    const file = ctx.operands[0]!;
+    let text: string;
+    try {
+      text = await ctx.readFile(file);
+    } catch (e) {
+      throw new RelayError({ code: 'EARGS', message: `config set: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, temporary: false });
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new RelayError({ code: 'EARGS', message: `config set: ${file} is not valid JSON (${(e as Error).message})`, temporary: false });
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new RelayError({ code: 'EARGS', message: `config set: ${file} must hold a JSON object`, temporary: false });
+    }
+    const next = await ctx.client.api.configSet({ config: value as EditableConfig });
+    if (ctx.json) return printJson(ctx, next);
+    ctx.out(`Configuration updated from ${file}: ${next.routes.length} routes, ${Object.keys(next.bounceProfiles).length} bounce profiles.\n`);
+  },
+};
+
+export const logTail: CommandSpec = {
+  name: 'log tail',
+  summary: 'the last lines of the mail log',
+  options: {
+    lines: { type: 'int', value: 'N', help: 'how many lines (default 50, at most 10000)' },
+    grep: { type: 'string', value: 'TEXT', help: 'only lines containing TEXT' },
+    mid: { type: 'int', value: 'N', help: 'only lines about this message' },
+    follow: { type: 'boolean', help: 'keep printing new lines until Ctrl-C (with --json: one JSON object per line)' },
+  },
+  async run(ctx) {
+    const lines = opt.int(ctx.args, 'lines') ?? 50;
+    if (lines > 10_000) throw new RelayError({ code: 'EARGS', message: 'log tail: --lines must be at most 10000', temporary: false });
+    const grep = opt.str(ctx.args, 'grep');
+    const mid = opt.int(ctx.args, 'mid');
+    const q = { lines, ...(grep !== undefined ? { grep } : {}), ...(mid !== undefined ? { mid } : {}) };
+    if (!opt.bool(ctx.args, 'follow')) {
+      const r = await ctx.client.api.logTail(q);
+      if (ctx.json) return printJson(ctx, r);
+      ctx.out(r.lines.map((l) => `${l}\n`).join(''));
+      return;
+    }
+    // Subscribe before reading the tail so no line falls between the two;
+    // lines that arrive in both are printed once.
+    const stream = await ctx.client.events();
+    const tail = await ctx.client.api.logTail(q);
+    const seen = new Set(tail.lines);
+    const print = (l: string): void => ctx.out(ctx.json ? `${JSON.stringify({ line: l })}\n` : `${l}\n`);
+    tail.lines.forEach(print);
+    const midRe = mid === undefined ? undefined : new RegExp(`\\bMID ${mid}\\b`);
+    const wanted = (l: string): boolean => (grep === undefined || l.includes(grep)) && (midRe === undefined || midRe.test(l));
+    for await (const item of stream) {
+      if (item.kind === 'resync') continue; // the log has no state to reload: keep following
+      if (item.event.type !== 'log') continue;
+      for (const l of (item.event.data as { lines: string[] }).lines) {
+        if (seen.delete(l)) continue;
+        if (wanted(l)) print(l);
+      }
+    }
+    if (!ctx.signal.aborted) throw new RelayError({ code: 'ECONNECTION', message: 'the relay closed the log stream (stopped?)', temporary: true });
+  },
+};

@@ -1,0 +1,133 @@
+/**
+ * host-commands: status, tophosts, hoststatus, suspend, resume — the ESA
+ * commands about the relay and its destination hosts.
+ *
+ * Owns: their options and their human output (ESA-like tables and key/value
+ * blocks). `--json` prints the API result as it is.
+ * Does not own: the operations (control/commands.ts, over client.ts).
+ * Raises: whatever the client raises (ControlClientError).
+ */
+import type { HostSummary } from '../../control/contract.js';
+import { formatBytes, formatDuration, formatIso, formatKeyValues, formatRelative, formatTable, plural, type Column } from '../format-table.js';
+import { printJson, type CommandContext, type CommandSpec } from './command-types.js';
+
+const HOST_OPERAND = [{ name: 'HOST', help: 'destination as configured, host:port (e.g. 10.1.1.5:25)' }] as const;
+
+const statusText = (h: HostSummary): string => (h.suspended ? `${h.status}, suspended` : h.status);
+
+function hostColumns(now: number): Column<HostSummary & { n: number }>[] {
+  return [
+    { header: '#', value: (h) => h.n },
+    { header: 'Recipient Host', value: (h) => h.host },
+    { header: 'Status', value: statusText },
+    { header: 'Active Conn.', value: (h) => h.activeConnections },
+    { header: 'Queued', value: (h) => h.queued },
+    { header: 'Delivered', value: (h) => h.delivered },
+    { header: 'Deferred', value: (h) => h.deferred },
+    { header: 'Hard Bounced', value: (h) => h.hardBounced },
+    { header: 'Since', value: (h) => formatDuration((now - h.since) / 1000), align: 'right' },
+    { header: 'Last Error', value: (h) => h.lastError, max: 60 },
+  ];
+}
+
+export const status: CommandSpec = {
+  name: 'status',
+  summary: 'relay status: queue, counters, hosts',
+  async run(ctx: CommandContext) {
+    const s = await ctx.client.api.status();
+    if (ctx.json) return printJson(ctx, s);
+    const now = ctx.now();
+    ctx.out(
+      formatKeyValues([
+        ['Status as of', formatIso(now)],
+        ['Relaywatch version', s.version],
+        ['Hostname', s.hostname],
+        ['Up since', `${formatIso(s.startedAt)} (${formatDuration(s.uptimeSeconds)})`],
+        ['SMTP listener', `${s.listener.host}:${s.listener.port}`],
+        ['Messages in queue', s.queue.messages],
+        ['Recipients in queue', `${s.queue.recipients} (${s.queue.active} active)`],
+        ['Oldest message', s.queue.oldestMessageAgeSeconds === null ? '-' : formatDuration(s.queue.oldestMessageAgeSeconds)],
+        ['Delivered', `${s.delivered.lastHour} last hour, ${s.delivered.total} total`],
+        ['Hard bounced', `${s.bounced.lastHour} last hour, ${s.bounced.total} total`],
+        ['Spool size', formatBytes(s.spoolBytes)],
+        ['Destination hosts', `${s.hosts.up} up, ${s.hosts.down} down, ${s.hosts.unknown} unknown, ${s.hosts.suspended} suspended`],
+      ]),
+    );
+  },
+};
+
+export const tophosts: CommandSpec = {
+  name: 'tophosts',
+  summary: 'destination hosts with their queues, busiest first',
+  options: { sort: { type: 'string', value: 'KEY', choices: ['active', 'deferred', 'down'], help: 'order by active connections (default), deferred recipients, or down first' } },
+  async run(ctx) {
+    const sort = ctx.args.options.sort as 'active' | 'deferred' | 'down' | undefined;
+    const hosts = await ctx.client.api.tophosts(sort ? { sort } : {});
+    if (ctx.json) return printJson(ctx, hosts);
+    const now = ctx.now();
+    ctx.out(`Status as of: ${formatIso(now)}\nHosts sorted by ${sort ?? 'active'}\n\n`);
+    if (hosts.length === 0) return ctx.out('No destination hosts yet.\n');
+    ctx.out(formatTable(hostColumns(now), hosts.map((h, i) => ({ ...h, n: i + 1 }))));
+  },
+};
+
+export const hoststatus: CommandSpec = {
+  name: 'hoststatus',
+  summary: 'one destination host in detail, with its up/down history',
+  operands: HOST_OPERAND,
+  async run(ctx) {
+    const h = await ctx.client.api.hoststatus({ host: ctx.operands[0]! });
+    if (ctx.json) return printJson(ctx, h);
+    const now = ctx.now();
+    ctx.out(
+      formatKeyValues([
+        ['Host', h.host],
+        ['Status', `${h.status} since ${formatIso(h.since)} (${formatDuration((now - h.since) / 1000)})`],
+        ['Suspended', h.suspended ? 'yes' : 'no'],
+        ['Priority', h.priority ?? '-'],
+        ['TLS', h.tls ?? '-'],
+        ['Active connections', h.activeConnections],
+        ['Queued recipients', h.queued],
+        ['Delivered', h.delivered],
+        ['Deferred', h.deferred],
+        ['Hard bounced', h.hardBounced],
+        ['Last error', h.lastError ?? '-'],
+        ['Next probe', h.nextProbeAt === null ? '-' : `${formatIso(h.nextProbeAt)} (${formatRelative(h.nextProbeAt, now)})`],
+      ]),
+    );
+    if (h.history.length === 0) return;
+    ctx.out('\nHistory\n');
+    ctx.out(
+      formatTable(
+        [
+          { header: 'At', value: (x: (typeof h.history)[number]) => formatIso(x.at) },
+          { header: 'Status', value: (x) => x.status },
+          { header: 'Reason', value: (x) => x.reason, max: 100 },
+        ],
+        h.history,
+      ),
+    );
+  },
+};
+
+export const suspend: CommandSpec = {
+  name: 'suspend',
+  summary: 'stop delivering to a host (mail for it stays queued)',
+  operands: HOST_OPERAND,
+  async run(ctx) {
+    const h = await ctx.client.api.suspend({ host: ctx.operands[0]! });
+    if (ctx.json) return printJson(ctx, h);
+    ctx.out(`Delivery suspended for ${h.host} (${plural(h.queued, 'recipient')} queued).\n`);
+  },
+};
+
+export const resume: CommandSpec = {
+  name: 'resume',
+  summary: 'resume delivering to a suspended host',
+  operands: HOST_OPERAND,
+  async run(ctx) {
+    const h = await ctx.client.api.resume({ host: ctx.operands[0]! });
+    if (ctx.json) return printJson(ctx, h);
+    ctx.out(`Delivery resumed for ${h.host} (${plural(h.queued, 'recipient')} queued, scheduled now).\n`);
+  },
+};

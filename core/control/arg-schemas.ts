@@ -1,0 +1,65 @@
+/**
+ * arg-schemas: validation of every control operation's arguments.
+ *
+ * Owns: one zod schema per method, so the HTTP API, IPC and the CLI all get
+ * the same checks and the same one-line errors naming the field.
+ * Raises: RelayError EARGS from parseArgs().
+ */
+import { z } from 'zod';
+import { formatIssue } from '../config/load-config.js';
+import { RelayError } from '../errors/relay-error.js';
+import type { ControlMethod } from './contract.js';
+
+const hostKey = z
+  .string()
+  .max(300)
+  .regex(/^[A-Za-z0-9._:[\]-]+:\d{1,5}$/, 'must be host:port as configured, e.g. 10.1.1.5:25');
+const mid = z.number().int('must be a whole number').positive('must be a positive MID');
+const rid = z.number().int().min(0);
+const text = z.string().max(320);
+const selector = z.union([z.strictObject({ mid, rid: rid.optional() }), z.strictObject({ host: hostKey })]);
+const none = z.strictObject({}).optional();
+
+export const ARG_SCHEMAS = {
+  status: none,
+  tophosts: z.strictObject({ sort: z.enum(['active', 'deferred', 'down']).optional() }).optional(),
+  hoststatus: z.strictObject({ host: hostKey }),
+  showrecipients: z
+    .strictObject({
+      host: hostKey.optional(),
+      sender: text.optional(),
+      recipient: text.optional(),
+      mid: mid.optional(),
+      text: text.optional(),
+      cursor: z.string().max(40).optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+    })
+    .optional(),
+  retryall: none,
+  delivernow: z.strictObject({ host: hostKey }),
+  retry: z.strictObject({ mid }),
+  suspend: z.strictObject({ host: hostKey }),
+  resume: z.strictObject({ host: hostKey }),
+  deleterecipients: selector,
+  bouncerecipients: selector,
+  configGet: none,
+  // The config itself is validated by the config schema (config-schema.ts).
+  configSet: z.strictObject({ config: z.record(z.string(), z.unknown()) }),
+  logTail: z
+    .strictObject({ lines: z.number().int().min(1).max(10_000).optional(), grep: z.string().max(200).optional(), mid: mid.optional() })
+    .optional(),
+  testConnection: z.strictObject({
+    host: z.string().min(1).max(253),
+    port: z.number().int().min(1).max(65535),
+    tls: z.enum(['none', 'opportunistic', 'required']),
+  }),
+  history: none,
+} satisfies Record<ControlMethod, z.ZodType>;
+
+export function parseArgs<M extends ControlMethod>(method: M, args: unknown): z.output<(typeof ARG_SCHEMAS)[M]> {
+  const r = ARG_SCHEMAS[method].safeParse(args === null ? undefined : args);
+  if (r.success) return r.data as z.output<(typeof ARG_SCHEMAS)[M]>;
+  const issue = r.error.issues[0];
+  const field = issue?.path.map(String).join('.');
+  throw Object.assign(new RelayError({ code: 'EARGS', message: `${method}: ${formatIssue(issue)}`, temporary: false }), { field });
+}

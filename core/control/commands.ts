@@ -1,0 +1,299 @@
+/**
+ * commands: the implementation of every control operation (contract.ts).
+ *
+ * Owns: what each ESA-style command does against the running relay — status,
+ * tophosts, hoststatus, showrecipients, retryall, delivernow, retry, suspend,
+ * resume, delete/bounce recipients (both logged; bounce sends the NDR),
+ * config get/set (validated, persisted, applied without restart), log tail,
+ * and the connection test of the first-run guide. One implementation for the
+ * CLI, the dashboard and the desktop shell: no logic is written twice.
+ * Does not own: transports (server/, electron/) or argument validation
+ * (arg-schemas.ts, applied by dispatch()).
+ * Raises: RelayError EARGS (bad argument, unknown host or MID), ECONFIG (a
+ * config change that does not validate).
+ */
+import type { RelayConfig } from '../config/config-schema.js';
+import { parseConfig } from '../config/load-config.js';
+import { RelayError } from '../errors/relay-error.js';
+import type { HostProber } from '../hosts/host-prober.js';
+import type { HostRegistry, HostState } from '../hosts/host-registry.js';
+import { logLines } from '../log/log-lines.js';
+import type { MailLog } from '../log/log-types.js';
+import type { DeliveryStats } from '../queue/delivery-stats.js';
+import type { MessageQueue } from '../queue/message-queue.js';
+import type { QueuedRecipient } from '../queue/queue-types.js';
+import type { DeliveryScheduler } from '../scheduler/delivery-scheduler.js';
+import type { NdrSender } from '../scheduler/ndr-sender.js';
+import type { SpoolStore } from '../spool/spool-types.js';
+import { parseArgs } from './arg-schemas.js';
+import type { ControlApi, ControlMethod, EditableConfig, HistoryResult, HostDetail, HostSummary, RecipientSelector, RetryResult, TestConnectionResult } from './contract.js';
+import type { EventHub } from './event-hub.js';
+import { queryRecipients } from './recipient-query.js';
+import { trackRetry } from './retry-tracker.js';
+
+export interface ControlDeps {
+  version: string;
+  startedAt: number;
+  listener: { host: string; port: number };
+  queue: MessageQueue;
+  hosts: HostRegistry;
+  scheduler: DeliveryScheduler;
+  prober: HostProber;
+  stats: DeliveryStats;
+  spool: SpoolStore;
+  log: MailLog;
+  ndr: NdrSender;
+  hub: EventHub;
+  config(): RelayConfig;
+  /** Validated config in; applies routes and profiles live and persists them. */
+  applyConfig(next: RelayConfig, by: string): Promise<void>;
+  logTail(q: { lines: number; grep?: string | undefined; mid?: number | undefined }): Promise<{ lines: string[] }>;
+  testConnection(q: { host: string; port: number; tls: 'none' | 'opportunistic' | 'required' }): Promise<TestConnectionResult>;
+  now?: () => number;
+}
+
+export function createControl(d: ControlDeps): ControlApi {
+  const now = (): number => (d.now ?? Date.now)();
+
+  const summary = (h: HostState): HostSummary => ({
+    host: h.key,
+    status: h.status,
+    since: h.since,
+    suspended: h.suspended,
+    activeConnections: h.activeConnections,
+    queued: d.queue.pendingForHost(h.key).size,
+    delivered: h.delivered,
+    deferred: h.deferred,
+    hardBounced: h.failed,
+    lastError: h.lastError ?? null,
+    nextProbeAt: h.status === 'down' ? (h.nextProbeAt ?? null) : null,
+  });
+
+  const hostOrThrow = (key: string): HostState => {
+    const h = d.hosts.get(key);
+    if (!h) {
+      const known = d.hosts.all().map((x) => x.key).slice(0, 10).join(', ');
+      throw new RelayError({ code: 'EARGS', message: `host ${key}: not a known destination${known ? ` (known: ${known})` : ''}`, temporary: false });
+    }
+    return h;
+  };
+
+  const retry = (rs: Iterable<QueuedRecipient>): RetryResult => {
+    const queued = [...rs].filter((r) => r.state === 'queued');
+    const operationId = trackRetry(d.queue, d.hub, queued);
+    const scheduled = d.scheduler.retryNow(queued);
+    return { scheduled, operationId };
+  };
+
+  const select = (s: RecipientSelector): QueuedRecipient[] => {
+    if ('host' in s) return [...d.queue.pendingForHost(s.host)];
+    const m = d.queue.get(s.mid);
+    if (!m) throw new RelayError({ code: 'EARGS', message: `mid: MID ${s.mid} is not in the queue`, temporary: false });
+    const rs = m.recipients.filter((r) => s.rid === undefined || r.rid === s.rid);
+    if (s.rid !== undefined && rs.length === 0) throw new RelayError({ code: 'EARGS', message: `rid: MID ${s.mid} has no RID ${s.rid}`, temporary: false });
+    return rs;
+  };
+
+  const byMid = (rs: QueuedRecipient[]): Map<number, QueuedRecipient[]> => {
+    const out = new Map<number, QueuedRecipient[]>();
+    for (const r of rs) {
+      // Recipients in a delivery attempt right now are left to finish it.
+      if (r.state !== 'queued') continue;
+      const list = out.get(r.mid) ?? [];
+      list.push(r);
+      out.set(r.mid, list);
+    }
+    return out;
+  };
+
+  const api: ControlApi = {
+    async status() {
+      const hs = d.hosts.all();
+      const oldest = d.queue.oldestPendingAt();
+      const hour = d.stats.lastHour();
+      let active = 0;
+      for (const r of d.queue.pendingRecipientsIter()) if (r.state === 'active') active++;
+      return {
+        version: d.version,
+        hostname: d.config().hostname,
+        startedAt: d.startedAt,
+        uptimeSeconds: Math.floor((now() - d.startedAt) / 1000),
+        listener: d.listener,
+        queue: {
+          messages: d.queue.pendingMessageCount,
+          recipients: d.queue.pendingRecipients,
+          active,
+          oldestMessageAgeSeconds: oldest === undefined ? null : Math.max(0, Math.floor((now() - oldest) / 1000)),
+        },
+        delivered: { lastHour: hour.delivered, total: d.stats.delivered },
+        bounced: { lastHour: hour.bounced, total: d.stats.bounced },
+        spoolBytes: await d.spool.diskUsage(),
+        hosts: {
+          up: hs.filter((h) => h.status === 'up').length,
+          down: hs.filter((h) => h.status === 'down').length,
+          unknown: hs.filter((h) => h.status === 'unknown').length,
+          suspended: hs.filter((h) => h.suspended).length,
+        },
+      };
+    },
+
+    async tophosts(q = {}) {
+      const rows = d.hosts.all().map(summary);
+      const sort = q.sort ?? 'active';
+      const rank = { down: 0, unknown: 1, up: 2 } as const;
+      rows.sort((a, b) => {
+        if (sort === 'down') return rank[a.status] - rank[b.status] || b.queued - a.queued;
+        if (sort === 'deferred') return b.deferred - a.deferred || b.queued - a.queued;
+        return b.activeConnections - a.activeConnections || b.queued - a.queued || a.host.localeCompare(b.host);
+      });
+      return rows;
+    },
+
+    async hoststatus({ host }) {
+      const h = hostOrThrow(host);
+      const detail: HostDetail = {
+        ...summary(h),
+        priority: h.destination?.priority ?? null,
+        tls: h.destination?.tls ?? null,
+        history: h.history.map((x) => ({ status: x.status, at: x.at, reason: x.reason ?? null })),
+      };
+      return detail;
+    },
+
+    async showrecipients(q = {}) {
+      return queryRecipients(d.queue, q);
+    },
+
+    async retryall() {
+      // "Retry all" is pressed when the admin knows the server is back: probe
+      // every Down host now, so its `up` event delivers at once instead of
+      // waiting for the prober's back-off (recipients of Down hosts are
+      // skipped at dispatch until then).
+      for (const h of d.hosts.all()) if (h.status === 'down' && !h.suspended) d.prober.probeNow(h.key);
+      return retry(d.queue.pendingRecipientsIter());
+    },
+
+    async delivernow({ host }) {
+      const h = hostOrThrow(host);
+      // ESA's delivernow forces an attempt; for a Down host that means probing
+      // it now; if it answers, its `up` event delivers the queue at once.
+      if (h.status === 'down') d.prober.probeNow(host);
+      return retry(d.scheduler.recipientsForHost(host));
+    },
+
+    async retry({ mid }) {
+      const m = d.queue.get(mid);
+      if (!m) throw new RelayError({ code: 'EARGS', message: `mid: MID ${mid} is not in the queue`, temporary: false });
+      return retry(m.recipients);
+    },
+
+    async suspend({ host }) {
+      hostOrThrow(host);
+      return summary(d.hosts.setSuspended(host, true));
+    },
+
+    async resume({ host }) {
+      hostOrThrow(host);
+      const h = d.hosts.setSuspended(host, false);
+      d.scheduler.retryNow(d.scheduler.recipientsForHost(host));
+      return summary(h);
+    },
+
+    async deleterecipients(sel) {
+      let affected = 0;
+      for (const [mid, rs] of byMid(select(sel))) {
+        d.log.info(logLines.operatorDeleted(mid, rs.map((r) => r.rid), 'control'));
+        for (const r of rs) d.queue.setState(r, 'deleted');
+        affected += rs.length;
+      }
+      return { affected };
+    },
+
+    async bouncerecipients(sel) {
+      let affected = 0;
+      for (const [mid, rs] of byMid(select(sel))) {
+        const m = d.queue.get(mid);
+        if (!m) continue;
+        d.log.info(logLines.operatorBounced(mid, rs.map((r) => r.rid), 'control'));
+        const error = new RelayError({ code: 'EOPERATOR', message: 'Bounced by the relay operator', enhanced: '5.0.0', temporary: false }).toJSON();
+        // The NDR is spooled before the recipients are marked bounced.
+        await d.ndr.bounce(m, rs.map((r) => ({ r, error, host: r.lastHost })), now());
+        for (const r of rs) {
+          r.lastError = error;
+          d.queue.setState(r, 'bounced');
+        }
+        affected += rs.length;
+      }
+      return { affected };
+    },
+
+    async configGet() {
+      return editable(d.config());
+    },
+
+    async configSet({ config }) {
+      // Validate the whole config, so cross-field rules (profile names) apply.
+      const next = parseConfig({ ...toFileShape(d.config()), ...config }, 'config');
+      await d.applyConfig(next, 'control');
+      d.hub.publish('config', { changedBy: 'control' });
+      return editable(next);
+    },
+
+    async logTail(q = {}) {
+      return d.logTail({ lines: q.lines ?? 200, grep: q.grep, mid: q.mid });
+    },
+
+    async history() {
+      const to = now();
+      const from = to - 24 * 3600_000;
+      const hosts = d.hosts.all().map((h) => ({ host: h.key, periods: periodsOf(h, from) }));
+      return { samples: d.stats.series(), hosts };
+    },
+
+    async testConnection(q) {
+      return d.testConnection(q);
+    },
+  };
+  return api;
+}
+
+/** Calls a method by name with untrusted arguments: the transports' entry point. */
+export async function dispatch(api: ControlApi, method: string, args: unknown): Promise<unknown> {
+  if (!Object.hasOwn(api, method)) {
+    throw new RelayError({ code: 'EARGS', message: `unknown operation "${method.slice(0, 40)}"`, temporary: false });
+  }
+  const m = method as ControlMethod;
+  const parsed = parseArgs(m, args);
+  return (api[m] as (a: unknown) => Promise<unknown>)(parsed);
+}
+
+/** Up/down periods of one host since `from`, from its transition history. */
+function periodsOf(h: HostState, from: number): HistoryResult['hosts'][number]['periods'] {
+  const out: HistoryResult['hosts'][number]['periods'] = [];
+  const hist = h.history;
+  for (let i = 0; i < hist.length; i++) {
+    const cur = hist[i]!;
+    const end = hist[i + 1]?.at ?? null;
+    if (end !== null && end < from) continue;
+    out.push({ status: cur.status, from: Math.max(cur.at, from), to: end, reason: cur.reason ?? null });
+  }
+  return out;
+}
+
+function editable(c: RelayConfig): EditableConfig {
+  return {
+    routes: c.routes.map((r) => ({
+      domain: r.domain,
+      bounceProfile: r.bounceProfile,
+      destinations: r.destinations.map((x) => ({ host: x.host, port: x.port, priority: x.priority, tls: x.tls, ...(x.auth ? { auth: x.auth } : {}) })),
+    })),
+    bounceProfiles: { ...c.bounceProfiles },
+    relayNetworks: [...c.relayNetworks],
+    listen: { ...c.listen },
+  };
+}
+
+/** The config as it would be written to a file (for merging a partial change). */
+export function toFileShape(c: RelayConfig): Record<string, unknown> {
+  return { ...c };
+}

@@ -1,0 +1,52 @@
+/**
+ * connection-test: "Test connection" of the first-run guide and Settings.
+ *
+ * Owns: one SMTP conversation with a candidate destination: connect, EHLO,
+ * STARTTLS as the TLS mode asks, QUIT; reports what the server said in words
+ * an office admin can act on. It never sends mail.
+ * Raises: nothing; failures are results ({ ok: false, detail }).
+ */
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { TestConnectionResult } from '../control/contract.js';
+
+export function testSmtpConnection(
+  q: { host: string; port: number; tls: 'none' | 'opportunistic' | 'required' },
+  opts: { hostname: string; timeoutMs: number },
+): Promise<TestConnectionResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const conn = new SMTPConnection({
+      host: q.host,
+      port: q.port,
+      name: opts.hostname,
+      ignoreTLS: q.tls === 'none',
+      requireTLS: q.tls === 'required',
+      // Office servers often have self-signed certificates; like the relay's
+      // delivery, encryption is checked, the certificate is not.
+      tls: { rejectUnauthorized: false },
+      connectionTimeout: opts.timeoutMs,
+      greetingTimeout: opts.timeoutMs,
+      socketTimeout: opts.timeoutMs,
+      logger: false,
+    });
+    let done = false;
+    const finish = (ok: boolean, detail: string): void => {
+      if (done) return;
+      done = true;
+      const tls = conn.secure;
+      if (ok) conn.quit();
+      else conn.close();
+      resolve({ ok, detail, tls, millis: Date.now() - started });
+    };
+    conn.once('error', (e: Error & { code?: string; response?: string }) => {
+      const why =
+        e.code === 'ETIMEDOUT' ? `no answer from ${q.host}:${q.port} within ${opts.timeoutMs / 1000} s`
+        : e.code === 'EDNS' ? `the name ${q.host} could not be found`
+        : e.code === 'ETLS' ? `TLS failed: ${e.message}`
+        : e.response ? `the server answered: ${e.response}`
+        : e.message;
+      finish(false, why);
+    });
+    conn.connect(() => finish(true, `connected to ${q.host}:${q.port}${conn.secure ? ' with TLS' : ''}; the server is ready`));
+  });
+}

@@ -1,0 +1,221 @@
+/**
+ * http-api: the control server — the HTTP API, the SSE event stream and the
+ * static dashboard on one loopback port (DESIGN.md "Public contract").
+ *
+ * Routes:
+ *   POST /api/<method>        JSON body = the method's one argument (or empty) → 200 JSON result
+ *   GET  /api/<method>?k=v    read-only methods only (READ_ONLY below): query = argument
+ *   GET  /api/events          text/event-stream (sse-stream.ts)
+ *   GET  /, /assets/…         the dashboard (static-files.ts), when staticDir is set
+ * Every /api/ request needs the bearer token (401 otherwise); every request
+ * needs our own Host (and Origin, if sent) (403 otherwise; request-guard.ts).
+ *
+ * Owns: routing, method rules (405), the GET query → argument conversion,
+ * error replies (ControlErrorBody; error-status.ts maps statuses), and
+ * starting/stopping the server bound to the configured host only.
+ * Does not own: the operations (control/commands.ts, reached via dispatch()
+ * which validates arguments with control/arg-schemas.ts).
+ * Raises: from startControlServer, RelayError ECONFIG for a wildcard host and
+ * the listen error (EADDRINUSE, EACCES) as Node raises it.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dispatch } from '../control/commands.js';
+import { CONTROL_METHODS, type ControlApi, type ControlMethod } from '../control/contract.js';
+import type { EventHub } from '../control/event-hub.js';
+import { logLines } from '../log/log-lines.js';
+import type { MailLog } from '../log/log-types.js';
+import { ConnectionTracker } from './connection-tracker.js';
+import { mapError } from './error-status.js';
+import { sendError, sendJson, setSecurityHeaders } from './http-reply.js';
+import { BodyError, readJsonBody } from './read-body.js';
+import { allowedHosts, bearerToken, checkHostAndOrigin, hostPort, tokenMatches } from './request-guard.js';
+import { lastEventId, SSE_DEFAULTS, SseClients, type SseOptions } from './sse-stream.js';
+import { StaticFiles } from './static-files.js';
+
+/**
+ * Methods that change nothing may also be called with GET (handy with curl
+ * and for links); everything else is POST only, so that no GET can act.
+ */
+export const READ_ONLY: ReadonlySet<ControlMethod> = new Set<ControlMethod>([
+  'status',
+  'tophosts',
+  'hoststatus',
+  'showrecipients',
+  'logTail',
+  'configGet',
+  'history',
+]);
+
+/** Query parameters that are numbers in the argument schemas; the rest stay strings. */
+const NUMERIC_QUERY = new Set(['mid', 'rid', 'limit', 'lines', 'port']);
+
+const METHODS = new Set<string>(CONTROL_METHODS);
+
+/** How long close() lets requests in flight finish before cutting their sockets. */
+const CLOSE_GRACE_MS = 2000;
+
+export interface ControlServerOptions {
+  api: ControlApi;
+  hub: EventHub;
+  host: string;
+  port: number;
+  token: string;
+  /** The built dashboard; without it only /api/ is served. */
+  staticDir?: string | undefined;
+  log: MailLog;
+  /** SSE tuning (tests use a short heartbeat). */
+  sse?: Partial<SseOptions>;
+  /** Concurrent event streams at most (each holds a socket and a subscriber). */
+  maxEventStreams?: number;
+}
+
+export interface ControlServer {
+  host: string;
+  port: number;
+  /** http://host:port/ (no token). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
+  // Fail on a wildcard before binding anything.
+  allowedHosts(opts.host, opts.port === 0 ? 1 : opts.port);
+  const sse = new SseClients(opts.hub, { ...SSE_DEFAULTS, ...opts.sse });
+  const statics = opts.staticDir === undefined ? undefined : new StaticFiles(opts.staticDir);
+  const maxStreams = opts.maxEventStreams ?? 64;
+  let allowed = new Set<string>();
+
+  const server = createServer((req, res) => {
+    connections.track(req, res);
+    handle(req, res).catch((e: unknown) => {
+      // Last resort: handle() answers its own errors; this is a bug path.
+      opts.log.warn(logLines.controlError(`${req.method ?? '?'} request`, (e as Error).message ?? String(e)));
+      if (!res.headersSent) sendError(res, 500, { code: 'EINTERNAL', message: 'internal error (see the mail log)' });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    setSecurityHeaders(res);
+    const guard = checkHostAndOrigin(req, allowed);
+    if (!guard.ok) return sendError(res, guard.status, { code: 'EFORBIDDEN', message: guard.message });
+    const url = new URL(req.url ?? '/', 'http://relay.invalid');
+    const path = url.pathname;
+    if (path === '/api' || path.startsWith('/api/')) return handleApi(req, res, url);
+    return handleStatic(req, res, path);
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const name = url.pathname.slice('/api/'.length);
+    const isEvents = name === 'events';
+    // EventSource cannot set headers, so the event stream (and only it) also
+    // takes the token as ?token=. It is a GET that changes nothing, and the
+    // dashboard is same-origin with no Referer sent (Referrer-Policy), so the
+    // URL does not leak; we never log request URLs.
+    const given = bearerToken(req) ?? (isEvents ? (url.searchParams.get('token') ?? undefined) : undefined);
+    if (!tokenMatches(given, opts.token)) {
+      return sendError(res, 401, { code: 'EUNAUTHORIZED', message: 'missing or wrong control token' }, { 'www-authenticate': 'Bearer realm="relaywatch"' });
+    }
+    if (isEvents) {
+      if (req.method !== 'GET') return sendError(res, 405, { code: 'EMETHOD', message: 'use GET for /api/events' }, { allow: 'GET' });
+      if (sse.size >= maxStreams) {
+        return sendError(res, 503, { code: 'EBUSY', message: 'too many event streams open' }, { 'retry-after': '5' });
+      }
+      return sse.serve(res, lastEventId(req, url));
+    }
+    if (!METHODS.has(name)) {
+      return sendError(res, 404, { code: 'ENOTFOUND', message: `unknown operation "${name.slice(0, 40)}"` });
+    }
+    const method = name as ControlMethod;
+    let args: unknown;
+    if (req.method === 'POST') {
+      try {
+        args = await readJsonBody(req);
+      } catch (e) {
+        if (!(e instanceof BodyError)) throw e;
+        // After a 413 the rest of the body is not read: close the connection
+        // rather than leave it in an unknown state.
+        const extra: Record<string, string> = e.status === 413 ? { connection: 'close' } : {};
+        return sendError(res, e.status, { code: e.code, message: e.message }, extra);
+      }
+    } else if (req.method === 'GET' && READ_ONLY.has(method)) {
+      args = queryArgs(url);
+    } else {
+      const allow = READ_ONLY.has(method) ? 'GET, POST' : 'POST';
+      return sendError(res, 405, { code: 'EMETHOD', message: `${method}: use ${allow}` }, { allow });
+    }
+    let result: unknown;
+    try {
+      result = await dispatch(opts.api, method, args);
+    } catch (e) {
+      const m = mapError(e);
+      if (m.internal) opts.log.warn(logLines.controlError(method, (e as Error).message ?? String(e)));
+      return sendError(res, m.status, m.body, m.status === 503 ? { 'retry-after': '5' } : {});
+    }
+    sendJson(res, 200, result);
+  }
+
+  async function handleStatic(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendError(res, 405, { code: 'EMETHOD', message: 'use GET' }, { allow: 'GET, HEAD' });
+    }
+    if (!statics) return sendError(res, 404, { code: 'ENOTFOUND', message: 'no dashboard is served here; the control API is under /api/' });
+    try {
+      const r = await statics.serve(path, res, req.method === 'HEAD');
+      if (r.status !== 200) {
+        if (r.status === 500) opts.log.warn(logLines.controlError('dashboard', r.message));
+        sendError(res, r.status, { code: r.status === 404 ? 'ENOTFOUND' : r.status === 400 ? 'EARGS' : 'EINTERNAL', message: r.message });
+      }
+    } catch (e) {
+      opts.log.warn(logLines.controlError('dashboard', (e as Error).message));
+      if (!res.headersSent) sendError(res, 500, { code: 'EINTERNAL', message: 'internal error (see the mail log)' });
+      else res.destroy();
+    }
+  }
+
+  const connections = new ConnectionTracker(server);
+  server.on('clientError', (err, socket) => {
+    // Malformed HTTP from a client: answer 400 if we still can, never crash.
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy(err);
+  });
+  server.listen({ host: opts.host, port: opts.port, exclusive: true });
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  allowed = allowedHosts(opts.host, port);
+  const url = `http://${hostPort(opts.host, port)}/`;
+  opts.log.info(logLines.controlListening(url));
+
+  let closing: Promise<void> | undefined;
+  return {
+    host: opts.host,
+    port,
+    url,
+    close() {
+      closing ??= (async () => {
+        sse.closeAll();
+        const closed = once(server, 'close');
+        server.close();
+        // Idle sockets would hold close() open until the client drops them.
+        connections.shutdown();
+        // Requests in flight get a moment to finish; then every socket goes.
+        const force = setTimeout(() => connections.destroyAll(), CLOSE_GRACE_MS);
+        force.unref();
+        await closed;
+        clearTimeout(force);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** `?host=a:25&limit=5` → `{ host: 'a:25', limit: 5 }`; no parameters → no argument. */
+function queryArgs(url: URL): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of url.searchParams) {
+    out[k] = NUMERIC_QUERY.has(k) && /^-?\d+$/.test(v) ? Number(v) : v;
+  }
+  return Object.keys(out).length ? out : undefined;
+}

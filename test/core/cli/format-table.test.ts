@@ -1,0 +1,64 @@
+/** The CLI's table and duration formatting. */
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatDuration, formatIso, formatKeyValues, formatRelative, formatTable } from '../../../core/cli/format-table.js';
+
+describe('formatTable', () => {
+  it('aligns text left and numbers right under their headers, two spaces apart', () => {
+    const out = formatTable<{ h: string; n: number; e: string | null }>(
+      [
+        { header: 'Host', value: (r) => r.h },
+        { header: 'Queued', value: (r) => r.n },
+        { header: 'Error', value: (r) => r.e },
+      ],
+      [
+        { h: 'a.example:25', n: 7, e: null },
+        { h: 'b:25', n: 12345678, e: 'refused' },
+      ],
+    );
+    expect(out).toBe(
+      [
+        'Host            Queued  Error', //
+        'a.example:25         7  -',
+        'b:25          12345678  refused',
+        '',
+      ].join('\n'),
+    );
+    const lines = out.trimEnd().split('\n');
+    const end = lines[0]!.indexOf('Queued') + 'Queued'.length;
+    expect(lines[1]!.slice(0, end).endsWith('7')).toBe(true);
+    expect(lines[2]!.slice(0, end).endsWith('12345678')).toBe(true);
+  });
+
+  it('cuts long text with an ellipsis and strips control characters', () => {
+    const out = formatTable([{ header: 'E', value: (r: string) => r, max: 5 }], ['abcdefgh', 'a\r\nb']);
+    expect(out.split('\n')).toEqual(['E', 'abcd…', 'a  b', '']);
+  });
+
+  it('keeps a column numeric when some values are missing', () => {
+    const out = formatTable([{ header: 'Priority', value: (r: number | null) => r }], [5, null, 10]);
+    expect(out.split('\n')).toEqual(['Priority', '       5', '       -', '      10', '']);
+  });
+});
+
+describe('formatting values', () => {
+  it('durations use the two largest units', () => {
+    expect(formatDuration(0)).toBe('0s');
+    expect(formatDuration(59)).toBe('59s');
+    expect(formatDuration(200)).toBe('3m 20s');
+    expect(formatDuration(3600)).toBe('1h');
+    expect(formatDuration(3725)).toBe('1h 2m');
+    expect(formatDuration(90061)).toBe('1d 1h');
+    expect(formatDuration(-5)).toBe('0s');
+  });
+
+  it('relative times, ISO instants, bytes and key/value blocks', () => {
+    const now = Date.parse('2025-03-01T12:00:00Z');
+    expect(formatRelative(now + 60_000, now)).toBe('in 1m');
+    expect(formatRelative(now - 200_000, now)).toBe('3m 20s ago');
+    expect(formatRelative(now, now)).toBe('now');
+    expect(formatIso(now + 123)).toBe('2025-03-01T12:00:00Z');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1_572_864)).toBe('1.5 MiB');
+    expect(formatKeyValues([['A', 1], ['Longer key', 'x']])).toBe('A:           1\nLonger key:  x\n');
+  });
+});
