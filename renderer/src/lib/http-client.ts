@@ -1,0 +1,169 @@
+/**
+ * http-client: the RelayClient over HTTP + server-sent events, for the
+ * dashboard served by `relaywatch serve` (same origin).
+ *
+ * Owns: `POST /api/<method>` with the bearer token and a JSON body (the
+ * method's one argument), mapping error replies (ControlErrorBody) and network
+ * failures to ControlError; the SSE subscription on `/api/events` (the token as
+ * `?token=`, because EventSource cannot set headers), resume after a reconnect
+ * (the browser sends Last-Event-ID itself; a fresh EventSource gets
+ * `?lastEventId=`), dropping replayed duplicates by `seq`, and the `resync`
+ * event that means "reload your state".
+ * Does not own: what events mean (state/), where the token comes from (token.ts).
+ * Raises: ControlError from every operation.
+ */
+import type { ControlApi, ControlEventName, EventEnvelope } from '../../../core/control/contract.js';
+import { ControlError, METHODS, type RelayClient, type SubscribeHooks } from './relay-client.js';
+
+export const EVENT_NAMES = ['host', 'queue', 'retry-progress', 'config', 'log'] as const satisfies readonly ControlEventName[];
+type MissingEvent = Exclude<ControlEventName, (typeof EVENT_NAMES)[number]>;
+const _allEvents: MissingEvent extends never ? true : never = true;
+void _allEvents;
+
+/** The part of EventSource this client uses (a fake in tests). */
+export interface EventSourceLike {
+  readonly readyState: number;
+  onopen: ((ev: Event) => unknown) | null;
+  onerror: ((ev: Event) => unknown) | null;
+  addEventListener(type: string, listener: (ev: MessageEvent<string>) => void): void;
+  close(): void;
+}
+
+export interface HttpClientOptions {
+  token: string;
+  /** Origin + path prefix the dashboard was served from, ending in '/'. */
+  baseUrl: string;
+  fetch?: typeof fetch;
+  EventSource?: new (url: string) => EventSourceLike;
+  /** Reconnect back-off when the browser gave up on the stream (ms). */
+  reconnectMs?: { initial: number; max: number };
+  setTimeout?: (fn: () => void, ms: number) => unknown;
+  clearTimeout?: (t: unknown) => void;
+}
+
+const CLOSED = 2;
+
+export function createHttpClient(opts: HttpClientOptions): RelayClient {
+  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  const ES = opts.EventSource ?? (globalThis.EventSource as unknown as new (url: string) => EventSourceLike);
+  const later = opts.setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms));
+  const cancel = opts.clearTimeout ?? ((t) => globalThis.clearTimeout(t as number));
+  const backoff = opts.reconnectMs ?? { initial: 1000, max: 30_000 };
+
+  async function call(method: string, arg: unknown): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await doFetch(new URL(`api/${method}`, opts.baseUrl), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(arg ?? {}),
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+    } catch (e) {
+      throw new ControlError('ENETWORK', 'the relay is not reachable (is `relaywatch serve` running?)', { cause: e });
+    }
+    let body: unknown;
+    try {
+      body = res.status === 204 ? null : await res.json();
+    } catch (e) {
+      if (res.ok) throw new ControlError('EBADREPLY', `the relay sent a reply that is not JSON (HTTP ${res.status})`, { status: res.status, cause: e });
+      body = null;
+    }
+    if (res.ok) return body;
+    const err = ControlError.from(body, res.status);
+    if (res.status === 401) {
+      throw new ControlError('EUNAUTHORIZED', 'the relay refused this page’s token: open the dashboard link printed by `relaywatch serve`', {
+        status: 401,
+      });
+    }
+    if (res.status === 403 && err.code === 'EBADREPLY') {
+      throw new ControlError('EFORBIDDEN', 'the relay refused this page’s address (open it as http://127.0.0.1:<port>/)', { status: 403 });
+    }
+    throw err;
+  }
+
+  function subscribe(onEvent: (e: EventEnvelope) => void, lastSeq?: number, hooks: SubscribeHooks = {}): () => void {
+    let last = lastSeq ?? 0;
+    let source: EventSourceLike | undefined;
+    let timer: unknown;
+    let delay = backoff.initial;
+    let stopped = false;
+
+    const deliver = (type: string, ev: MessageEvent<string>): void => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(ev.data);
+      } catch (e) {
+        // One bad frame must not stop the stream; say so where a developer looks.
+        console.error(`relaywatch: ignored an event that is not JSON (${type})`, e);
+        return;
+      }
+      const env = toEnvelope(type, ev.lastEventId, parsed);
+      if (env.seq > 0 && env.seq <= last) return; // replayed after a reconnect
+      if (env.seq > 0) last = env.seq;
+      onEvent(env);
+    };
+
+    const open = (): void => {
+      if (stopped) return;
+      const url = new URL('api/events', opts.baseUrl);
+      url.searchParams.set('token', opts.token);
+      if (last > 0) url.searchParams.set('lastEventId', String(last));
+      const es = new ES(url.toString());
+      source = es;
+      hooks.onConnection?.('connecting');
+      es.onopen = () => {
+        delay = backoff.initial;
+        hooks.onConnection?.('open');
+      };
+      es.onerror = () => {
+        if (stopped) return;
+        if (es.readyState !== CLOSED) {
+          // The browser reconnects by itself and sends Last-Event-ID.
+          hooks.onConnection?.('reconnecting');
+          return;
+        }
+        // The browser gave up (e.g. HTTP error): start a new stream later.
+        es.close();
+        hooks.onConnection?.('reconnecting');
+        timer = later(open, delay);
+        delay = Math.min(delay * 2, backoff.max);
+      };
+      for (const name of EVENT_NAMES) es.addEventListener(name, (ev) => deliver(name, ev));
+      es.addEventListener('message', (ev) => deliver('message', ev));
+      es.addEventListener('resync', (ev) => {
+        // The relay may have restarted (its seq starts again at 0): from now
+        // on, count from the seq the resync names, even if it is lower.
+        const seq = Number(ev.lastEventId);
+        if (ev.lastEventId !== '' && Number.isSafeInteger(seq) && seq >= 0) last = seq;
+        hooks.onResync?.();
+      });
+    };
+
+    open();
+    return () => {
+      stopped = true;
+      if (timer !== undefined) cancel(timer);
+      source?.close();
+      hooks.onConnection?.('closed');
+    };
+  }
+
+  const client = { transport: 'http', subscribe } as Partial<Record<keyof ControlApi, unknown>> & Pick<RelayClient, 'transport' | 'subscribe'>;
+  for (const m of METHODS) client[m] = (arg?: unknown) => call(m, arg);
+  return client as RelayClient;
+}
+
+/**
+ * The server may send the whole envelope as `data`, or only the event's data
+ * with `id:`/`event:` carrying seq and type; both are accepted.
+ */
+export function toEnvelope(type: string, lastEventId: string, parsed: unknown): EventEnvelope {
+  const p = parsed as Partial<EventEnvelope> | null;
+  if (p && typeof p === 'object' && typeof p.seq === 'number' && typeof p.type === 'string' && 'data' in p) {
+    return { seq: p.seq, at: typeof p.at === 'number' ? p.at : Date.now(), type: p.type, data: p.data } as EventEnvelope;
+  }
+  const seq = Number(lastEventId);
+  return { seq: Number.isFinite(seq) ? seq : 0, at: Date.now(), type: type as ControlEventName, data: parsed } as EventEnvelope;
+}

@@ -1,0 +1,107 @@
+/**
+ * dashboard: the page's state, wired to one event subscription.
+ *
+ * Owns: building every store around one RelayClient, subscribing once, routing
+ * each event type to the stores it concerns (a table, EVENT_ROUTES), the
+ * initial load, the reload on `resync` (the core could not replay what we
+ * missed) and the connection state for the banner. Nothing here polls: every
+ * refetch follows an event.
+ * Does not own: any store's logic, or the views.
+ * Raises: nothing.
+ */
+import type { ControlEventName, ControlEvents, EventEnvelope } from '../../../../core/control/contract.js';
+import type { ConnectionState, RelayClient } from '../relay-client.js';
+import { HistoryStore } from './history.svelte.js';
+import { HostsStore } from './hosts.svelte.js';
+import { LogStore } from './log.svelte.js';
+import { QueueStore } from './queue.svelte.js';
+import { RetriesStore } from './retries.svelte.js';
+import { SettingsStore } from './settings.svelte.js';
+import { StatusStore } from './status.svelte.js';
+
+type Route<K extends ControlEventName> = (d: Dashboard, data: ControlEvents[K], e: EventEnvelope<K>) => void;
+
+/** Which stores each event concerns. */
+export const EVENT_ROUTES: { [K in ControlEventName]: Route<K> } = {
+  host: (d, data, e) => {
+    d.hosts.onHostEvent(data, e.at);
+    d.history.onHostEvent(data, e.at);
+    d.status.refresher.request();
+  },
+  queue: (d, data) => {
+    d.status.onQueueEvent(data);
+    d.queue.onQueueChanged();
+    d.hosts.refresher.request();
+    d.history.onChanged();
+  },
+  'retry-progress': (d, data) => d.retries.onProgress(data),
+  config: (d) => {
+    void d.settings.onConfigChanged();
+    d.hosts.refresher.request();
+    d.status.refresher.request();
+  },
+  log: (d, data) => d.log.append(data.lines),
+};
+
+export class Dashboard {
+  readonly status: StatusStore;
+  readonly hosts: HostsStore;
+  readonly queue: QueueStore;
+  readonly log: LogStore;
+  readonly history: HistoryStore;
+  readonly retries = new RetriesStore();
+  readonly settings: SettingsStore;
+  connection = $state<ConnectionState>('connecting');
+  /** Seq of the last event applied, for resuming after a reconnect. */
+  lastSeq = 0;
+  private unsubscribe: (() => void) | undefined;
+
+  /** `minGapMs` overrides every store's refresh spacing (tests use 0). */
+  constructor(
+    readonly client: RelayClient,
+    opts: { minGapMs?: number } = {},
+  ) {
+    const gap = opts.minGapMs === undefined ? {} : { minGapMs: opts.minGapMs };
+    this.status = new StatusStore(client, gap);
+    this.hosts = new HostsStore(client, gap);
+    this.queue = new QueueStore(client, gap);
+    this.log = new LogStore(client);
+    this.history = new HistoryStore(client, gap);
+    this.settings = new SettingsStore(client);
+  }
+
+  /** Subscribes first (so no change is missed between load and subscribe), then loads. */
+  async start(): Promise<void> {
+    this.unsubscribe = this.client.subscribe((e) => this.handle(e), undefined, {
+      onResync: () => void this.reload(),
+      onConnection: (s) => {
+        const wasDown = this.connection === 'reconnecting';
+        this.connection = s;
+        // Back after an outage: counters may have moved while the stream was
+        // down even if every event is replayed, so refetch them once.
+        if (wasDown && s === 'open') {
+          this.status.refresher.request();
+          this.hosts.refresher.request();
+        }
+      },
+    });
+    await this.reload();
+  }
+
+  handle(e: EventEnvelope): void {
+    if (e.seq > this.lastSeq) this.lastSeq = e.seq;
+    const route = EVENT_ROUTES[e.type] as Route<ControlEventName> | undefined;
+    if (route) route(this, e.data, e);
+  }
+
+  async reload(): Promise<void> {
+    await Promise.all([this.status.load(), this.hosts.load(), this.log.load(), this.settings.load()]);
+    this.queue.onQueueChanged();
+    this.history.onChanged();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+}

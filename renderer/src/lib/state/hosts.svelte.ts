@@ -1,0 +1,99 @@
+/**
+ * hosts: destination hosts for the Overview and the Hosts view (ESA's
+ * Delivery Status / `tophosts`).
+ *
+ * Owns: the `tophosts()` list, patched at once from `host` events (so a host
+ * that goes down shows Down as soon as the event arrives, before any refetch),
+ * an event-driven refetch for the counters, and the per-host actions
+ * (suspend, resume).
+ * Does not own: retry operations and their progress (retries.svelte.ts), the
+ * up/down periods (history.svelte.ts).
+ * Raises: nothing; failures are kept in `error`, action errors are rethrown
+ * as ControlError to the caller that shows them.
+ */
+import type { ControlEvents, HostStatus, HostSummary } from '../../../../core/control/contract.js';
+import { asControlError, type RelayClient } from '../relay-client.js';
+import { Refresher, realTimers, type Timers } from './refresher.js';
+
+/** Overall state in one word, for the Overview headline. */
+export type Flow = 'flowing' | 'degraded' | 'down' | 'suspended' | 'unknown' | 'none';
+
+const RANK: Record<HostStatus, number> = { down: 0, unknown: 1, up: 2 };
+
+export class HostsStore {
+  list = $state.raw<HostSummary[]>([]);
+  loaded = $state(false);
+  error = $state<string | null>(null);
+  readonly refresher: Refresher;
+
+  constructor(
+    private readonly client: RelayClient,
+    opts: { minGapMs?: number; timers?: Timers } = {},
+  ) {
+    this.refresher = new Refresher(() => this.fetch(), opts.minGapMs ?? 1000, opts.timers ?? realTimers);
+  }
+
+  load(): Promise<void> {
+    return this.refresher.now();
+  }
+
+  /** Down first, then unknown, then up; busiest first within each. */
+  get sorted(): HostSummary[] {
+    return [...this.list].sort((a, b) => RANK[a.status] - RANK[b.status] || b.queued - a.queued || a.host.localeCompare(b.host));
+  }
+
+  get flow(): Flow {
+    const l = this.list;
+    if (l.length === 0) return 'none';
+    const active = l.filter((h) => !h.suspended);
+    if (active.length === 0) return 'suspended';
+    const down = active.filter((h) => h.status === 'down').length;
+    const up = active.filter((h) => h.status === 'up').length;
+    if (down === active.length) return 'down';
+    if (down > 0) return 'degraded';
+    if (up === 0) return 'unknown';
+    return 'flowing';
+  }
+
+  private async fetch(): Promise<void> {
+    try {
+      this.list = await this.client.tophosts({ sort: 'down' });
+      this.loaded = true;
+      this.error = null;
+    } catch (e) {
+      this.error = asControlError(e).message;
+    }
+  }
+
+  /** Patches the host at once, then refetches the counters. */
+  onHostEvent(ev: ControlEvents['host'], at: number): void {
+    const i = this.list.findIndex((h) => h.host === ev.host);
+    if (i >= 0) {
+      const h = this.list[i]!;
+      const next: HostSummary = {
+        ...h,
+        status: ev.status,
+        since: at,
+        queued: ev.queued,
+        lastError: ev.status === 'down' ? (ev.reason ?? h.lastError) : h.lastError,
+        nextProbeAt: ev.status === 'down' ? h.nextProbeAt : null,
+      };
+      this.list = this.list.with(i, next);
+    }
+    this.refresher.request();
+  }
+
+  private replace(h: HostSummary): void {
+    const i = this.list.findIndex((x) => x.host === h.host);
+    this.list = i >= 0 ? this.list.with(i, h) : [...this.list, h];
+  }
+
+  async setSuspended(host: string, suspended: boolean): Promise<void> {
+    try {
+      const h = suspended ? await this.client.suspend({ host }) : await this.client.resume({ host });
+      this.replace(h);
+    } catch (e) {
+      throw asControlError(e);
+    }
+  }
+}

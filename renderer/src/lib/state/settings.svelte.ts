@@ -1,0 +1,196 @@
+/**
+ * settings: the editable config (routes, bounce profiles, relay networks,
+ * listener) as a draft the Settings view edits, validated field by field and
+ * saved through the control API, which applies it without a restart; and the
+ * first-run step (one route to the office mail server, tested before saving).
+ *
+ * Owns: the saved config and the draft, field errors (ours before saving, the
+ * relay's after), whether the draft differs from what is saved, and what to
+ * do when another client changes the config (reload if nothing is being
+ * edited; otherwise say so and keep the edits).
+ * Does not own: the rules (settings-rules.ts) or the form's layout.
+ * Raises: nothing; failures are kept in `errors`/`formError`.
+ */
+import type { EditableConfig, TestConnectionResult, TlsDestination } from '../../../../core/control/contract.js';
+import { asControlError, type RelayClient } from '../relay-client.js';
+import { fieldOfError, validateConfig, type FieldErrors } from '../settings-rules.js';
+
+export const NEW_PROFILE = {
+  initialRetrySeconds: 60,
+  maxRetrySeconds: 3600,
+  backoffFactor: 2,
+  maxRetries: 100,
+  maxQueueSeconds: 259200,
+  delayWarningSeconds: 0,
+};
+
+export const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+export class SettingsStore {
+  saved = $state.raw<EditableConfig | null>(null);
+  draft = $state<EditableConfig | null>(null);
+  errors = $state<FieldErrors>({});
+  /** A message that belongs to no single field. */
+  formError = $state<string | null>(null);
+  loadError = $state<string | null>(null);
+  saving = $state(false);
+  savedAt = $state<number | null>(null);
+  /** Another client saved while this draft had edits. */
+  changedElsewhere = $state(false);
+  /** After the first save attempt, errors follow every keystroke. */
+  private live = false;
+
+  constructor(private readonly client: RelayClient) {}
+
+  get loaded(): boolean {
+    return this.saved !== null;
+  }
+
+  /** No route at all: the first-run guide is shown. */
+  get needsFirstRun(): boolean {
+    return this.saved !== null && this.saved.routes.length === 0;
+  }
+
+  get dirty(): boolean {
+    return this.draft !== null && this.saved !== null && JSON.stringify(this.draft) !== JSON.stringify(this.saved);
+  }
+
+  async load(): Promise<void> {
+    try {
+      const c = await this.client.configGet();
+      this.saved = c;
+      this.draft = clone(c);
+      this.errors = {};
+      this.formError = null;
+      this.loadError = null;
+      this.changedElsewhere = false;
+      this.live = false;
+    } catch (e) {
+      this.loadError = asControlError(e).message;
+    }
+  }
+
+  /** Re-validates after an edit once the user has tried to save. */
+  edited(): void {
+    if (this.live && this.draft) this.errors = validateConfig($state.snapshot(this.draft) as EditableConfig);
+  }
+
+  revert(): void {
+    if (this.saved) this.draft = clone(this.saved);
+    this.errors = {};
+    this.formError = null;
+    this.live = false;
+  }
+
+  /** Validates, then saves; true when the relay accepted and applied it. */
+  async save(): Promise<boolean> {
+    if (!this.draft) return false;
+    const config = $state.snapshot(this.draft) as EditableConfig;
+    this.live = true;
+    this.errors = validateConfig(config);
+    this.formError = null;
+    if (Object.keys(this.errors).length > 0) return false;
+    return this.send(config);
+  }
+
+  private async send(config: EditableConfig): Promise<boolean> {
+    this.saving = true;
+    try {
+      const next = await this.client.configSet({ config });
+      this.saved = next;
+      this.draft = clone(next);
+      this.savedAt = Date.now();
+      this.changedElsewhere = false;
+      this.errors = {};
+      this.live = false;
+      return true;
+    } catch (e) {
+      const err = asControlError(e);
+      const { field, message } = fieldOfError(err);
+      if (field) this.errors = { ...this.errors, [field]: message };
+      else this.formError = message;
+      return false;
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  /** A `config` event: someone (maybe us) saved. */
+  async onConfigChanged(): Promise<void> {
+    if (this.dirty && !this.saving) {
+      this.changedElsewhere = true;
+      return;
+    }
+    if (!this.saving) await this.load();
+  }
+
+  // --- draft edits (the view calls these; plain mutations of the draft) -----
+  addRoute(): void {
+    this.draft?.routes.push({ domain: '', destinations: [{ host: '', port: 25, priority: 10, tls: 'opportunistic' }], bounceProfile: 'default' });
+  }
+
+  removeRoute(i: number): void {
+    this.draft?.routes.splice(i, 1);
+    this.edited();
+  }
+
+  addDestination(i: number): void {
+    const r = this.draft?.routes[i];
+    const last = r?.destinations.at(-1);
+    r?.destinations.push({ host: '', port: 25, priority: last?.priority ?? 10, tls: 'opportunistic' });
+  }
+
+  removeDestination(i: number, j: number): void {
+    this.draft?.routes[i]?.destinations.splice(j, 1);
+    this.edited();
+  }
+
+  setAuth(d: TlsDestination, on: boolean): void {
+    if (on) d.auth = { user: '', passEnv: '' };
+    else delete d.auth;
+    this.edited();
+  }
+
+  addNetwork(): void {
+    this.draft?.relayNetworks.push('');
+  }
+
+  removeNetwork(i: number): void {
+    this.draft?.relayNetworks.splice(i, 1);
+    this.edited();
+  }
+
+  addProfile(name: string): string | null {
+    if (!this.draft) return null;
+    if (!/^[\w.-]{1,64}$/.test(name)) return 'must be a name of letters, digits, - or _';
+    if (name in this.draft.bounceProfiles) return 'a profile with this name exists';
+    this.draft.bounceProfiles[name] = { ...NEW_PROFILE };
+    return null;
+  }
+
+  removeProfile(name: string): void {
+    if (!this.draft || name === 'default') return;
+    delete this.draft.bounceProfiles[name];
+    for (const r of this.draft.routes) if (r.bounceProfile === name) r.bounceProfile = 'default';
+    this.edited();
+  }
+
+  // --- first run ---------------------------------------------------------------
+  testConnection(d: Pick<TlsDestination, 'host' | 'port' | 'tls'>): Promise<TestConnectionResult> {
+    return this.client.testConnection({ host: d.host, port: d.port, tls: d.tls });
+  }
+
+  /** Saves the one route the first-run guide asked for. */
+  async saveFirstRoute(domain: string, d: Pick<TlsDestination, 'host' | 'port' | 'tls'>): Promise<boolean> {
+    const base = this.saved ?? this.draft;
+    if (!base) return false;
+    const config: EditableConfig = {
+      ...clone(base),
+      routes: [{ domain, destinations: [{ host: d.host, port: d.port, priority: 10, tls: d.tls }], bounceProfile: 'default' }],
+    };
+    this.live = true;
+    this.errors = validateConfig(config);
+    if (Object.keys(this.errors).length > 0) return false;
+    return this.send(config);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * status: the relay's summary for the Overview (queued, oldest, last hour).
+ *
+ * Owns: the last `status()` result and when it was fetched, counts kept
+ * current from `queue` events between fetches (recipients and messages come
+ * with every event; delivered/bounced are added), and an event-driven refetch
+ * for the rest (oldest message age, host counts).
+ * Does not own: hosts (hosts.svelte.ts) or how numbers are shown.
+ * Raises: nothing; a failed fetch is kept in `error`.
+ */
+import type { ControlEvents, StatusResult } from '../../../../core/control/contract.js';
+import { asControlError, type RelayClient } from '../relay-client.js';
+import { Refresher, realTimers, type Timers } from './refresher.js';
+
+export class StatusStore {
+  status = $state.raw<StatusResult | null>(null);
+  /** When `status` was fetched (ms), to age "oldest message" between fetches. */
+  fetchedAt = $state(0);
+  error = $state<string | null>(null);
+  readonly refresher: Refresher;
+
+  constructor(
+    private readonly client: RelayClient,
+    opts: { minGapMs?: number; timers?: Timers } = {},
+  ) {
+    this.refresher = new Refresher(() => this.fetch(), opts.minGapMs ?? 1000, opts.timers ?? realTimers);
+  }
+
+  load(): Promise<void> {
+    return this.refresher.now();
+  }
+
+  private async fetch(): Promise<void> {
+    try {
+      this.status = await this.client.status();
+      this.fetchedAt = Date.now();
+      this.error = null;
+    } catch (e) {
+      this.error = asControlError(e).message;
+    }
+  }
+
+  /** Age of the oldest queued message at `nowMs`, or null with an empty queue. */
+  oldestAgeSeconds(nowMs: number): number | null {
+    const s = this.status;
+    if (!s || s.queue.oldestMessageAgeSeconds === null || s.queue.recipients === 0) return null;
+    return s.queue.oldestMessageAgeSeconds + Math.max(0, (nowMs - this.fetchedAt) / 1000);
+  }
+
+  onQueueEvent(q: ControlEvents['queue']): void {
+    const s = this.status;
+    if (s) {
+      this.status = {
+        ...s,
+        queue: { ...s.queue, recipients: q.recipients, messages: q.messages },
+        delivered: { lastHour: s.delivered.lastHour + q.delivered, total: s.delivered.total + q.delivered },
+        bounced: { lastHour: s.bounced.lastHour + q.bounced, total: s.bounced.total + q.bounced },
+      };
+    }
+    this.refresher.request();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * First run, end to end: a relay with no route shows the short guide, which
+ * asks for the mail server, tests the connection over real SMTP (a sink on
+ * loopback) and only then saves; mail then flows to it without a restart.
+ * Also: the page opened without its token explains how to open it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from './support/dashboard-env.js';
+
+let env: DashboardEnv;
+let browser: Browser;
+
+beforeAll(async () => {
+  env = await startDashboardEnv({ sinks: [{}], routes: () => [] });
+  browser = await launchBrowser({ width: 1280, height: 800 });
+  browser.context.on('page', (p) => p.on('pageerror', (e) => browser.problems.push(`pageerror: ${e.message}`)));
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await env?.close();
+});
+
+describe('first run', () => {
+  it('without a token, says how to open the dashboard', async () => {
+    const { page } = browser;
+    await page.goto(env.url.replace(/#.*$/, ''));
+    await page.waitForSelector('text=dashboard link');
+    await screenshot(page, 'first-run-no-token-1280x800-light');
+  });
+
+  it('asks for the mail server, tests it, and saves only after a good test', async () => {
+    // A new tab: only the fragment differs from the last URL, so the old tab
+    // would not load the page again.
+    const page = await browser.context.newPage();
+    const sink = env.sinks[0]!;
+    await page.goto(env.url);
+    await page.waitForSelector('[data-testid="fr-host"]');
+    expect(await page.isDisabled('[data-testid="fr-save"]')).toBe(true);
+
+    // A port nobody listens on: the test fails and says why, in words.
+    await page.fill('[data-testid="fr-host"]', '127.0.0.1');
+    await page.fill('[data-testid="fr-port"]', '9');
+    await page.selectOption('select', 'none');
+    await page.click('[data-testid="fr-test"]');
+    await page.waitForSelector('[data-testid="fr-result"]', { timeout: 10_000 });
+    expect(await page.textContent('[data-testid="fr-result"]')).toContain('refused the connection');
+    expect(await page.isDisabled('[data-testid="fr-save"]')).toBe(true);
+    await screenshot(page, 'first-run-failed-1280x800-light');
+
+    await page.fill('[data-testid="fr-port"]', String(sink.port));
+    await page.click('[data-testid="fr-test"]');
+    await page.waitForSelector('[data-testid="fr-result"]:has-text("Connected")', { timeout: 10_000 });
+    await screenshot(page, 'first-run-ok-1280x800-light');
+    await page.click('[data-testid="fr-save"]');
+    await page.waitForSelector('[data-testid="headline"]', { timeout: 5000 });
+
+    expect(env.relay.config.routes).toMatchObject([{ domain: 'ALL', destinations: [{ host: '127.0.0.1', port: sink.port, tls: 'none' }] }]);
+    await env.send(['first@office.test']);
+    await sink.waitForMessages(1);
+    await page.waitForSelector(`[data-testid="overview-hosts"] [data-host="${sink.key}"] [data-status="up"]`, { timeout: 5000 });
+    await screenshot(page, 'first-run-done-1280x800-light');
+    expect(browser.problems).toEqual([]);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * dashboard-env (e2e support): a real relay (startRelay, in-process) serving
+ * the built dashboard, real SMTP sinks on loopback as its destinations, and
+ * Debian's Chromium driven by playwright-core.
+ *
+ * Owns: building renderer/dist when it is missing, the relay config for the
+ * tests (short probe and retry times), launching Chromium in a fresh profile
+ * with the flags this machine needs, screenshots into test-artifacts/, and
+ * tearing everything down.
+ * Does not own: what the tests check.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Relay } from '../../../core/relay.js';
+import { sendMail, startTestRelay, testConfig } from '../../helpers/relay-harness.js';
+import { startSmtpSink, type SinkBehaviour, type SmtpSink } from '../../helpers/smtp-sink.js';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+export const DIST = join(ROOT, 'renderer/dist');
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Newest modification time (ms) of the files the build reads. */
+async function newestSource(): Promise<number> {
+  const dirs = [join(ROOT, 'renderer/src')];
+  let newest = Math.max((await stat(join(ROOT, 'renderer/index.html'))).mtimeMs, (await stat(join(ROOT, 'renderer/vite.config.ts'))).mtimeMs);
+  for (const dir of dirs) {
+    for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+      if (e.isFile()) newest = Math.max(newest, (await stat(join(e.parentPath, e.name))).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** Builds the dashboard if `npm run build` has not, or if a source changed since. */
+export async function ensureDashboardBuilt(): Promise<void> {
+  const index = join(DIST, 'index.html');
+  if (existsSync(index) && (await stat(index)).mtimeMs >= (await newestSource())) return;
+  const { build } = await import('vite');
+  await build({ configFile: join(ROOT, 'renderer/vite.config.ts'), logLevel: 'warn' });
+}
+
+export interface DashboardEnv {
+  relay: Relay;
+  sinks: SmtpSink[];
+  dataDir: string;
+  /** The dashboard URL with the token in the fragment. */
+  url: string;
+  send(to: string[], opts?: { from?: string; subject?: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startDashboardEnv(
+  opts: {
+    sinks?: SinkBehaviour[];
+    routes?: (sinks: SmtpSink[]) => unknown[];
+    bounce?: Record<string, unknown>;
+    /** More top-level config (limits, delivery…). */
+    config?: Record<string, unknown>;
+    relayOpts?: Record<string, unknown>;
+  } = {},
+): Promise<DashboardEnv> {
+  await ensureDashboardBuilt();
+  const sinks: SmtpSink[] = [];
+  for (const b of opts.sinks ?? [{}]) sinks.push(await startSmtpSink(b));
+  const dataDir = await mkdtemp(join(tmpdir(), 'rw-e2e-'));
+  const routes = opts.routes
+    ? opts.routes(sinks)
+    : [{ domain: 'ALL', destinations: sinks.map((s, i) => ({ host: s.host, port: s.port, priority: 10 + i, tls: 'none' })) }];
+  const config = testConfig({
+    ...(opts.config ?? {}),
+    routes,
+    bounceProfiles: { default: { initialRetrySeconds: 300, maxRetrySeconds: 600, backoffFactor: 2, ...(opts.bounce ?? {}) } },
+  });
+  let relay: Relay;
+  try {
+    relay = await startTestRelay(config, dataDir, { staticDir: DIST, ...(opts.relayOpts ?? {}) });
+  } catch (e) {
+    for (const s of sinks) await s.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw e;
+  }
+  if (!relay.controlUrl) throw new Error('the relay started without its control server');
+  return {
+    relay,
+    sinks,
+    dataDir,
+    url: relay.controlUrl,
+    async send(to, o = {}) {
+      await sendMail(relay.smtp.port, { from: o.from ?? 'scanner@office.test', to, subject: o.subject ?? 'Scan' });
+    },
+    async close() {
+      await relay.stop('test finished', 5000);
+      for (const s of sinks) await s.stop().catch((e: Error) => process.stderr.write(`sink stop: ${e.message}\n`));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and CSP violations seen by the page. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
+  const profile = await mkdtemp(join(tmpdir(), 'rw-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
+    colorScheme: opts.colorScheme ?? 'light',
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return {
+    context,
+    page,
+    problems,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const file = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}

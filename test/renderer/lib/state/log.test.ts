@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { LOG_CAP, LogStore, matchesSearch, mentionsMid } from '../../../../renderer/src/lib/state/log.svelte.js';
+import { fakeClient } from '../../fixtures/fake-client.js';
+
+const L = (t: string): string => `2025-03-01T10:00:00.000Z Info: ${t}`;
+
+describe('LogStore', () => {
+  it('finds a MID in ESA lines, including the second MID of an NDR line', () => {
+    expect(mentionsMid(L('Delivery start DCID 3 MID 12 to RID [0]'), 12)).toBe(true);
+    expect(mentionsMid(L('MID 120 ready 300 bytes'), 12)).toBe(false);
+    expect(mentionsMid(L('MID 7 RID [0] bounce notification generated as MID 12'), 12)).toBe(true);
+    expect(matchesSearch(L('Host down: 10.1.1.5:25'), 'HOST DOWN')).toBe(true);
+  });
+
+  it('tails the log, appends live lines and keeps at most LOG_CAP', async () => {
+    const c = fakeClient({ logTail: (() => ({ lines: [L('a'), L('b')] })) as never });
+    const s = new LogStore(c);
+    await s.load();
+    expect(c.calls[0]!.arg).toEqual({ lines: 1000 });
+    s.append([L('c')]);
+    expect(s.lines.at(-1)).toBe(L('c'));
+    s.append(Array.from({ length: LOG_CAP }, (_, i) => L(`x${i}`)));
+    expect(s.lines).toHaveLength(LOG_CAP);
+    expect(s.lines.at(-1)).toBe(L(`x${LOG_CAP - 1}`));
+  });
+
+  it('reads one message’s story from the file, then adds only its live lines', async () => {
+    const c = fakeClient({ logTail: ((q: { mid?: number }) => ({ lines: q.mid ? [L('Start MID 5 ICID 1')] : [] })) as never });
+    const s = new LogStore(c);
+    await s.setMid(5);
+    expect(c.calls.at(-1)!.arg).toEqual({ mid: 5, lines: LOG_CAP });
+    s.append([L('Delivery start DCID 9 MID 5 to RID [0]'), L('Start MID 6 ICID 2')]);
+    expect(s.lines).toEqual([L('Start MID 5 ICID 1'), L('Delivery start DCID 9 MID 5 to RID [0]')]);
+    s.search = 'dcid 9';
+    expect(s.visible).toEqual([L('Delivery start DCID 9 MID 5 to RID [0]')]);
+  });
+});
