@@ -1,0 +1,116 @@
+/**
+ * desktop-settings: the shell's own settings, kept apart from the relay's
+ * config (they belong to the person at this desktop, not to the relay, and
+ * the headless relay never reads them).
+ *
+ * Owns: the file `desktop.json` in the data dir, its schema and defaults, and
+ * writing it atomically (temp file, fsync, rename):
+ *
+ *   { "notifications": { "hostDown": true, "hostUp": true, "queueAge": true,
+ *                        "bounces": true, "graceSeconds": 60,
+ *                        "oldestThresholdSeconds": 3600 } }
+ *
+ * hostDown also covers the flapping summaries; graceSeconds is how long a
+ * host must stay Down before anyone is told; oldestThresholdSeconds is the
+ * age of the oldest queued message that counts as "backing up" (notification
+ * and the tray's warning icon).
+ * Does not own: what the settings mean (notification-rules.ts, tray-state.ts).
+ * Raises: nothing: a bad file is reported through the log and replaced by
+ * defaults in memory; a bad save is returned as an error result naming the
+ * field, for the Settings form.
+ */
+import { open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { ControlErrorBody } from '../core/control/contract.js';
+import type { ShellLog } from './ports.js';
+import { shellLines } from './shell-text.js';
+
+export const DESKTOP_SETTINGS_FILE = 'desktop.json';
+
+const seconds = (max: number) => z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more').max(max, `must be at most ${max}`);
+
+export const notificationSettingsSchema = z.strictObject({
+  hostDown: z.boolean().default(true),
+  hostUp: z.boolean().default(true),
+  queueAge: z.boolean().default(true),
+  bounces: z.boolean().default(true),
+  graceSeconds: seconds(86_400).default(60),
+  oldestThresholdSeconds: seconds(30 * 86_400).min(1, 'must be at least 1').default(3600),
+});
+
+export const desktopSettingsSchema = z.strictObject({
+  // prefault: an absent section is parsed from {}, so its own defaults apply.
+  notifications: notificationSettingsSchema.prefault({}),
+});
+
+export type NotificationSettings = z.output<typeof notificationSettingsSchema>;
+export type DesktopSettings = z.output<typeof desktopSettingsSchema>;
+
+export const DEFAULT_DESKTOP_SETTINGS: DesktopSettings = desktopSettingsSchema.parse({});
+
+export type SettingsResult = { ok: true; settings: DesktopSettings } | { ok: false; error: ControlErrorBody['error'] };
+
+export function validateDesktopSettings(input: unknown): SettingsResult {
+  const r = desktopSettingsSchema.safeParse(input);
+  if (r.success) return { ok: true, settings: r.data };
+  const issue = r.error.issues[0];
+  const field = issue?.path.map(String).join('.') ?? '';
+  return { ok: false, error: { code: 'EARGS', message: `${field || 'settings'}: ${issue?.message ?? 'invalid'}`, field } };
+}
+
+export class DesktopSettingsStore {
+  private value: DesktopSettings = DEFAULT_DESKTOP_SETTINGS;
+  readonly file: string;
+
+  constructor(
+    dataDir: string,
+    private readonly log: ShellLog,
+  ) {
+    this.file = join(dataDir, DESKTOP_SETTINGS_FILE);
+  }
+
+  get current(): DesktopSettings {
+    return this.value;
+  }
+
+  async load(): Promise<DesktopSettings> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn(shellLines.settingsUnreadable(this.file, (e as Error).message));
+      this.value = DEFAULT_DESKTOP_SETTINGS;
+      return this.value;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      this.log.warn(shellLines.settingsUnreadable(this.file, (e as Error).message));
+      this.value = DEFAULT_DESKTOP_SETTINGS;
+      return this.value;
+    }
+    const r = validateDesktopSettings(parsed);
+    if (!r.ok) this.log.warn(shellLines.settingsUnreadable(this.file, r.error.message));
+    this.value = r.ok ? r.settings : DEFAULT_DESKTOP_SETTINGS;
+    return this.value;
+  }
+
+  /** Validates and writes; the file is replaced whole or not at all. */
+  async save(input: unknown): Promise<SettingsResult> {
+    const r = validateDesktopSettings(input);
+    if (!r.ok) return r;
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(JSON.stringify(r.settings, null, 2) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.file);
+    this.value = r.settings;
+    return r;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * ipc-handlers: the main-process end of the window's IPC — the control
+ * contract, the event stream and the desktop settings.
+ *
+ * Owns: one handler per control operation (channel per method), each
+ * checking the sender frame first (window-security.ts decides who is
+ * trusted) and then validating arguments with the same schemas as the HTTP
+ * API (core/control dispatch → arg-schemas); event subscriptions per window
+ * (forwarded from the EventHub, replayed from `since`, dropped when the page
+ * goes away); desktop settings get/set; turning errors into the contract's
+ * error body, without stacks.
+ * Does not own: what the operations do (core/control/commands.ts) or the
+ * preload (preload.cts).
+ * Raises: nothing to the window but error replies; unexpected errors are
+ * logged with their stack and answered with a generic message.
+ */
+import { z } from 'zod';
+import { dispatch } from '../core/control/commands.js';
+import { CONTROL_METHODS, type ControlApi, type ControlErrorBody } from '../core/control/contract.js';
+import type { EventHub } from '../core/control/event-hub.js';
+import type { DesktopSettings, SettingsResult } from './desktop-settings.js';
+import { controlChannel, IPC, type EventMessage, type IpcReply } from './ipc-channels.js';
+import type { IpcPort, IpcSender, ShellLog } from './ports.js';
+import { shellLines } from './shell-text.js';
+
+export interface IpcDeps {
+  ipc: IpcPort;
+  control: ControlApi;
+  hub: Pick<EventHub, 'subscribe' | 'lastSeq'>;
+  isTrusted(sender: IpcSender): boolean;
+  settings: { readonly current: DesktopSettings; save(input: unknown): Promise<SettingsResult> };
+  onSettingsSaved(s: DesktopSettings): void;
+  log: ShellLog;
+}
+
+const subscribeArgs = z.strictObject({
+  subscription: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  since: z.number().int().min(0).optional(),
+});
+const unsubscribeArgs = z.strictObject({ subscription: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const noArgs = z.undefined();
+const settingsArgs = z.strictObject({ settings: z.unknown() });
+
+const FORBIDDEN: IpcReply = { ok: false, error: { code: 'EFORBIDDEN', message: 'this frame may not use the relay' } };
+
+function argsError(channel: string, e: z.ZodError): ControlErrorBody['error'] {
+  const issue = e.issues[0];
+  const field = issue?.path.map(String).join('.') ?? '';
+  return { code: 'EARGS', message: `${channel}: ${field ? `${field}: ` : ''}${issue?.message ?? 'invalid arguments'}`, ...(field ? { field } : {}) };
+}
+
+export function registerIpcHandlers(d: IpcDeps): () => void {
+  const channels: string[] = [];
+  /** subscriptions per window: webContentsId → subscription id → unsubscribe */
+  const subs = new Map<number, Map<number, () => void>>();
+
+  const handle = (channel: string, fn: (sender: IpcSender, arg: unknown) => Promise<IpcReply>): void => {
+    channels.push(channel);
+    d.ipc.handle(channel, async (sender, arg) => {
+      if (!d.isTrusted(sender)) {
+        d.log.warn(shellLines.ipcRefused(channel, sender.frameUrl));
+        return FORBIDDEN;
+      }
+      try {
+        return await fn(sender, arg);
+      } catch (e) {
+        return { ok: false, error: errorBody(channel, e, d.log) };
+      }
+    });
+  };
+
+  for (const method of CONTROL_METHODS) {
+    const channel = controlChannel(method);
+    handle(channel, async (_s, arg) => ({ ok: true, value: await dispatch(d.control, method, arg) }));
+  }
+
+  handle(IPC.subscribe, async (sender, arg) => {
+    const p = subscribeArgs.safeParse(arg);
+    if (!p.success) return { ok: false, error: argsError(IPC.subscribe, p.error) };
+    const { subscription, since } = p.data;
+    let mine = subs.get(sender.webContentsId);
+    if (!mine) {
+      const created = new Map<number, () => void>();
+      subs.set(sender.webContentsId, created);
+      mine = created;
+      sender.onGone(() => {
+        for (const off of created.values()) off();
+        subs.delete(sender.webContentsId);
+      });
+    }
+    if (mine.has(subscription)) return { ok: false, error: { code: 'EARGS', message: `${IPC.subscribe}: subscription ${subscription} exists`, field: 'subscription' } };
+    const send = (m: EventMessage): void => {
+      if (sender.isDestroyed()) {
+        mine.get(subscription)?.();
+        return;
+      }
+      sender.send(IPC.event, m);
+    };
+    const s = d.hub.subscribe((envelope) => send({ subscription, envelope }), since);
+    mine.set(subscription, () => {
+      s.unsubscribe();
+      mine.delete(subscription);
+    });
+    // The ring no longer reaches back to `since`: the window must refetch its state.
+    if (!s.complete) send({ subscription, envelope: { type: 'resync', seq: d.hub.lastSeq } });
+    return { ok: true, value: { subscription, complete: s.complete } };
+  });
+
+  handle(IPC.unsubscribe, async (sender, arg) => {
+    const p = unsubscribeArgs.safeParse(arg);
+    if (!p.success) return { ok: false, error: argsError(IPC.unsubscribe, p.error) };
+    subs.get(sender.webContentsId)?.get(p.data.subscription)?.();
+    return { ok: true, value: true };
+  });
+
+  handle(IPC.settingsGet, async (_s, arg) => {
+    const p = noArgs.safeParse(arg);
+    if (!p.success) return { ok: false, error: argsError(IPC.settingsGet, p.error) };
+    return { ok: true, value: d.settings.current };
+  });
+
+  handle(IPC.settingsSet, async (_s, arg) => {
+    const p = settingsArgs.safeParse(arg);
+    if (!p.success) return { ok: false, error: argsError(IPC.settingsSet, p.error) };
+    const r = await d.settings.save(p.data.settings);
+    if (!r.ok) return { ok: false, error: r.error };
+    d.onSettingsSaved(r.settings);
+    return { ok: true, value: r.settings };
+  });
+
+  return () => {
+    for (const c of channels) d.ipc.removeHandler(c);
+    for (const m of subs.values()) for (const off of [...m.values()]) off();
+    subs.clear();
+  };
+}
+
+/**
+ * The contract's error body. RelayErrors (code, message, and `field` from
+ * argument validation) pass through; anything else is a bug: logged in full,
+ * answered without details.
+ */
+function errorBody(channel: string, e: unknown, log: ShellLog): ControlErrorBody['error'] {
+  const tagged = e as { name?: unknown; code?: unknown; field?: unknown; message?: unknown };
+  if (e instanceof Error && tagged.name === 'RelayError' && typeof tagged.code === 'string') {
+    const field = tagged.field;
+    return { code: tagged.code, message: e.message, ...(typeof field === 'string' && field ? { field } : {}) };
+  }
+  log.warn(shellLines.ipcFailed(channel, e instanceof Error ? (e.stack ?? e.message) : String(e)));
+  return { code: 'EINTERNAL', message: 'internal error; see the mail log' };
+}

@@ -1,0 +1,290 @@
+/**
+ * main: the Electron entry point. Wires the real Electron APIs into the
+ * shell's ports and starts the relay in-process. Deliberately thin: every
+ * decision is made by a module that the tests run in plain Node (shell.ts,
+ * tray-state.ts, notification-rules.ts, tray-menu.ts, ipc-handlers.ts,
+ * window-security.ts); this file is not run on machines without Electron.
+ *
+ * Owns: app lifecycle (single instance: a second launch focuses the first;
+ * closing the window keeps the app in the tray; Quit stops the relay
+ * cleanly), the app:// scheme handler, the session's lock-down (no
+ * permissions, no remote requests, no navigation, no new windows, no
+ * webviews), and the concrete Tray / BrowserWindow / Notification / ipcMain.
+ * Does not own: the relay (core/relay.ts) or what the window shows (renderer/).
+ * Raises: nothing past startup; a relay that cannot start is shown in an
+ * error box and the app quits.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, session, Tray, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultDataDir, loadConfig, startRelay, type Relay } from '../core/relay.js';
+import { DesktopSettingsStore } from './desktop-settings.js';
+import { IPC, type NavigateMessage } from './ipc-channels.js';
+import { registerIpcHandlers } from './ipc-handlers.js';
+import type { AppPort, IpcPort, IpcSender, MenuEntry, NotifierPort, ShellLog, TrayIconState, TrayPort, WindowPort } from './ports.js';
+import { startShell, type Shell } from './shell.js';
+import { shellLines } from './shell-text.js';
+import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, isAllowedNavigation, isTrustedSender, resolveAppFile, responseHeaders } from './window-security.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const appRoot = join(here, '..', '..');
+const rendererDir = join(appRoot, 'renderer', 'dist');
+const iconDir = join(appRoot, 'build', 'icons');
+const preloadPath = join(here, 'preload.cjs');
+
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
+app.enableSandbox();
+
+let quitting = false;
+let relay: Relay | undefined;
+let shell: Shell | undefined;
+let stopIpc: (() => void) | undefined;
+let win: BrowserWindow | undefined;
+const windowIds = new Set<number>();
+// Notifications are garbage-collected (and lose their click handler) unless referenced.
+const liveNotices = new Set<Notification>();
+
+const consoleLog: ShellLog = { info: (t) => process.stdout.write(`${t}\n`), warn: (t) => process.stderr.write(`${t}\n`) };
+const log = (): ShellLog => relay?.log ?? consoleLog;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => windowPort.show());
+  app.on('web-contents-created', (_e, contents) => lockDown(contents));
+  // Closing the last window leaves the app in the tray.
+  app.on('window-all-closed', () => undefined);
+  app.on('activate', () => windowPort.show());
+  app.on('before-quit', () => {
+    quitting = true;
+  });
+  app.on('will-quit', (e) => {
+    if (!relay) return;
+    e.preventDefault();
+    const r = relay;
+    relay = undefined;
+    shell?.stop();
+    stopIpc?.();
+    r.stop('desktop app quit').then(
+      () => app.exit(0),
+      (err: Error) => {
+        consoleLog.warn(err.message);
+        app.exit(1);
+      },
+    );
+  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((e: Error) => fail(e));
+}
+
+function lockDown(contents: WebContents): void {
+  contents.on('will-navigate', (e, url) => {
+    if (isAllowedNavigation(url)) return;
+    e.preventDefault();
+    log().warn(shellLines.navigationBlocked(url));
+  });
+  contents.on('will-redirect', (e, url) => {
+    if (isAllowedNavigation(url)) return;
+    e.preventDefault();
+    log().warn(shellLines.navigationBlocked(url));
+  });
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    log().warn(shellLines.windowOpenBlocked(url));
+    return { action: 'deny' };
+  });
+}
+
+async function start(): Promise<void> {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, permission, callback) => {
+    log().warn(shellLines.permissionDenied(permission));
+    callback(false);
+  });
+  ses.setPermissionCheckHandler(() => false);
+  // No remote content: anything but the app's own scheme (and devtools) is cancelled.
+  ses.webRequest.onBeforeRequest((details, callback) => {
+    callback({ cancel: !details.url.startsWith(`${APP_ORIGIN}/`) && !details.url.startsWith('devtools:') });
+  });
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = resolveAppFile(rendererDir, request.url);
+    if (!file) return new Response('Not found', { status: 404 });
+    try {
+      return new Response(await readFile(file), { headers: responseHeaders(file) });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log().warn(shellLines.appFileFailed(request.url, (e as Error).message));
+      return new Response('Not found', { status: 404 });
+    }
+  });
+
+  const { values } = parseArgs({
+    args: process.argv.slice(app.isPackaged ? 1 : 2),
+    options: { 'data-dir': { type: 'string' }, config: { type: 'string' } },
+    strict: false,
+  });
+  const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
+  const config = await loadConfig(typeof values.config === 'string' ? values.config : undefined);
+  relay = await startRelay({ config, dataDir, staticDir: rendererDir });
+  if (relay.controlUrl) consoleLog.info(shellLines.dashboard(relay.controlUrl));
+
+  const settings = new DesktopSettingsStore(relay.paths.root, log());
+  await settings.load();
+  const tray = new Tray(trayImage('normal'));
+  tray.on('click', () => windowPort.show());
+  shell = await startShell({
+    control: relay.control,
+    hub: relay.hub,
+    tray: trayPort(tray),
+    window: windowPort,
+    notifier: notifierPort,
+    app: appPort,
+    log: log(),
+    settings: settings.current,
+  });
+  const s = shell;
+  stopIpc = registerIpcHandlers({
+    ipc: ipcPort,
+    control: relay.control,
+    hub: relay.hub,
+    isTrusted: (sender) => isTrustedSender(sender, windowIds),
+    settings,
+    onSettingsSaved: (next) => s.applySettings(next),
+    log: log(),
+  });
+  windowPort.show();
+}
+
+function fail(e: Error): void {
+  dialog.showErrorBox('Relaywatch could not start', e.message);
+  app.exit(1);
+}
+
+function trayImage(state: TrayIconState): Electron.NativeImage {
+  // tray-<state>.png plus tray-<state>@2x.png: Electron picks the one for the screen's scale.
+  return nativeImage.createFromPath(join(iconDir, `tray-${state}.png`));
+}
+
+function trayPort(tray: Tray): TrayPort {
+  return {
+    setIcon: (state) => tray.setImage(trayImage(state)),
+    setToolTip: (text) => tray.setToolTip(text),
+    setMenu(entries: readonly MenuEntry[], onAction) {
+      const template = entries.map((m): Electron.MenuItemConstructorOptions =>
+        m.kind === 'separator'
+          ? { type: 'separator' }
+          : { label: m.label, enabled: m.enabled, ...(m.kind === 'checkbox' ? { type: 'checkbox', checked: m.checked } : {}), click: () => onAction(m.id) },
+      );
+      tray.setContextMenu(Menu.buildFromTemplate(template));
+    },
+  };
+}
+
+const windowPort: WindowPort = {
+  show(route?: NavigateMessage) {
+    if (!relay) return;
+    if (!win || win.isDestroyed()) win = createWindow();
+    const w = win;
+    if (w.isMinimized()) w.restore();
+    w.show();
+    w.focus();
+    if (!route) return;
+    if (w.webContents.isLoading()) w.webContents.once('did-finish-load', () => w.webContents.send(IPC.navigate, route));
+    else w.webContents.send(IPC.navigate, route);
+  },
+};
+
+function createWindow(): BrowserWindow {
+  const w = new BrowserWindow({
+    width: 1180,
+    height: 780,
+    minWidth: 800,
+    minHeight: 600,
+    show: false,
+    title: 'Relaywatch',
+    icon: join(iconDir, 'icon-256.png'),
+    autoHideMenuBar: true,
+    // Written out here, where the window is made, so reviewers and static
+    // scanners see every isolation switch at the point of use.
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+      // Middle-click would otherwise try to open links in new windows (denied anyway below).
+      disableBlinkFeatures: 'Auxclick',
+    },
+  });
+  const id = w.webContents.id;
+  windowIds.add(id);
+  w.on('closed', () => windowIds.delete(id));
+  w.on('close', (e) => {
+    // Keep the page alive in the tray until the app quits: reopening is instant.
+    if (quitting) return;
+    e.preventDefault();
+    w.hide();
+  });
+  w.loadURL(APP_ENTRY_URL).catch((e: Error) => log().warn(shellLines.windowLoadFailed(e.message)));
+  return w;
+}
+
+const notifierPort: NotifierPort = {
+  isSupported: () => Notification.isSupported(),
+  show(notice, onClick) {
+    const n = new Notification({ title: notice.title, body: notice.body });
+    liveNotices.add(n);
+    n.on('click', () => {
+      liveNotices.delete(n);
+      onClick();
+    });
+    n.on('close', () => liveNotices.delete(n));
+    n.show();
+  },
+};
+
+const appPort: AppPort = {
+  quit: () => app.quit(),
+  getOpenAtLogin: () => app.getLoginItemSettings().openAtLogin,
+  setOpenAtLogin: (on) => app.setLoginItemSettings({ openAtLogin: on }),
+};
+
+function senderOf(event: IpcMainInvokeEvent): IpcSender {
+  const wc = event.sender;
+  const frame = event.senderFrame;
+  return {
+    webContentsId: wc.id,
+    frameUrl: frame ? frame.url : null,
+    isMainFrame: frame !== null && frame === wc.mainFrame,
+    send: (channel, message) => wc.send(channel, message),
+    isDestroyed: () => wc.isDestroyed(),
+    onGone(fn) {
+      // A reload or navigation ends the page's subscriptions as surely as closing it.
+      const gone = (): void => {
+        wc.off('did-navigate', gone);
+        wc.off('render-process-gone', gone);
+        wc.off('destroyed', gone);
+        fn();
+      };
+      wc.on('did-navigate', gone);
+      wc.on('render-process-gone', gone);
+      wc.on('destroyed', gone);
+    },
+  };
+}
+
+const ipcPort: IpcPort = {
+  handle: (channel, handler) => ipcMain.handle(channel, (event, arg: unknown) => handler(senderOf(event), arg)),
+  removeHandler: (channel) => ipcMain.removeHandler(channel),
+};

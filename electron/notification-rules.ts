@@ -1,0 +1,252 @@
+/**
+ * notification-rules: when the desktop tells a person something.
+ *
+ * Owns, per destination host: the grace period (a host must stay Down for
+ * `graceSeconds` before a "down" notice, so one refused connection alarms
+ * nobody; an outage shorter than that gets no notice at all, not even "back
+ * up"), the "back up" notice after a notified outage (how long, how much is
+ * being delivered now), and flap suppression: a host that goes down
+ * `FLAP.downs` times within `FLAP.windowSeconds` gets one "keeps going down"
+ * summary, then silence until it has kept one state for `FLAP.quietSeconds`,
+ * then one "stable again" / "still down" summary. Short outages count towards
+ * flapping too: a host dropping every minute is news even if each drop is
+ * shorter than the grace period.
+ * For the queue: one notice when the oldest message passes the threshold
+ * (again only after the queue has gone back below it), and bounces — the
+ * first at once, any more within `bounceSummarySeconds` in one summary.
+ * Per-kind switches (desktop-settings.ts) silence a kind; the bookkeeping
+ * goes on, so switching a kind back on mid-outage behaves sensibly.
+ * Does not own: wording (shell-text.ts), delivery to the OS (NotifierPort),
+ * where facts come from (shell.ts feeds the control contract's events).
+ * Raises: nothing.
+ */
+import type { ControlEvents, HostStatus } from '../core/control/contract.js';
+import type { NotificationSettings } from './desktop-settings.js';
+import type { Notice, TimerPort } from './ports.js';
+import { noticeText } from './shell-text.js';
+
+export type NoticeKind = 'down' | 'up' | 'flapping' | 'settled' | 'oldest' | 'bounced';
+
+export interface RuleNotice extends Notice {
+  kind: NoticeKind;
+  host?: string;
+}
+
+/** Fixed policy, as data (the per-person knobs are in NotificationSettings). */
+export interface NotificationPolicy {
+  flap: { downs: number; windowSeconds: number; quietSeconds: number };
+  bounceSummarySeconds: number;
+}
+
+export const DEFAULT_POLICY: NotificationPolicy = {
+  flap: { downs: 4, windowSeconds: 900, quietSeconds: 600 },
+  bounceSummarySeconds: 60,
+};
+
+/** Which setting switches each kind on and off. */
+export const KIND_SWITCH: Record<NoticeKind, 'hostDown' | 'hostUp' | 'queueAge' | 'bounces'> = {
+  down: 'hostDown',
+  flapping: 'hostDown',
+  settled: 'hostDown',
+  up: 'hostUp',
+  oldest: 'queueAge',
+  bounced: 'bounces',
+};
+
+interface HostTrack {
+  status: HostStatus;
+  /** Start of the current outage. */
+  downSince: number | null;
+  reason: string | null;
+  notifiedDown: boolean;
+  cancelGrace: (() => void) | null;
+  /** Times of recent transitions to Down, within the flap window. */
+  downs: number[];
+  flapping: { since: number; downs: number } | null;
+  cancelQuiet: (() => void) | null;
+}
+
+export interface RulesDeps {
+  settings: NotificationSettings;
+  policy?: NotificationPolicy;
+  timers: TimerPort;
+  emit(n: RuleNotice): void;
+  /** Recipients currently waiting for a host (the shell's latest snapshot). */
+  queuedFor(host: string): number | undefined;
+  /** Asks for fresh queue facts (the oldest message will cross the threshold about now). */
+  recheck(): void;
+}
+
+export class NotificationRules {
+  private settings: NotificationSettings;
+  private readonly policy: NotificationPolicy;
+  private readonly hosts = new Map<string, HostTrack>();
+  private oldestNotified = false;
+  private cancelOldest: (() => void) | null = null;
+  private bounce: { openedAt: number; pending: number; cancel: () => void } | null = null;
+
+  constructor(private readonly d: RulesDeps) {
+    this.settings = d.settings;
+    this.policy = d.policy ?? DEFAULT_POLICY;
+  }
+
+  setSettings(s: NotificationSettings): void {
+    this.settings = s;
+  }
+
+  /** The state a host is in when the shell starts: one already Down is reported after the grace period. */
+  seedHost(host: string, status: HostStatus, reason: string | null): void {
+    if (this.hosts.has(host)) return;
+    const t = this.track(host);
+    t.status = status;
+    if (status === 'down') this.beginOutage(t, host, this.d.timers.now(), reason);
+  }
+
+  hostEvent(e: ControlEvents['host'], at: number): void {
+    const t = this.track(e.host);
+    const was = t.status;
+    t.status = e.status;
+    if (e.status === 'down' && was !== 'down') this.wentDown(t, e, at);
+    else if (e.status === 'up' && was === 'down') this.cameUp(t, e, at);
+  }
+
+  /** Feed after every queue refresh: seconds the oldest queued message has waited, or null. */
+  queueAge(oldestSeconds: number | null, messages: number): void {
+    this.cancelOldest?.();
+    this.cancelOldest = null;
+    const threshold = this.settings.oldestThresholdSeconds;
+    if (oldestSeconds === null || oldestSeconds < threshold) {
+      // Back below the threshold: the next crossing is news again.
+      this.oldestNotified = false;
+      if (oldestSeconds !== null) {
+        // Nothing else may happen before the crossing (a stuck queue is quiet),
+        // so ask for fresh facts just after it. +1 s: ages are whole seconds, floored.
+        this.cancelOldest = this.d.timers.after((threshold - oldestSeconds + 1) * 1000, () => {
+          this.cancelOldest = null;
+          this.d.recheck();
+        });
+      }
+      return;
+    }
+    if (this.oldestNotified) return;
+    this.oldestNotified = true;
+    this.notify('oldest', { ...noticeText.oldest(oldestSeconds, messages), route: { view: 'queue' } });
+  }
+
+  /** Feed with the `bounced` count of each queue event. */
+  bounced(n: number): void {
+    if (n <= 0) return;
+    const now = this.d.timers.now();
+    if (this.bounce) {
+      this.bounce.pending += n;
+      return;
+    }
+    this.notify('bounced', { ...noticeText.bounced(n, null), route: { view: 'log' } });
+    const close = (): void => {
+      const b = this.bounce;
+      if (!b) return;
+      if (b.pending === 0) {
+        this.bounce = null;
+        return;
+      }
+      // Summarise what came in during the window, and keep summarising while bounces continue.
+      const openedAt = this.d.timers.now();
+      this.notify('bounced', { ...noticeText.bounced(b.pending, openedAt - b.openedAt), route: { view: 'log' } });
+      this.bounce = { openedAt, pending: 0, cancel: this.d.timers.after(this.policy.bounceSummarySeconds * 1000, close) };
+    };
+    this.bounce = { openedAt: now, pending: 0, cancel: this.d.timers.after(this.policy.bounceSummarySeconds * 1000, close) };
+  }
+
+  dispose(): void {
+    for (const t of this.hosts.values()) {
+      t.cancelGrace?.();
+      t.cancelQuiet?.();
+    }
+    this.cancelOldest?.();
+    this.bounce?.cancel();
+    this.hosts.clear();
+  }
+
+  private wentDown(t: HostTrack, e: ControlEvents['host'], at: number): void {
+    const flap = this.policy.flap;
+    t.downs = [...t.downs.filter((x) => at - x < flap.windowSeconds * 1000), at];
+    t.downSince = at;
+    t.reason = e.reason;
+    if (t.flapping) {
+      t.flapping.downs++;
+      this.restartQuiet(t, e.host);
+      return;
+    }
+    if (t.downs.length >= flap.downs) {
+      t.cancelGrace?.();
+      t.cancelGrace = null;
+      t.flapping = { since: t.downs[0] ?? at, downs: t.downs.length };
+      // The summary replaces this outage's down and up notices.
+      t.notifiedDown = false;
+      this.notify('flapping', { ...noticeText.flapping(e.host, t.downs.length, at - t.flapping.since), host: e.host, route: { view: 'hosts', host: e.host } });
+      this.restartQuiet(t, e.host);
+      return;
+    }
+    this.beginOutage(t, e.host, at, e.reason);
+  }
+
+  private beginOutage(t: HostTrack, host: string, at: number, reason: string | null): void {
+    t.downSince = at;
+    t.reason = reason;
+    t.notifiedDown = false;
+    t.cancelGrace?.();
+    t.cancelGrace = this.d.timers.after(this.settings.graceSeconds * 1000, () => {
+      t.cancelGrace = null;
+      if (t.status !== 'down' || t.flapping) return;
+      t.notifiedDown = true;
+      const downMs = this.d.timers.now() - (t.downSince ?? at);
+      this.notify('down', { ...noticeText.down(host, t.reason, this.d.queuedFor(host), downMs), host, route: { view: 'hosts', host } });
+    });
+  }
+
+  private cameUp(t: HostTrack, e: ControlEvents['host'], at: number): void {
+    t.cancelGrace?.();
+    t.cancelGrace = null;
+    const since = t.downSince;
+    t.downSince = null;
+    if (t.flapping) {
+      this.restartQuiet(t, e.host);
+      return;
+    }
+    if (!t.notifiedDown) return;
+    t.notifiedDown = false;
+    // The relay's own measure when it has one (it knows when the outage began, even across a restart).
+    const downMs = e.downSeconds !== null ? e.downSeconds * 1000 : at - (since ?? at);
+    this.notify('up', { ...noticeText.up(e.host, downMs, e.queued), host: e.host, route: { view: 'hosts', host: e.host } });
+  }
+
+  private restartQuiet(t: HostTrack, host: string): void {
+    t.cancelQuiet?.();
+    t.cancelQuiet = this.d.timers.after(this.policy.flap.quietSeconds * 1000, () => {
+      t.cancelQuiet = null;
+      const f = t.flapping;
+      if (!f) return;
+      t.flapping = null;
+      t.downs = [];
+      const up = t.status !== 'down';
+      // Still down after settling: that is an outage the person has been told about.
+      if (!up) t.notifiedDown = true;
+      const lastChange = this.d.timers.now() - this.policy.flap.quietSeconds * 1000;
+      this.notify('settled', { ...noticeText.settled(host, up, f.downs, lastChange - f.since), host, route: { view: 'hosts', host } });
+    });
+  }
+
+  private track(host: string): HostTrack {
+    let t = this.hosts.get(host);
+    if (!t) {
+      t = { status: 'unknown', downSince: null, reason: null, notifiedDown: false, cancelGrace: null, downs: [], flapping: null, cancelQuiet: null };
+      this.hosts.set(host, t);
+    }
+    return t;
+  }
+
+  private notify(kind: NoticeKind, n: Omit<RuleNotice, 'kind'>): void {
+    if (!this.settings[KIND_SWITCH[kind]]) return;
+    this.d.emit({ kind, ...n });
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * ports: the small interfaces through which the shell's logic reaches
+ * Electron. main.ts implements them with the real APIs (Tray, BrowserWindow,
+ * Notification, ipcMain, app); tests implement them with plain objects, so
+ * every decision of the shell runs in plain Node.
+ *
+ * Owns: the port interfaces and the value types that cross them.
+ * Does not own: any behaviour.
+ * Raises: nothing.
+ */
+import type { NavigateMessage } from './ipc-channels.js';
+
+/** What the tray icon shows at a glance (tray-state.ts decides which). */
+export type TrayIconState = 'normal' | 'alert' | 'warning' | 'suspended';
+
+export type MenuActionId = 'open' | 'retryAll' | 'suspendAll' | 'resumeAll' | 'toggleLogin' | 'quit';
+
+export type MenuEntry =
+  | { kind: 'item'; id: MenuActionId; label: string; enabled: boolean }
+  | { kind: 'checkbox'; id: MenuActionId; label: string; checked: boolean; enabled: boolean }
+  | { kind: 'separator' };
+
+export interface TrayPort {
+  setIcon(state: TrayIconState): void;
+  setToolTip(text: string): void;
+  /** Replaces the context menu; `onAction` is called with the id of a clicked entry. */
+  setMenu(entries: readonly MenuEntry[], onAction: (id: MenuActionId) => void): void;
+}
+
+export interface WindowPort {
+  /** Shows (creating it if closed) and focuses the window; with a route, the window opens on it. */
+  show(route?: NavigateMessage): void;
+}
+
+export interface Notice {
+  title: string;
+  body: string;
+  /** Where a click on the notification takes the window. */
+  route?: NavigateMessage;
+}
+
+export interface NotifierPort {
+  /** false where the OS has no notification service (then notices are only logged). */
+  isSupported(): boolean;
+  show(notice: Notice, onClick: () => void): void;
+}
+
+/** Who sent an IPC message: main.ts fills it from the event's senderFrame. */
+export interface IpcSender {
+  webContentsId: number;
+  /** The sending frame's URL; null when the frame is gone (navigated or destroyed). */
+  frameUrl: string | null;
+  /** true when the sender is the top frame of its page (not an iframe). */
+  isMainFrame: boolean;
+  send(channel: string, message: unknown): void;
+  isDestroyed(): boolean;
+  /** Called once when the sender's page goes away (window closed, reload). */
+  onGone(fn: () => void): void;
+}
+
+export type IpcHandler = (sender: IpcSender, arg: unknown) => Promise<unknown>;
+
+export interface IpcPort {
+  handle(channel: string, handler: IpcHandler): void;
+  removeHandler(channel: string): void;
+}
+
+export interface AppPort {
+  quit(): void;
+  getOpenAtLogin(): boolean;
+  setOpenAtLogin(on: boolean): void;
+}
+
+/** Time, injectable so rules with grace periods are tested without waiting. */
+export interface TimerPort {
+  now(): number;
+  /** Runs `fn` after `ms`; returns a cancel function. */
+  after(ms: number, fn: () => void): () => void;
+}
+
+export interface ShellLog {
+  info(text: string): void;
+  warn(text: string): void;
+}
+
+export const realTimers: TimerPort = {
+  now: () => Date.now(),
+  after(ms, fn) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    t.unref();
+    return () => clearTimeout(t);
+  },
+};

@@ -1,0 +1,178 @@
+/**
+ * shell: the desktop shell's logic, wired to the relay and to the ports —
+ * what main.ts starts once Electron is ready, and what the tests drive with
+ * a real relay and fake ports.
+ *
+ * Owns: following the relay's event stream; keeping the tray (icon, tooltip,
+ * menu) in step with the hosts and the queue, refreshing at most once per
+ * `refreshMinIntervalMs` however busy the relay is (single flight, trailing
+ * edge, so the last change is always shown); feeding the notification rules
+ * and showing their notices (a click opens the window on the host); running
+ * tray menu actions.
+ * Does not own: decisions (tray-state.ts, notification-rules.ts,
+ * tray-menu.ts) or Electron (main.ts).
+ * Raises: nothing; failed refreshes and actions are logged.
+ */
+import type { ControlApi, EventEnvelope, HostSummary, StatusResult } from '../core/control/contract.js';
+import type { EventHub } from '../core/control/event-hub.js';
+import type { DesktopSettings } from './desktop-settings.js';
+import { NotificationRules, type NotificationPolicy, type RuleNotice } from './notification-rules.js';
+import { realTimers, type AppPort, type MenuActionId, type NotifierPort, type ShellLog, type TimerPort, type TrayPort, type WindowPort } from './ports.js';
+import { shellLines } from './shell-text.js';
+import { MENU_ACTIONS, trayMenu } from './tray-menu.js';
+import { DEFAULT_TRAY_THRESHOLDS, trayView, type TrayView } from './tray-state.js';
+
+export interface ShellDeps {
+  control: ControlApi;
+  hub: Pick<EventHub, 'subscribe'>;
+  tray: TrayPort;
+  window: WindowPort;
+  notifier: NotifierPort;
+  app: AppPort;
+  log: ShellLog;
+  settings: DesktopSettings;
+  timers?: TimerPort;
+  policy?: NotificationPolicy;
+  refreshMinIntervalMs?: number;
+  /** Recipients waiting that turn the tray to "warning" whatever their age. */
+  warnQueuedRecipients?: number;
+}
+
+export interface Shell {
+  /** The last tray state shown (undefined before the first refresh). */
+  readonly view: TrayView | undefined;
+  readonly hosts: readonly HostSummary[];
+  /** Refreshes now (bypassing the throttle) and resolves when the tray shows the result. */
+  refresh(): Promise<void>;
+  act(id: MenuActionId): Promise<void>;
+  applySettings(s: DesktopSettings): void;
+  stop(): void;
+}
+
+export async function startShell(d: ShellDeps): Promise<Shell> {
+  const timers = d.timers ?? realTimers;
+  const minInterval = d.refreshMinIntervalMs ?? 1000;
+  let settings = d.settings;
+  let hosts: HostSummary[] = [];
+  let view: TrayView | undefined;
+  let stopped = false;
+
+  const showNotice = (n: RuleNotice): void => {
+    d.log.info(shellLines.notice(n.title, n.body));
+    if (!d.notifier.isSupported()) return;
+    d.notifier.show(n, () => d.window.show(n.route));
+  };
+
+  const rules = new NotificationRules({
+    settings: settings.notifications,
+    policy: d.policy,
+    timers,
+    emit: showNotice,
+    queuedFor: (host) => hosts.find((h) => h.host === host)?.queued,
+    recheck: () => requestRefresh(),
+  });
+
+  const thresholds = () => ({
+    oldestSeconds: settings.notifications.oldestThresholdSeconds,
+    queuedRecipients: d.warnQueuedRecipients ?? DEFAULT_TRAY_THRESHOLDS.queuedRecipients,
+  });
+
+  const render = (status: StatusResult): void => {
+    view = trayView({ hosts, queue: status.queue }, thresholds());
+    d.tray.setIcon(view.icon);
+    d.tray.setToolTip(view.toolTip);
+    d.tray.setMenu(trayMenu(view, hosts, d.app.getOpenAtLogin()), (id) => void act(id));
+    rules.queueAge(status.queue.oldestMessageAgeSeconds, status.queue.messages);
+  };
+
+  const load = async (): Promise<void> => {
+    const [h, status] = await Promise.all([d.control.tophosts(), d.control.status()]);
+    hosts = h;
+    if (!stopped) render(status);
+  };
+
+  // --- throttled refresh: one in flight; changes meanwhile cause one more, spaced by minInterval.
+  let inFlight: Promise<void> | undefined;
+  let again = false;
+  let lastStart = 0;
+  let cancelTimer: (() => void) | undefined;
+  const run = (): Promise<void> => {
+    cancelTimer?.();
+    cancelTimer = undefined;
+    lastStart = timers.now();
+    inFlight = load()
+      .catch((e: Error) => d.log.warn(shellLines.refreshFailed(e.message)))
+      .finally(() => {
+        inFlight = undefined;
+        if (again && !stopped) {
+          again = false;
+          requestRefresh();
+        }
+      });
+    return inFlight;
+  };
+  const requestRefresh = (): void => {
+    if (stopped) return;
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    if (cancelTimer) return;
+    const wait = lastStart + minInterval - timers.now();
+    if (wait <= 0) void run();
+    else cancelTimer = timers.after(wait, () => void run());
+  };
+
+  const onEvent = (e: EventEnvelope): void => {
+    if (e.type === 'host') {
+      const data = e.data as EventEnvelope<'host'>['data'];
+      rules.hostEvent(data, e.at);
+    } else if (e.type === 'queue') {
+      rules.bounced((e.data as EventEnvelope<'queue'>['data']).bounced);
+    }
+    // Every event may change what the tray shows: suspensions arrive only as
+    // log lines, so even those trigger a (throttled) refresh.
+    requestRefresh();
+  };
+
+  const act = async (id: MenuActionId): Promise<void> => {
+    try {
+      await MENU_ACTIONS[id]({ control: d.control, window: d.window, app: d.app, hosts: () => hosts });
+    } catch (e) {
+      d.log.warn(shellLines.menuFailed(id, (e as Error).message));
+    }
+    if (id !== 'quit' && !stopped) await refresh();
+  };
+
+  const refresh = async (): Promise<void> => {
+    if (inFlight) await inFlight;
+    await run();
+  };
+
+  // Subscribe before the first load, so nothing that happens in between is missed.
+  const sub = d.hub.subscribe(onEvent);
+  await run();
+  for (const h of hosts) rules.seedHost(h.host, h.status, h.lastError);
+
+  return {
+    get view() {
+      return view;
+    },
+    get hosts() {
+      return hosts;
+    },
+    refresh,
+    act,
+    applySettings(s) {
+      settings = s;
+      rules.setSettings(s.notifications);
+      requestRefresh();
+    },
+    stop() {
+      stopped = true;
+      sub.unsubscribe();
+      cancelTimer?.();
+      rules.dispose();
+    },
+  };
+}

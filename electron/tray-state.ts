@@ -1,0 +1,76 @@
+/**
+ * tray-state: what the tray icon and its tooltip say, from the hosts and the
+ * queue. Pure: the same facts always give the same state.
+ *
+ * Owns: the rule table that picks the icon (first matching rule wins, so the
+ * order is the priority: an operator's suspension explains everything else;
+ * a Down host matters more than a slow queue), and the facts the tooltip shows.
+ * Does not own: wording (shell-text.ts) or drawing the icon (main.ts loads
+ * build/icons/tray-<state>.png).
+ * Raises: nothing.
+ */
+import type { HostSummary, StatusResult } from '../core/control/contract.js';
+import type { TrayIconState } from './ports.js';
+import { trayToolTip } from './shell-text.js';
+
+export interface TrayFacts {
+  hosts: readonly HostSummary[];
+  queue: StatusResult['queue'];
+}
+
+export interface TrayThresholds {
+  /** The queue is "backing up" once its oldest message has waited this long. */
+  oldestSeconds: number;
+  /** …or once this many recipients wait, whatever their age. */
+  queuedRecipients: number;
+}
+
+export const DEFAULT_TRAY_THRESHOLDS: TrayThresholds = { oldestSeconds: 3600, queuedRecipients: 1000 };
+
+interface TrayRule {
+  icon: TrayIconState;
+  when: (f: TrayFacts, t: TrayThresholds) => boolean;
+}
+
+export const TRAY_RULES: readonly TrayRule[] = [
+  // Every host suspended by the operator: nothing is being delivered, on purpose.
+  { icon: 'suspended', when: (f) => f.hosts.length > 0 && f.hosts.every((h) => h.suspended) },
+  // A suspended host that is also Down is not news: nobody is waiting on it.
+  { icon: 'alert', when: (f) => f.hosts.some((h) => h.status === 'down' && !h.suspended) },
+  {
+    icon: 'warning',
+    when: (f, t) => (f.queue.oldestMessageAgeSeconds ?? 0) >= t.oldestSeconds || f.queue.recipients >= t.queuedRecipients,
+  },
+  { icon: 'normal', when: () => true },
+];
+
+export interface TrayView {
+  icon: TrayIconState;
+  toolTip: string;
+  downHosts: string[];
+  suspendedHosts: string[];
+  queuedRecipients: number;
+  queuedMessages: number;
+}
+
+export function trayView(f: TrayFacts, t: TrayThresholds = DEFAULT_TRAY_THRESHOLDS): TrayView {
+  const icon = TRAY_RULES.find((r) => r.when(f, t))?.icon ?? 'normal';
+  const downHosts = f.hosts.filter((h) => h.status === 'down').map((h) => h.host);
+  const suspendedHosts = f.hosts.filter((h) => h.suspended).map((h) => h.host);
+  return {
+    icon,
+    toolTip: trayToolTip({
+      icon,
+      downHosts,
+      suspendedHosts,
+      hostCount: f.hosts.length,
+      messages: f.queue.messages,
+      recipients: f.queue.recipients,
+      oldestSeconds: f.queue.oldestMessageAgeSeconds,
+    }),
+    downHosts,
+    suspendedHosts,
+    queuedRecipients: f.queue.recipients,
+    queuedMessages: f.queue.messages,
+  };
+}
