@@ -5,10 +5,16 @@
 //  - no import cycles anywhere: tools/check-imports.ts (run by `npm run lint`),
 //    which also re-checks these rules on resolved file paths.
 import tseslint from 'typescript-eslint';
+import svelte from 'eslint-plugin-svelte';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'renderer/dist/**', 'test-artifacts/**'] },
   ...tseslint.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+  },
   {
     files: ['**/*.ts'],
     rules: {
@@ -40,7 +46,7 @@ export default tseslint.config(
           paths: [{ name: 'electron', message: "'electron' only under electron/." }],
           patterns: [
             {
-              group: ['**/core/**', '!**/core/control/contract*'],
+              group: ['**/core/**', '!**/core/control/', '!**/core/control/contract*'],
               message: 'renderer/ may only import types from core/control/contract (DESIGN.md).',
             },
             { group: ['**/core/control/contract*'], allowTypeImports: true, message: 'renderer/ may only `import type` from the control contract.' },
@@ -57,7 +63,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/core/**', '!**/core/relay', '!**/core/relay.js', '!**/core/control/**'],
+              group: ['**/core/*', '!**/core/relay', '!**/core/relay.js', '!**/core/control'],
               message: 'electron/ uses core only through the relay handle and the control contract.',
             },
             { group: ['**/renderer/**'], message: 'electron/ loads the built renderer as files, never imports it.' },
