@@ -67,7 +67,8 @@ export async function readRuntimeInfo(l: DataDirLayout): Promise<RuntimeInfo | u
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this PID exists (signal 0 probes without sending). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

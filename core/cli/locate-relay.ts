@@ -9,7 +9,7 @@
  * Raises: RelayNotRunning (a RelayError ECONNECTION) when there is no relay;
  * RelayError EARGS when the files exist but cannot be used.
  */
-import { layout, readRuntimeInfo, type RuntimeInfo } from '../data-dir.js';
+import { layout, pidAlive, readRuntimeInfo, type RuntimeInfo } from '../data-dir.js';
 import { RelayError } from '../errors/relay-error.js';
 import { readToken } from '../server/control-token.js';
 import { hostPort } from '../server/request-guard.js';
@@ -31,15 +31,6 @@ export interface LocatedRelay {
   client: ControlClient;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: alive, another user's; ESRCH: gone.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function locateRelay(dataDir: string, opts: { signal?: AbortSignal } = {}): Promise<LocatedRelay> {
   const l = layout(dataDir);
