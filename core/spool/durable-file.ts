@@ -12,7 +12,6 @@
  * Raises: whatever went wrong first, unchanged; cleanup failures are attached
  * as `cleanupNotes` so the caller can report them instead of losing them.
  */
-import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path';
 import type { DirSync } from './dir-sync.js';
 import { errnoOf, type SpoolFileHandle, type SpoolFs } from './spool-fs.js';
@@ -36,8 +35,13 @@ export class DurableWriteError extends Error {
   }
 }
 
+// Temp names need only be unique among this process's writes: the data dir
+// lock keeps one relay per spool, and init() clears temp files left by a
+// crash. A counter is much cheaper than random bytes per message (profiled).
+let tmpSeq = 0;
+
 export async function createDurably<T>(t: DurableTarget, fill: (handle: SpoolFileHandle) => Promise<T>): Promise<T> {
-  const tmp = join(t.tmpDir, `${basename(t.path)}.${randomBytes(6).toString('hex')}`);
+  const tmp = join(t.tmpDir, `${basename(t.path)}.${process.pid}.${++tmpSeq}`);
   let handle: SpoolFileHandle | undefined;
   let renamed = false;
   try {
