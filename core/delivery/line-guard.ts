@@ -11,6 +11,7 @@
  * DataStream adds them, so doing it here too would double the dots (tested).
  * Raises: nothing; stream errors pass through.
  */
+import { isCrlfClean } from '../message/crlf-clean.js';
 import { Transform, type TransformCallback } from 'node:stream';
 
 const CR = 0x0d;
@@ -25,7 +26,7 @@ export class LineGuard extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     // Fast path: no CR at a chunk edge, no NUL, and every LF preceded by CR.
-    if (!this.pendingCr && isClean(chunk)) {
+    if (!this.pendingCr && isCrlfClean(chunk)) {
       done(null, chunk);
       return;
     }
@@ -69,14 +70,3 @@ export class LineGuard extends Transform {
   }
 }
 
-function isClean(chunk: Buffer): boolean {
-  if (chunk.length === 0) return true;
-  if (chunk[chunk.length - 1] === CR || chunk.indexOf(NUL) !== -1) return false;
-  for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, lf + 1)) {
-    if (lf === 0 || chunk[lf - 1] !== CR) return false;
-  }
-  for (let cr = chunk.indexOf(CR); cr !== -1; cr = chunk.indexOf(CR, cr + 1)) {
-    if (chunk[cr + 1] !== LF) return false;
-  }
-  return true;
-}

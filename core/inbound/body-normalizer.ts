@@ -15,6 +15,7 @@
  * are dropped before pairing, so "\r\0\n" is one CRLF too.
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { isCrlfClean } from '../message/crlf-clean.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -24,6 +25,11 @@ export class BodyNormalizer extends Transform {
   private pendingCr = false;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    // Almost all mail is already clean: pass it through untouched.
+    if (!this.pendingCr && isCrlfClean(chunk)) {
+      callback(null, chunk);
+      return;
+    }
     // Worst case every byte is a bare LF: twice the size, plus a held CR.
     const out = Buffer.allocUnsafe(chunk.length * 2 + 2);
     let o = 0;

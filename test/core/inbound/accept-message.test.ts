@@ -32,7 +32,7 @@ function faultyFs(inject: { write?: string; sync?: string }): SpoolFs {
   return {
     async open(path, flags, mode) {
       const h = await fsp.open(path, flags, mode);
-      const isMessage = /\.msg\.[0-9a-f]+$/.test(path);
+      const isMessage = /\.msg\.\d+\.\d+$/.test(path);
       return {
         read: (b, o, l, p) => h.read(b, o, l, p),
         write: (b, o, l, p) => (isMessage && inject.write ? fail(inject.write, 'write') : h.write(b, o, l, p)),
