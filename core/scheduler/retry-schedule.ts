@@ -69,7 +69,13 @@ export function nextAttemptAt(
   return at;
 }
 
-/** Status code for an expired recipient: the last error's, else 4.4.7 (RFC 3463). */
+/**
+ * Status code for an expired recipient: the last error's, else 4.4.7 (RFC 3463).
+ * A bare X.0.0 is what the classifier derives when the reply carried no
+ * enhanced code (e.g. "451 try again later"): it says nothing, so 4.4.7
+ * ("delivery time expired") is the more useful status for the sender.
+ */
 export function expiredStatus(lastError: SerializedRelayError | undefined): string {
-  return lastError?.enhanced ?? '4.4.7';
+  const own = lastError?.enhanced;
+  return own !== undefined && !/^\d\.0\.0$/.test(own) ? own : '4.4.7';
 }

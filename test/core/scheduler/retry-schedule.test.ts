@@ -46,5 +46,6 @@ describe('retry schedule', () => {
   it('expired status is the last error code, else 4.4.7', () => {
     expect(expiredStatus(undefined)).toBe('4.4.7');
     expect(expiredStatus({ code: 'ERESPONSE', message: 'x', enhanced: '4.3.1', temporary: true })).toBe('4.3.1');
+    expect(expiredStatus({ code: 'ERESPONSE', message: 'x', enhanced: '4.0.0', temporary: true })).toBe('4.4.7');
   });
 });
