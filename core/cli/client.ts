@@ -16,7 +16,7 @@ import { SseParser } from './sse-parser.js';
 
 /** Codes a server reply may carry that are RelayError codes as they are. */
 const RELAY_CODES: ReadonlySet<string> = new Set<RelayErrorCode>([
-  'ECONFIG', 'EARGS', 'ESPOOL', 'ENOSPACE', 'ECORRUPT', 'EPOLICY', 'ECONNECTION', 'ETIMEDOUT', 'EDNS', 'ETLS', 'EAUTH',
+  'ECONFIG', 'EARGS', 'ENOTFOUND', 'ESPOOL', 'ENOSPACE', 'ECORRUPT', 'EPOLICY', 'ECONNECTION', 'ETIMEDOUT', 'EDNS', 'ETLS', 'EAUTH',
   'EPROTOCOL', 'ERESPONSE', 'ENOROUTE', 'EEXPIRED', 'EOPERATOR', 'ESHUTDOWN',
 ]);
 

@@ -143,7 +143,8 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
       // Nothing answers on the published port: a relay that died without
       // removing relay.json, and whose PID now belongs to something else.
       if (e.apiCode === 'ENETWORK' && e.status === undefined) return fail(new RelayNotRunning(dataDir).message, 1);
-      const bad = e.code === 'EARGS' || e.code === 'ECONFIG';
+      // ENOTFOUND: an unknown host or MID is an argument the relay refused (2).
+      const bad = e.code === 'EARGS' || e.code === 'ECONFIG' || e.code === 'ENOTFOUND';
       // The relay's messages already name the field (arg-schemas, config schema).
       return fail(e.message, bad ? 2 : 1);
     }

@@ -9,7 +9,8 @@
  * CLI, the dashboard and the desktop shell: no logic is written twice.
  * Does not own: transports (server/, electron/) or argument validation
  * (arg-schemas.ts, applied by dispatch()).
- * Raises: RelayError EARGS (bad argument, unknown host or MID), ECONFIG (a
+ * Raises: RelayError EARGS (bad argument), ENOTFOUND (a host or MID the
+ * relay does not know; carries `field`, mapped to 404 by server/), ECONFIG (a
  * config change that does not validate).
  */
 import type { RelayConfig } from '../config/config-schema.js';
@@ -52,6 +53,15 @@ export interface ControlDeps {
   now?: () => number;
 }
 
+/**
+ * "No such host / MID": the argument is well-formed, the thing is not there.
+ * A dedicated code (not EARGS) so transports need not parse the wording; the
+ * field names the argument, as arg-schemas.ts does for invalid ones.
+ */
+function notFound(field: string, message: string): RelayError {
+  return Object.assign(new RelayError({ code: 'ENOTFOUND', message, temporary: false }), { field });
+}
+
 export function createControl(d: ControlDeps): ControlApi {
   const now = (): number => (d.now ?? Date.now)();
 
@@ -73,7 +83,7 @@ export function createControl(d: ControlDeps): ControlApi {
     const h = d.hosts.get(key);
     if (!h) {
       const known = d.hosts.all().map((x) => x.key).slice(0, 10).join(', ');
-      throw new RelayError({ code: 'EARGS', message: `host ${key}: not a known destination${known ? ` (known: ${known})` : ''}`, temporary: false });
+      throw notFound('host', `host ${key}: not a known destination${known ? ` (known: ${known})` : ''}`);
     }
     return h;
   };
@@ -88,9 +98,9 @@ export function createControl(d: ControlDeps): ControlApi {
   const select = (s: RecipientSelector): QueuedRecipient[] => {
     if ('host' in s) return [...d.queue.pendingForHost(s.host)];
     const m = d.queue.get(s.mid);
-    if (!m) throw new RelayError({ code: 'EARGS', message: `mid: MID ${s.mid} is not in the queue`, temporary: false });
+    if (!m) throw notFound('mid', `mid: MID ${s.mid} is not in the queue`);
     const rs = m.recipients.filter((r) => s.rid === undefined || r.rid === s.rid);
-    if (s.rid !== undefined && rs.length === 0) throw new RelayError({ code: 'EARGS', message: `rid: MID ${s.mid} has no RID ${s.rid}`, temporary: false });
+    if (s.rid !== undefined && rs.length === 0) throw notFound('rid', `rid: MID ${s.mid} has no RID ${s.rid}`);
     return rs;
   };
 
@@ -183,7 +193,7 @@ export function createControl(d: ControlDeps): ControlApi {
 
     async retry({ mid }) {
       const m = d.queue.get(mid);
-      if (!m) throw new RelayError({ code: 'EARGS', message: `mid: MID ${mid} is not in the queue`, temporary: false });
+      if (!m) throw notFound('mid', `mid: MID ${mid} is not in the queue`);
       return retry(m.recipients);
     },
 

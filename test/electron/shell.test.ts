@@ -189,7 +189,7 @@ describe('the window\'s IPC on a real relay', () => {
       const win = new FakeSender(1);
       const hosts = (await ipc.invoke(controlChannel('tophosts'), win)) as { ok: true; value: { host: string }[] };
       expect(hosts.value.map((h) => h.host)).toEqual([sink.key]);
-      expect(await ipc.invoke(controlChannel('hoststatus'), win, { host: 'nowhere.test:25' })).toMatchObject({ ok: false, error: { code: 'EARGS' } });
+      expect(await ipc.invoke(controlChannel('hoststatus'), win, { host: 'nowhere.test:25' })).toMatchObject({ ok: false, error: { code: 'ENOTFOUND', field: 'host' } });
       expect(await ipc.invoke(controlChannel('showrecipients'), win, { limit: 0 })).toMatchObject({ ok: false, error: { code: 'EARGS', field: 'limit' } });
       expect(await ipc.invoke(controlChannel('tophosts'), new FakeSender(1, 'https://evil.example/'))).toMatchObject({ ok: false, error: { code: 'EFORBIDDEN' } });
 

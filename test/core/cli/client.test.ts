@@ -33,7 +33,7 @@ describe('control client', () => {
     expect(bad).toBeInstanceOf(RelayError);
     expect(bad).toMatchObject({ code: 'EARGS', apiCode: 'EARGS', status: 400, field: 'host' });
     const unknown = await c.api.suspend({ host: 'x.example:25' }).catch((e: unknown) => e);
-    expect(unknown).toMatchObject({ status: 404, field: 'host', message: expect.stringMatching(/not a known destination/) });
+    expect(unknown).toMatchObject({ code: 'ENOTFOUND', apiCode: 'ENOTFOUND', status: 404, field: 'host', message: expect.stringMatching(/not a known destination/) });
     const wrong = createControlClient({ baseUrl: t.server.url, token: 'nope' });
     await expect(wrong.api.status()).rejects.toMatchObject({ code: 'EAUTH', apiCode: 'EUNAUTHORIZED', status: 401 });
     await expect(c.api.history()).rejects.toMatchObject({ status: 500, apiCode: 'EINTERNAL' });

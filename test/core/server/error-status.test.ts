@@ -7,16 +7,29 @@ const err = (code: RelayError['code'], message: string, field?: string): RelayEr
   Object.assign(new RelayError({ code, message, temporary: false }), field === undefined ? {} : { field });
 
 describe('mapError', () => {
-  it('maps argument errors to 400 with their field, and "not found" wording to 404', () => {
+  it('maps argument errors to 400 with their field, and ENOTFOUND to 404 with its field', () => {
     expect(mapError(err('EARGS', 'retry: mid: must be a positive MID', 'mid'))).toEqual({
       status: 400,
       body: { code: 'EARGS', message: 'retry: mid: must be a positive MID', field: 'mid' },
       internal: false,
     });
-    expect(mapError(err('EARGS', 'host a:25: not a known destination'))).toMatchObject({ status: 404, body: { field: 'host' } });
-    expect(mapError(err('EARGS', 'mid: MID 5 is not in the queue'))).toMatchObject({ status: 404, body: { field: 'mid' } });
-    expect(mapError(err('EARGS', 'rid: MID 5 has no RID 3'))).toMatchObject({ status: 404, body: { field: 'rid' } });
+    expect(mapError(err('ENOTFOUND', 'host a:25: not a known destination', 'host'))).toEqual({
+      status: 404,
+      body: { code: 'ENOTFOUND', message: 'host a:25: not a known destination', field: 'host' },
+      internal: false,
+    });
+    expect(mapError(err('ENOTFOUND', 'mid: MID 5 is not in the queue', 'mid'))).toMatchObject({ status: 404, body: { field: 'mid' } });
+    expect(mapError(err('ENOTFOUND', 'rid: MID 5 has no RID 3', 'rid'))).toMatchObject({ status: 404, body: { field: 'rid' } });
     expect(mapError(err('EARGS', 'something else'))).toEqual({ status: 400, body: { code: 'EARGS', message: 'something else' }, internal: false });
+  });
+
+  it('decides on the code, not the wording: an EARGS that reads like "not found" stays 400', () => {
+    expect(mapError(err('EARGS', 'host a:25: not a known destination'))).toEqual({
+      status: 400,
+      body: { code: 'EARGS', message: 'host a:25: not a known destination' },
+      internal: false,
+    });
+    expect(mapError(err('EARGS', 'mid: MID 5 is not in the queue'))).toMatchObject({ status: 400 });
   });
 
   it('takes the field of a config error from its message', () => {

@@ -43,7 +43,7 @@ export interface FakeControl {
 }
 
 const notKnown = (host: string): RelayError =>
-  new RelayError({ code: 'EARGS', message: `host ${host}: not a known destination (known: 10.1.1.5:25)`, temporary: false });
+  Object.assign(new RelayError({ code: 'ENOTFOUND', message: `host ${host}: not a known destination (known: 10.1.1.5:25)`, temporary: false }), { field: 'host' });
 
 export function fakeControl(opts: { ringSize?: number } = {}): FakeControl {
   const calls: FakeControl['calls'] = [];
@@ -113,7 +113,7 @@ export function fakeControl(opts: { ringSize?: number } = {}): FakeControl {
     },
     async retry(q) {
       rec('retry', q);
-      if (q.mid !== 100) throw new RelayError({ code: 'EARGS', message: `mid: MID ${q.mid} is not in the queue`, temporary: false });
+      if (q.mid !== 100) throw Object.assign(new RelayError({ code: 'ENOTFOUND', message: `mid: MID ${q.mid} is not in the queue`, temporary: false }), { field: 'mid' });
       return retry(0);
     },
     async suspend(q) {

@@ -150,7 +150,7 @@ describe('control server: requests', () => {
     await start();
     const h = await post('/api/suspend', { host: 'nosuch.example:25' });
     expect(h.status).toBe(404);
-    expect(h.json()).toEqual({ error: { code: 'EARGS', message: expect.stringMatching(/not a known destination/), field: 'host' } });
+    expect(h.json()).toEqual({ error: { code: 'ENOTFOUND', message: expect.stringMatching(/not a known destination/), field: 'host' } });
     const m = await post('/api/retry', { mid: 999 });
     expect(m.status).toBe(404);
     expect((m.json() as { error: { field: string } }).error.field).toBe('mid');
