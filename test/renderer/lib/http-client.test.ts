@@ -60,7 +60,7 @@ describe('operations over HTTP', () => {
 
   it('passes the relay’s own error, with its field, through', async () => {
     const c = createHttpClient({ token: TOKEN, baseUrl: server.url });
-    await expect(c.hoststatus({ host: 'nowhere.test:25' })).rejects.toMatchObject({ code: 'EARGS', status: 404, field: 'host' });
+    await expect(c.hoststatus({ host: 'nowhere.test:25' })).rejects.toMatchObject({ code: 'ENOTFOUND', status: 404, field: 'host' });
     await expect(c.configSet({ config: {} as never })).rejects.toMatchObject({
       code: 'ECONFIG',
       status: 400,
