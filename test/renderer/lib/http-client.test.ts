@@ -21,7 +21,7 @@ const api = {
     return { hostname: 'relay.test' };
   },
   async hoststatus({ host }: { host: string }) {
-    throw new RelayError({ code: 'EARGS', message: `host ${host}: not a known destination`, temporary: false });
+    throw Object.assign(new RelayError({ code: 'ENOTFOUND', message: `host ${host}: not a known destination`, temporary: false }), { field: 'host' });
   },
   async configSet() {
     throw new RelayError({ code: 'ECONFIG', message: 'config: routes[0].destinations[0].port: must be 1–65535', temporary: false });
