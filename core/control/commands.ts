@@ -116,6 +116,12 @@ export function createControl(d: ControlDeps): ControlApi {
     return out;
   };
 
+  // Suspension does not change Up/Down, but every live view (tray, dashboard)
+  // must learn of it at once: a host event with the same status says so.
+  const publishSuspension = (h: HostState, reason: string): void => {
+    d.hub.publish('host', { host: h.key, status: h.status, previous: h.status, reason, downSeconds: null, queued: d.queue.pendingForHost(h.key).size });
+  };
+
   const api: ControlApi = {
     async status() {
       const hs = d.hosts.all();
@@ -199,13 +205,16 @@ export function createControl(d: ControlDeps): ControlApi {
 
     async suspend({ host }) {
       hostOrThrow(host);
-      return summary(d.hosts.setSuspended(host, true));
+      const h = d.hosts.setSuspended(host, true);
+      publishSuspension(h, 'suspended by the operator');
+      return summary(h);
     },
 
     async resume({ host }) {
       hostOrThrow(host);
       const h = d.hosts.setSuspended(host, false);
       d.scheduler.retryNow(d.scheduler.recipientsForHost(host));
+      publishSuspension(h, 'resumed by the operator');
       return summary(h);
     },
 

@@ -424,7 +424,14 @@ describe('suspend and resume', () => {
   }
 
   it('API suspend holds mail for the host; CLI resume delivers it at once', async () => {
+    const events: { host: string; reason: string | null }[] = [];
+    const sub = relay.hub.subscribe((e) => {
+      if (e.type === 'host') events.push(e.data as { host: string; reason: string | null });
+    });
     const s = await api.api.suspend({ host: liveKey });
+    // Live views learn of a suspension at once, through a host event.
+    expect(events).toContainEqual(expect.objectContaining({ host: liveKey, reason: 'suspended by the operator' }));
+    sub.unsubscribe();
     expect(s).toMatchObject({ host: liveKey, suspended: true });
     const before = live.messages.length;
     const mid = await suspendedMessage('held1@office.test');

@@ -61,7 +61,8 @@ export class HistoryStore {
 
   onHostEvent(ev: ControlEvents['host'], at: number): void {
     const d = this.data;
-    if (d && (ev.status === 'up' || ev.status === 'down')) {
+    // status === previous: not a transition (e.g. a suspension): no new period.
+    if (d && ev.status !== ev.previous && (ev.status === 'up' || ev.status === 'down')) {
       const known = d.hosts.some((h) => h.host === ev.host);
       const hosts = (known ? d.hosts : [...d.hosts, { host: ev.host, periods: [] }]).map((h) => {
         if (h.host !== ev.host) return h;

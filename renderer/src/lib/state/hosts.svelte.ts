@@ -68,7 +68,9 @@ export class HostsStore {
   /** Patches the host at once, then refetches the counters. */
   onHostEvent(ev: ControlEvents['host'], at: number): void {
     const i = this.list.findIndex((h) => h.host === ev.host);
-    if (i >= 0) {
+    // status === previous (a suspension change) is not a transition: only the
+    // refresh below applies it, and `since` keeps the last real change.
+    if (i >= 0 && ev.status !== ev.previous) {
       const h = this.list[i]!;
       const next: HostSummary = {
         ...h,

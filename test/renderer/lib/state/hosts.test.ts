@@ -17,6 +17,15 @@ describe('HostsStore', () => {
     h.refresher.cancel();
   });
 
+  it('treats a host event without a status change (a suspension) as a refresh, not a transition', async () => {
+    const c = fakeClient({ tophosts: (() => [host('a:25', { since: 1000 })]) as never });
+    const h = new HostsStore(c, { minGapMs: 60_000 });
+    await h.load();
+    h.onHostEvent({ host: 'a:25', status: 'up', previous: 'up', reason: 'suspended by the operator', downSeconds: null, queued: 3 }, 99_999);
+    expect(h.list[0]!.since).toBe(1000);
+    h.refresher.cancel();
+  });
+
   it('sums up the state of all hosts in one word', async () => {
     const list = [host('a:25', { status: 'down' }), host('b:25', { status: 'down' })];
     const c = fakeClient({ tophosts: (() => list) as never });
