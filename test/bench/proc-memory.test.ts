@@ -5,11 +5,20 @@ import { descendants, processMemory, treeMemory } from '../../bench/proc-memory.
 
 describe.runIf(process.platform === 'linux')('proc-memory', () => {
   it('reads RSS, PSS and peak RSS of a live process', async () => {
-    const m = await processMemory(process.pid);
-    expect(m.rss).toBeGreaterThan(10 * 1024 * 1024);
-    expect(m.pss).toBeGreaterThan(0);
-    expect(m.pss).toBeLessThanOrEqual(m.rss);
-    expect(m.peakRss).toBeGreaterThanOrEqual(m.rss);
+    // An idle child: its memory does not move between the reads of the
+    // different /proc files (this test process's own would).
+    const child = spawn(process.execPath, ['-e', "process.stdout.write('ready'); process.stdin.resume();"], { stdio: ['pipe', 'pipe', 'inherit'] });
+    await once(child.stdout!, 'data');
+    try {
+      const m = await processMemory(child.pid!);
+      expect(m.rss).toBeGreaterThan(10 * 1024 * 1024);
+      expect(m.pss).toBeGreaterThan(0);
+      expect(m.pss).toBeLessThanOrEqual(m.rss);
+      expect(m.peakRss).toBeGreaterThanOrEqual(m.rss);
+    } finally {
+      child.stdin!.end();
+      await once(child, 'exit');
+    }
   });
 
   it('counts a process that has exited as zero', async () => {
