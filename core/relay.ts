@@ -13,7 +13,7 @@
  */
 import { promises as dnsPromises } from 'node:dns';
 import { rm } from 'node:fs/promises';
-import { createControl } from './control/commands.js';
+import { createControl, toFileShape } from './control/commands.js';
 import type { ControlApi } from './control/contract.js';
 import { EventHub } from './control/event-hub.js';
 import { createDeliveryEngine } from './delivery/delivery-engine.js';
@@ -28,15 +28,17 @@ import { testSmtpConnection } from './hosts/connection-test.js';
 import { createSmtpProbe } from './hosts/smtp-probe.js';
 import { SmtpListener } from './inbound/smtp-listener.js';
 import { logLines } from './log/log-lines.js';
-import type { LogLevel, MailLog } from './log/log-types.js';
+import type { MailLog } from './log/log-types.js';
+import { tapLog } from './log/log-tap.js';
 import { openMailLog, readLogTail } from './log/mail-log.js';
 import { DeliveryStats } from './queue/delivery-stats.js';
 import { MessageQueue } from './queue/message-queue.js';
-import type { QueuedMessage } from './queue/queue-types.js';
+import { reconcileQueue } from './queue/reconcile.js';
 import { StateStore } from './queue/state-store.js';
 import { DestinationOrder } from './routing/destination-order.js';
+import { configuredDestinations } from './routing/configured-destinations.js';
 import { RouteResolver, checkRouteSecrets } from './routing/route-resolver.js';
-import type { Destination, DnsLookup } from './routing/routing-types.js';
+import type { DnsLookup } from './routing/routing-types.js';
 import { DeliveryScheduler } from './scheduler/delivery-scheduler.js';
 import { createNdrSender } from './scheduler/ndr-sender.js';
 import { ensureToken } from './server/control-token.js';
@@ -165,30 +167,7 @@ async function build(
   hosts.on('change', () => state.markDirty());
 
   // --- reconcile spool and index ----------------------------------------------
-  const indexed = state.data.queue;
-  const seen = new Set<string>();
-  const toSchedule: QueuedMessage[] = [];
-  for await (const msg of spool.scan((file, reason) => log.warn(logLines.spoolCorrupt(file, paths.corrupt, reason)))) {
-    const key = String(msg.envelope.mid);
-    seen.add(key);
-    const ix = indexed[key];
-    if (!ix) log.info(logLines.requeued(msg.envelope.mid));
-    const m = queue.add(msg, ix);
-    if (m.recipients.every((r) => r.state === 'delivered' || r.state === 'bounced' || r.state === 'deleted')) {
-      // Finished before the crash, removal did not happen: finish it now.
-      queue.forget(m.mid);
-      await spool.remove(m.mid);
-      delete indexed[key];
-      continue;
-    }
-    toSchedule.push(m);
-  }
-  for (const key of Object.keys(indexed)) {
-    if (!seen.has(key)) {
-      log.warn(logLines.indexOrphan(Number(key)));
-      delete indexed[key];
-    }
-  }
+  const toSchedule = await reconcileQueue({ spool, queue, index: state.data.queue, log, corruptDir: paths.corrupt });
   state.markDirty();
 
   // --- delivery ----------------------------------------------------------------
@@ -196,7 +175,7 @@ async function build(
   const overrides = state.data.overrides;
   if (overrides && Object.keys(overrides).length) {
     try {
-      current = parseConfig({ ...configToObject(config), ...overrides }, 'saved settings');
+      current = parseConfig({ ...toFileShape(config), ...overrides }, 'saved settings');
       checkRouteSecrets(current.routes, env);
     } catch (e) {
       log.warn(`Saved settings ignored (${(e as Error).message}); using the config file`);
@@ -397,62 +376,6 @@ async function build(
   };
 }
 
-/** Every destination named in the config, for tophosts and probing before any mail. */
-function configuredDestinations(c: RelayConfig, env: NodeJS.ProcessEnv): Destination[] {
-  const out: Destination[] = [];
-  for (const r of c.routes) {
-    for (const d of r.destinations) {
-      out.push({
-        key: `${d.host}:${d.port}`,
-        host: d.host,
-        port: d.port,
-        priority: d.priority,
-        tls: d.tls,
-        auth: d.auth ? { user: d.auth.user, pass: env[d.auth.passEnv] ?? '' } : undefined,
-      });
-    }
-  }
-  return out;
-}
-
-function configToObject(c: RelayConfig): Record<string, unknown> {
-  return { ...c };
-}
-
-/** Forwards every log line to `sink` in coalesced batches (for live views). */
-function tapLog(log: MailLog, sink: (lines: string[]) => void): MailLog {
-  let batch: string[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const push = (level: LogLevel, text: string): void => {
-    batch.push(`${new Date().toISOString()} ${level}: ${text}`);
-    // Live views need the recent lines, not all of them: keep the newest ~500
-    // (trimmed in bulk, not once per line).
-    if (batch.length > 1000) batch = batch.slice(-500);
-    timer ??= setTimeout(() => {
-      timer = undefined;
-      const out = batch;
-      batch = [];
-      sink(out);
-    }, 250).unref();
-  };
-  return {
-    get file() {
-      return log.file;
-    },
-    write(level, text) {
-      log.write(level, text);
-      push(level, text);
-    },
-    info(text) {
-      this.write('Info', text);
-    },
-    warn(text) {
-      this.write('Warning', text);
-    },
-    flush: () => log.flush(),
-    close: () => log.close(),
-  };
-}
 
 export { RelayError };
 // The desktop shell may import core only through this file and core/control/.
