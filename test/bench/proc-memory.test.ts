@@ -14,7 +14,10 @@ describe.runIf(process.platform === 'linux')('proc-memory', () => {
       expect(m.rss).toBeGreaterThan(10 * 1024 * 1024);
       expect(m.pss).toBeGreaterThan(0);
       expect(m.pss).toBeLessThanOrEqual(m.rss);
-      expect(m.peakRss).toBeGreaterThanOrEqual(m.rss);
+      // VmHWM (status) and Rss (smaps_rollup) come from different kernel
+      // counters; status's are batched per CPU and may lag by a few pages.
+      expect(m.peakRss).toBeGreaterThanOrEqual(m.rss - 256 * 1024);
+      expect(m.peakRss).toBeLessThan(m.rss * 4);
     } finally {
       child.stdin!.end();
       await once(child, 'exit');
