@@ -26,7 +26,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Newest modification time (ms) of the files the build reads. */
 async function newestSource(): Promise<number> {
   const dirs = [join(ROOT, 'renderer/src')];
-  let newest = Math.max((await stat(join(ROOT, 'renderer/index.html'))).mtimeMs, (await stat(join(ROOT, 'renderer/vite.config.ts'))).mtimeMs);
+  let newest = Math.max((await stat(join(ROOT, 'renderer/index.html'))).mtimeMs, (await stat(join(ROOT, 'vite.renderer.config.ts'))).mtimeMs);
   for (const dir of dirs) {
     for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
       if (e.isFile()) newest = Math.max(newest, (await stat(join(e.parentPath, e.name))).mtimeMs);
@@ -40,7 +40,7 @@ export async function ensureDashboardBuilt(): Promise<void> {
   const index = join(DIST, 'index.html');
   if (existsSync(index) && (await stat(index)).mtimeMs >= (await newestSource())) return;
   const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'renderer/vite.config.ts'), logLevel: 'warn' });
+  await build({ configFile: join(ROOT, 'vite.renderer.config.ts'), logLevel: 'warn' });
 }
 
 export interface DashboardEnv {

@@ -1,13 +1,16 @@
 /**
- * Vite build of the dashboard. The same files are loaded by the Electron window
- * (file://, hence base './') and served by `relaywatch serve` under a strict CSP
- * (no inline scripts, no eval): the build must never need either.
+ * Vite build of the dashboard (renderer/ → renderer/dist). The same files are
+ * loaded by the Electron window (its own relaywatch:// scheme, hence base './')
+ * and served by `relaywatch serve` under a strict CSP (no inline scripts, no
+ * eval): the build must never need either. It lives outside renderer/ because
+ * it is build tooling that runs in Node, and renderer/ reaches the core only
+ * through its client API — no node: or electron imports there.
  */
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
-const root = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('./renderer/', import.meta.url));
 
 export default defineConfig({
   root,
