@@ -5,24 +5,15 @@
 import * as fsp from 'node:fs/promises';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SpoolFs } from '../../../core/spool/spool-fs.js';
 import type { SpoolStore } from '../../../core/spool/spool-types.js';
 import type { RawSmtpClient } from '../../helpers/smtp-client.js';
-import { connect, sendMail, startHarness, type Harness } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit, sendMail } from './inbound-fixtures.js';
 
+const kit = inboundTestKit();
+const client = kit.client;
 let h: Harness | undefined;
-const clients: RawSmtpClient[] = [];
-async function client(port: number): Promise<RawSmtpClient> {
-  const c = await connect(port);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await h?.close();
-  h = undefined;
-});
 
 /** node:fs/promises, but writes and fsyncs of message temp files fail while `inject` says so. */
 function faultyFs(inject: { write?: string; sync?: string }): SpoolFs {
@@ -64,7 +55,7 @@ describe('SmtpListener when the spool fails', () => {
 
   it('answers 452 4.3.1 when the disk is full, keeps nothing, and takes the next message once there is room', async () => {
     const inject: { write?: string } = {};
-    h = await startHarness({ fs: faultyFs(inject) });
+    h = await kit.start({ fs: faultyFs(inject) });
     const c = await client(h.port);
     await c.hello();
     expect(await sendArmed(c, () => (inject.write = 'ENOSPC'))).toBe('452 4.3.1 Insufficient system storage');
@@ -81,7 +72,7 @@ describe('SmtpListener when the spool fails', () => {
 
   it('answers 451 4.3.0 for any other I/O error, without the details, which go to the log', async () => {
     const inject: { sync?: string } = {};
-    h = await startHarness({ fs: faultyFs(inject) });
+    h = await kit.start({ fs: faultyFs(inject) });
     const c = await client(h.port);
     await c.hello();
     expect(await sendArmed(c, () => (inject.sync = 'EIO'))).toBe('451 4.3.0 Local error in processing');
@@ -92,7 +83,7 @@ describe('SmtpListener when the spool fails', () => {
   });
 
   it('takes the message back out of the spool when the queue refuses it', async () => {
-    h = await startHarness({
+    h = await kit.start({
       deps: {
         onMessage: () => {
           throw new Error('queue index is closed');
@@ -108,7 +99,7 @@ describe('SmtpListener when the spool fails', () => {
   });
 
   it('answers 451 at MAIL when no MID can be reserved, and logs why', async () => {
-    h = await startHarness({
+    h = await kit.start({
       wrapSpool: (spool) =>
         Object.assign(Object.create(spool) as SpoolStore, {
           allocateMid: () => Promise.reject(Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' })),

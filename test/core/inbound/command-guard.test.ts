@@ -1,21 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GuardedSmtpServer } from '../../../core/inbound/command-guard.js';
-import type { RawSmtpClient } from '../../helpers/smtp-client.js';
-import { connect, sendMail, startHarness, type Harness } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit, sendMail } from './inbound-fixtures.js';
 
+const kit = inboundTestKit();
+const client = kit.client;
 let h: Harness | undefined;
-const clients: RawSmtpClient[] = [];
-async function client(port: number): Promise<RawSmtpClient> {
-  const c = await connect(port);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await h?.close();
-  h = undefined;
-});
 
 const line = (r: { code: number; text: string }): string => `${r.code} ${r.text}`;
 /** A NOOP command line of exactly `octets` octets including CRLF. */
@@ -23,7 +13,7 @@ const noopOf = (octets: number): string => `NOOP ${'x'.repeat(octets - 7)}\r\n`;
 
 describe('command line length (RFC 5321 4.5.3.1.4)', () => {
   it('answers 500 5.5.2 to a 513-octet line and the session continues', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     c.write(noopOf(513));
@@ -32,7 +22,7 @@ describe('command line length (RFC 5321 4.5.3.1.4)', () => {
   });
 
   it('accepts a line of exactly 512 octets', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     c.write(noopOf(512));
@@ -40,7 +30,7 @@ describe('command line length (RFC 5321 4.5.3.1.4)', () => {
   });
 
   it('skips an overlong RCPT without disturbing the transaction', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     expect((await c.command('MAIL FROM:<a@b.example>')).code).toBe(250);
@@ -55,7 +45,7 @@ describe('command line length (RFC 5321 4.5.3.1.4)', () => {
   });
 
   it('counts a line split over several packets as one line', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     const l = noopOf(600);
@@ -66,7 +56,7 @@ describe('command line length (RFC 5321 4.5.3.1.4)', () => {
   });
 
   it('hangs up on a client that keeps sending overlong lines', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     c.write(noopOf(600).repeat(10));
@@ -78,7 +68,7 @@ describe('command line length (RFC 5321 4.5.3.1.4)', () => {
   });
 
   it('does not limit lines inside DATA', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     const body = `Subject: long\r\n\r\n${'z'.repeat(2000)}\r\n`;
@@ -88,7 +78,7 @@ describe('command line length (RFC 5321 4.5.3.1.4)', () => {
 
 describe('STARTTLS (not offered: no certificate is configured)', () => {
   it('is not advertised and answers 502 5.5.1; the session goes on in plaintext', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     const ehlo = await c.hello();
     expect(ehlo.lines.some((l) => /STARTTLS/i.test(l))).toBe(false);
@@ -99,7 +89,7 @@ describe('STARTTLS (not offered: no certificate is configured)', () => {
   });
 
   it('discards commands pipelined behind STARTTLS: they get no reply and no effect', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     // One write, as a client injecting commands behind STARTTLS would send it.

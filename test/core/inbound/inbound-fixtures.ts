@@ -4,6 +4,7 @@
  * a mail log that keeps its lines in memory, and tears all of it down again.
  */
 import { EventEmitter } from 'node:events';
+import { afterEach } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,4 +169,35 @@ export async function untilZero(h: Harness, timeoutMs = 5000): Promise<void> {
 
 export async function connect(port: number, localAddress?: string): Promise<RawSmtpClient> {
   return RawSmtpClient.connect({ port, localAddress });
+}
+
+/**
+ * One test file's harnesses and client connections, closed after each test
+ * (clients first, so a listener's stop does not wait on them). Call it once
+ * at the top of a test file.
+ */
+export function inboundTestKit(): {
+  start(opts?: HarnessOptions): Promise<Harness>;
+  client(port: number, localAddress?: string): Promise<RawSmtpClient>;
+  track(c: RawSmtpClient): RawSmtpClient;
+} {
+  const clients: RawSmtpClient[] = [];
+  const harnesses: Harness[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    for (const h of harnesses.splice(0)) await h.close();
+  });
+  const track = (c: RawSmtpClient): RawSmtpClient => {
+    clients.push(c);
+    return c;
+  };
+  return {
+    async start(opts) {
+      const h = await startHarness(opts);
+      harnesses.push(h);
+      return h;
+    },
+    client: async (port, localAddress) => track(await connect(port, localAddress)),
+    track,
+  };
 }

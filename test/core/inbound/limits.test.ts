@@ -1,25 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { RawSmtpClient } from '../../helpers/smtp-client.js';
-import { connect, sendMail, startHarness, untilZero, type Harness } from './inbound-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { type Harness, inboundTestKit, sendMail, untilZero } from './inbound-fixtures.js';
 
+const kit = inboundTestKit();
+const client = kit.client;
 let h: Harness | undefined;
-const clients: RawSmtpClient[] = [];
-async function client(port: number): Promise<RawSmtpClient> {
-  const c = await connect(port);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await h?.close();
-  h = undefined;
-});
 
 const line = (r: { code: number; text: string }): string => `${r.code} ${r.text}`;
 
 describe('message size limit', () => {
   it('answers 552 5.3.4 at the end of an oversized DATA and spools nothing; the session goes on', async () => {
-    h = await startHarness({ config: { limits: { maxMessageBytes: 2048 } } });
+    h = await kit.start({ config: { limits: { maxMessageBytes: 2048 } } });
     const c = await client(h.port);
     await c.hello();
     const big = `Subject: big\r\n\r\n${'x'.repeat(76)}\r\n`.repeat(40); // ~3.2 KB
@@ -35,7 +25,7 @@ describe('message size limit', () => {
   });
 
   it('refuses MAIL FROM with a SIZE= over the limit', async () => {
-    h = await startHarness({ config: { limits: { maxMessageBytes: 2048 } } });
+    h = await kit.start({ config: { limits: { maxMessageBytes: 2048 } } });
     const c = await client(h.port);
     await c.hello();
     expect(line(await c.command('MAIL FROM:<a@b.example> SIZE=2049'))).toMatch(/^552 5\.3\.4 /);
@@ -45,7 +35,7 @@ describe('message size limit', () => {
 
 describe('recipient limit', () => {
   it('accepts maxRecipients and answers 452 4.5.3 to each one past it', async () => {
-    h = await startHarness({ config: { limits: { maxRecipients: 100 } } });
+    h = await kit.start({ config: { limits: { maxRecipients: 100 } } });
     const c = await client(h.port);
     await c.hello();
     expect((await c.command('MAIL FROM:<a@b.example>')).code).toBe(250);
@@ -70,7 +60,7 @@ describe('recipient limit', () => {
 
 describe('connection limit', () => {
   it('answers 421 to the connection past maxConnections', async () => {
-    h = await startHarness({ config: { limits: { maxConnections: 2 } } });
+    h = await kit.start({ config: { limits: { maxConnections: 2 } } });
     const a = await client(h.port);
     const b = await client(h.port);
     expect((await a.readReply()).code).toBe(220);

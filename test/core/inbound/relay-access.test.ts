@@ -1,24 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RawSmtpClient } from '../../helpers/smtp-client.js';
-import { connect, sendMail, startHarness, type Harness } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit, sendMail } from './inbound-fixtures.js';
 
+const kit = inboundTestKit();
+const client = kit.client;
 let h: Harness | undefined;
-const clients: RawSmtpClient[] = [];
-async function client(port: number, localAddress?: string): Promise<RawSmtpClient> {
-  const c = await connect(port, localAddress);
-  clients.push(c);
-  return c;
-}
 async function RawSmtpClientFor(port: number, host: string, localAddress?: string): Promise<RawSmtpClient> {
   const c = await RawSmtpClient.connect({ port, host, localAddress });
-  clients.push(c);
-  return c;
+  return kit.track(c);
 }
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await h?.close();
-  h = undefined;
-});
 
 const line = (r: { code: number; text: string }): string => `${r.code} ${r.text}`;
 
@@ -46,7 +36,7 @@ const ODD_LINES = [`RCPT TO:relay@${D}`, `rcpt to: <relay@${D}>`, `RCPT TO:<rela
 
 describe('relay access', () => {
   it('answers 554 5.7.1 to every RCPT from outside relayNetworks, whatever the address form', async () => {
-    h = await startHarness({ config: { relayNetworks: ['127.0.0.1/32'] } });
+    h = await kit.start({ config: { relayNetworks: ['127.0.0.1/32'] } });
     const c = await client(h.port, '127.0.0.2');
     await c.hello();
     for (const sender of ['', `x@${D}`]) {
@@ -69,7 +59,7 @@ describe('relay access', () => {
   });
 
   it('answers 554 5.7.1 to the variants too, pipelined, and to RCPT lines that do not parse', async () => {
-    h = await startHarness({ config: { relayNetworks: ['127.0.0.1/32'] } });
+    h = await kit.start({ config: { relayNetworks: ['127.0.0.1/32'] } });
     const c = await client(h.port, '127.0.0.2');
     await c.hello();
     for (const sender of ['', `x@${D}`]) {
@@ -89,7 +79,7 @@ describe('relay access', () => {
   });
 
   it('lets a client inside relayNetworks relay to a plain address only', async () => {
-    h = await startHarness({ config: { relayNetworks: ['127.0.0.1/32'] } });
+    h = await kit.start({ config: { relayNetworks: ['127.0.0.1/32'] } });
     const c = await client(h.port, '127.0.0.1');
     await c.hello();
     expect((await c.command(`MAIL FROM:<x@${D}>`)).code).toBe(250);
@@ -107,7 +97,7 @@ describe('relay access', () => {
 
 describe('changing relayNetworks at run time', () => {
   it('applies to new connections; a session keeps the verdict it got at connect', async () => {
-    h = await startHarness({ config: { relayNetworks: ['127.0.0.1/32'] } });
+    h = await kit.start({ config: { relayNetworks: ['127.0.0.1/32'] } });
     const before = await client(h.port, '127.0.0.2');
     await before.hello();
     expect(() => h?.listener.setRelayNetworks(['not a network'])).toThrow(/relayNetworks/);
@@ -134,16 +124,16 @@ describe('relay access over IPv6 and dual-stack sockets', () => {
   }
 
   it('matches an IPv6 client against IPv6 networks only', async () => {
-    h = await startHarness({ config: { listen: { host: '::1', port: 0 }, relayNetworks: ['::1/128'] } });
+    h = await kit.start({ config: { listen: { host: '::1', port: 0 }, relayNetworks: ['::1/128'] } });
     expect(await accepts(h.port, '::1')).toMatch(/^250 /);
     await h.close();
-    h = await startHarness({ config: { listen: { host: '::1', port: 0 }, relayNetworks: ['127.0.0.0/8'] } });
+    h = await kit.start({ config: { listen: { host: '::1', port: 0 }, relayNetworks: ['127.0.0.0/8'] } });
     expect(await accepts(h.port, '::1')).toBe('554 5.7.1 Relay access denied');
     expect(h.log.grep(/New SMTP ICID 1 interface ::1 address ::1 /)).toHaveLength(1);
   });
 
   it('treats an IPv4 client of a dual-stack listener (::ffff:a.b.c.d) as IPv4', async () => {
-    h = await startHarness({ config: { listen: { host: '::', port: 0 }, relayNetworks: ['127.0.0.1/32'] } });
+    h = await kit.start({ config: { listen: { host: '::', port: 0 }, relayNetworks: ['127.0.0.1/32'] } });
     expect(await accepts(h.port, '127.0.0.1')).toMatch(/^250 /);
     expect(await accepts(h.port, '127.0.0.1', '127.0.0.2')).toBe('554 5.7.1 Relay access denied');
     expect(h.log.grep(/ACCEPT RELAY match 127\.0\.0\.1\/32/)).toHaveLength(1);
@@ -151,7 +141,7 @@ describe('relay access over IPv6 and dual-stack sockets', () => {
   });
 
   it('accepts relayNetworks written in IPv4-mapped IPv6 form', async () => {
-    h = await startHarness({ config: { listen: { host: '::', port: 0 }, relayNetworks: ['::ffff:127.0.0.1/128'] } });
+    h = await kit.start({ config: { listen: { host: '::', port: 0 }, relayNetworks: ['::ffff:127.0.0.1/128'] } });
     expect(await accepts(h.port, '127.0.0.1')).toMatch(/^250 /);
     expect(await accepts(h.port, '127.0.0.1', '127.0.0.2')).toBe('554 5.7.1 Relay access denied');
   });
@@ -165,7 +155,7 @@ describe('address syntax over the wire', () => {
     ['a NUL inside the address', 'RCPT TO:<user@corp\x00.example>', /^501 5\.1\.3 .*control character/],
     ['no domain', 'RCPT TO:<user>', /^501 5\.1\.3 /],
   ])('rejects %s', async (_what, command, expected) => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     expect((await c.command('MAIL FROM:<a@b.example>')).code).toBe(250);
@@ -175,7 +165,7 @@ describe('address syntax over the wire', () => {
   });
 
   it('rejects an LF inside the address: both halves fail and nothing is accepted', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     expect((await c.command('MAIL FROM:<a@b.example>')).code).toBe(250);
@@ -186,7 +176,7 @@ describe('address syntax over the wire', () => {
   });
 
   it('rejects a bad sender with 5.1.7 and accepts <> as the sender', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     expect(line(await c.command('MAIL FROM:<@a.example:x@b.example>'))).toMatch(/^553 5\.1\.7 /);
@@ -195,7 +185,7 @@ describe('address syntax over the wire', () => {
   });
 
   it('keeps the domain as sent (no Unicode conversion by the parser)', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     expect((await sendMail(c, 'a@xn--bcher-kva.example', ['b@xn--caf-dma.example'], 'Subject: x\r\n\r\nx\r\n')).code).toBe(250);

@@ -1,22 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RelayError } from '../../../core/errors/relay-error.js';
 import type { SpoolStore } from '../../../core/spool/spool-types.js';
-import type { RawSmtpClient } from '../../helpers/smtp-client.js';
 import { SmtpListener } from '../../../core/inbound/smtp-listener.js';
-import { connect, MemoryLog, sendMail, startHarness, testConfig, type Harness } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit, MemoryLog, sendMail, testConfig } from './inbound-fixtures.js';
 
+const kit = inboundTestKit();
+const client = kit.client;
 let h: Harness | undefined;
-const clients: RawSmtpClient[] = [];
-async function client(port: number, localAddress?: string): Promise<RawSmtpClient> {
-  const c = await connect(port, localAddress);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await h?.close();
-  h = undefined;
-});
 
 const BODY = 'Message-ID: <m1@client.test>\r\nSubject: Scan\r\n from the printer\r\n\r\nHello.\r\n';
 
@@ -27,7 +17,7 @@ describe('SmtpListener accept path', () => {
     let holding!: () => void;
     const held = new Promise<void>((r) => (holding = r));
     const events: string[] = [];
-    h = await startHarness({
+    h = await kit.start({
       wrapSpool: (spool) =>
         Object.assign(Object.create(spool) as SpoolStore, {
           write: async (...args: Parameters<SpoolStore['write']>) => {
@@ -76,7 +66,7 @@ describe('SmtpListener accept path', () => {
   });
 
   it('logs the session in ESA style', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     const reply = await sendMail(c, 'scanner@office.test', ['a@corp.example', 'b@corp.example'], BODY);
@@ -103,7 +93,7 @@ describe('SmtpListener accept path', () => {
   });
 
   it('logs a MID given out at MAIL as aborted when no message follows', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     expect((await c.command('MAIL FROM:<a@b.example>')).code).toBe(250);
@@ -121,7 +111,7 @@ describe('SmtpListener accept path', () => {
   });
 
   it('accepts the null sender and several messages on one connection', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const c = await client(h.port);
     await c.hello();
     expect((await sendMail(c, '', ['a@corp.example'], 'Subject: 1\r\n\r\nx\r\n')).code).toBe(250);
@@ -132,7 +122,7 @@ describe('SmtpListener accept path', () => {
   });
 
   it('advertises SIZE, ENHANCEDSTATUSCODES, PIPELINING and not STARTTLS, AUTH or SMTPUTF8', async () => {
-    h = await startHarness({ config: { limits: { maxMessageBytes: 5000 } } });
+    h = await kit.start({ config: { limits: { maxMessageBytes: 5000 } } });
     const c = await client(h.port);
     const ehlo = await c.hello();
     const caps = ehlo.lines.map((l) => l.slice(4));
@@ -144,7 +134,7 @@ describe('SmtpListener accept path', () => {
 
   it('answers MAIL with 421 4.3.2 and hangs up while acceptingMessages() is false', async () => {
     let accepting = false;
-    h = await startHarness({ deps: { acceptingMessages: () => accepting } });
+    h = await kit.start({ deps: { acceptingMessages: () => accepting } });
     const c = await client(h.port);
     await c.hello();
     const refused = await c.command('MAIL FROM:<a@b.example>');
@@ -159,7 +149,7 @@ describe('SmtpListener accept path', () => {
   });
 
   it('refuses to start on a port that is taken, with ECONFIG', async () => {
-    h = await startHarness();
+    h = await kit.start();
     const clash = new SmtpListener({
       config: testConfig({ listen: { host: '127.0.0.1', port: h.port } }),
       spool: h.spool,
