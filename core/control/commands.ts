@@ -127,8 +127,6 @@ export function createControl(d: ControlDeps): ControlApi {
       const hs = d.hosts.all();
       const oldest = d.queue.oldestPendingAt();
       const hour = d.stats.lastHour();
-      let active = 0;
-      for (const r of d.queue.pendingRecipientsIter()) if (r.state === 'active') active++;
       return {
         version: d.version,
         hostname: d.config().hostname,
@@ -138,7 +136,7 @@ export function createControl(d: ControlDeps): ControlApi {
         queue: {
           messages: d.queue.pendingMessageCount,
           recipients: d.queue.pendingRecipients,
-          active,
+          active: d.queue.activeRecipients,
           oldestMessageAgeSeconds: oldest === undefined ? null : Math.max(0, Math.floor((now() - oldest) / 1000)),
         },
         delivered: { lastHour: hour.delivered, total: d.stats.delivered },

@@ -32,6 +32,8 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
   private readonly byDomain = new Map<string, Set<QueuedRecipient>>();
   private pending = 0;
   private pendingMessages = 0;
+  /** Recipients in a delivery attempt now: counted here so status needs no scan of 100,000 rows. */
+  private active = 0;
 
   /** Adds a spooled message; `indexed` restores recipient state after a restart. */
   add(msg: SpooledMessage, indexed?: readonly IndexedRecipient[], now = Date.now()): QueuedMessage {
@@ -89,6 +91,11 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
     return this.pending;
   }
 
+  /** Number of recipients in a delivery attempt right now. */
+  get activeRecipients(): number {
+    return this.active;
+  }
+
   get pendingMessageCount(): number {
     return this.pendingMessages;
   }
@@ -132,6 +139,8 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
     const wasPending = !FINAL_STATES.has(from);
     const isPending = !FINAL_STATES.has(state);
     r.state = state;
+    if (from === 'active') this.active--;
+    if (state === 'active') this.active++;
     if (wasPending && !isPending) this.unindexPending(r);
     this.emit('change', r, from);
     if (wasPending && !isPending) {
@@ -158,6 +167,7 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
     if (!m) return;
     let anyPending = false;
     for (const r of m.recipients) {
+      if (r.state === 'active') this.active--;
       if (!FINAL_STATES.has(r.state)) {
         this.unindexPending(r);
         anyPending = true;

@@ -36,6 +36,22 @@ describe('MessageQueue', () => {
     expect(q.get(1)).toBeUndefined();
   });
 
+  it('keeps a running count of recipients in a delivery attempt', () => {
+    const q = new MessageQueue();
+    const m1 = q.add(msg(1, ['a@corp.example', 'b@corp.example']));
+    const m2 = q.add(msg(2, ['c@corp.example']));
+    expect(q.activeRecipients).toBe(0);
+    q.setState(m1.recipients[0]!, 'active');
+    q.setState(m1.recipients[1]!, 'active');
+    q.setState(m2.recipients[0]!, 'active');
+    expect(q.activeRecipients).toBe(3);
+    q.setState(m1.recipients[0]!, 'delivered');
+    q.setState(m1.recipients[1]!, 'queued');
+    expect(q.activeRecipients).toBe(1);
+    q.forget(2);
+    expect(q.activeRecipients).toBe(0);
+  });
+
   it('indexes pending recipients by host and moves them when the host changes', () => {
     const q = new MessageQueue();
     const m = q.add(msg(2, ['a@x.example', 'b@x.example']));
