@@ -29,7 +29,7 @@ import { createSmtpProbe } from './hosts/smtp-probe.js';
 import { SmtpListener } from './inbound/smtp-listener.js';
 import { logLines } from './log/log-lines.js';
 import type { MailLog } from './log/log-types.js';
-import { tapLog } from './log/log-tap.js';
+import { lineBatcher } from './log/line-batcher.js';
 import { openMailLog, readLogTail } from './log/mail-log.js';
 import { DeliveryStats } from './queue/delivery-stats.js';
 import { MessageQueue } from './queue/message-queue.js';
@@ -109,11 +109,15 @@ async function build(
   paths: DataDirLayout,
   cleanup: (() => Promise<void>)[],
 ): Promise<Relay> {
-  const fileLog = await openMailLog({ dir: paths.root, maxBytes: config.log.maxBytes, keep: config.log.keep });
-  cleanup.push(() => fileLog.close());
-  // Every module logs through the tap, so live views see every line.
+  // Live views get every line the file gets, batched; the hub exists later.
   let onLogLines: (lines: string[]) => void = () => undefined;
-  const log = tapLog(fileLog, (lines) => onLogLines(lines));
+  const log = await openMailLog({
+    dir: paths.root,
+    maxBytes: config.log.maxBytes,
+    keep: config.log.keep,
+    onLine: lineBatcher((lines) => onLogLines(lines)),
+  });
+  cleanup.push(() => log.close());
   log.info(logLines.startup(VERSION, `${config.listen.host}:${config.listen.port}`));
 
   const state = new StateStore(paths.state, {

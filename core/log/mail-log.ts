@@ -46,6 +46,12 @@ export interface MailLogOptions {
   maxBytes: number;
   /** Rotated files kept (mail.log.1 ... mail.log.<keep>). */
   keep: number;
+  /**
+   * Each line as it goes to the file (without the newline), at once: the
+   * feed of live views. Formatted once, here, so the views read exactly
+   * what the file holds.
+   */
+  onLine?: (line: string) => void;
   fs?: MailLogFs;
   /** Where disk errors are reported; stderr by default. */
   warn?: (message: string) => void;
@@ -101,7 +107,9 @@ class FileMailLog implements MailLog {
   }
 
   write(level: LogLevel, text: string): void {
-    const line = Buffer.from(`${new Date(this.now()).toISOString()} ${level}: ${escapeLogText(text)}\n`, 'utf8');
+    const formatted = `${new Date(this.now()).toISOString()} ${level}: ${escapeLogText(text)}`;
+    this.opts.onLine?.(formatted);
+    const line = Buffer.from(`${formatted}\n`, 'utf8');
     if (this.closed) {
       this.writeLate(line);
       return;

@@ -33,6 +33,16 @@ describe('openMailLog', () => {
     );
   });
 
+  it('hands each line to onLine exactly as the file gets it (escaped, no newline)', async () => {
+    const seen: string[] = [];
+    const log = await openMailLog({ dir, maxBytes: 1 << 20, keep: 3, now: () => T, onLine: (l) => seen.push(l) });
+    log.info('Start MID 1 ICID 1');
+    log.warn('evil\r\nInfo: forged');
+    await log.close();
+    expect(seen).toEqual(linesOf(await read()));
+    expect(seen[1]).toBe('2025-03-14T09:30:00.123Z Warning: evil\\r\\nInfo: forged');
+  });
+
   it('appends to an existing log', async () => {
     await writeFile(path.join(dir, 'mail.log'), 'old line\n');
     const log = await openMailLog({ dir, maxBytes: 1 << 20, keep: 3, now: () => T });
