@@ -5,7 +5,8 @@
  * Owns: startup reconciliation (DESIGN.md "Durability": a spool file with no
  * index entry is queued afresh; an index entry with no spool file is dropped
  * and logged; a message whose recipients are all final is removed), queue
- * index persistence (dirty MIDs copied into lowdb at each batched flush), and
+ * index persistence (each batched flush streams the live queue into lowdb's
+ * state file; no copy of it is kept), and
  * the Relay handle that the CLI, the control API and the desktop shell use.
  * Does not own: any decision about mail; those live in the modules.
  * Raises: RelayError ECONFIG (bad config or missing secret), EARGS (data dir
@@ -140,19 +141,8 @@ async function build(
   let icid = state.data.counters.icid + 1000;
   let dcid = state.data.counters.dcid + 1000;
 
-  // --- persistence: dirty MIDs are copied into the index at each flush ---------
-  const dirtyMids = new Set<number>();
-  const markDirty = (mid: number): void => {
-    dirtyMids.add(mid);
-    state.markDirty();
-  };
+  // --- persistence: each flush streams the live queue into the index --------
   state.onCollect((data) => {
-    for (const mid of dirtyMids) {
-      const m = queue.get(mid);
-      if (m) data.queue[mid] = queue.toIndex(m);
-      else delete data.queue[mid];
-    }
-    dirtyMids.clear();
     data.hosts = hosts.snapshot();
     data.stats = stats.snapshot();
     data.counters = { icid, dcid };
@@ -160,11 +150,10 @@ async function build(
   queue.on('change', (r, from) => {
     if (r.state === 'delivered' || r.state === 'bounced') stats.count(r.state);
     // active<->queued flips are not worth a write on their own.
-    if (!(from === 'queued' && r.state === 'active')) markDirty(r.mid);
-    else dirtyMids.add(r.mid);
+    if (!(from === 'queued' && r.state === 'active')) state.markDirty();
   });
   queue.on('finished', (m) => {
-    markDirty(m.mid);
+    state.markDirty();
     log.info(logLines.messageFinished(m.mid, 'done'));
     spool.remove(m.mid).catch((e: Error) => log.warn(logLines.spoolRemoveFailed(m.mid, e.message)));
   });
@@ -172,6 +161,7 @@ async function build(
 
   // --- reconcile spool and index ----------------------------------------------
   const toSchedule = await reconcileQueue({ spool, queue, index: state.data.queue, log, corruptDir: paths.corrupt });
+  state.useQueueSource(() => queue.indexEntries());
   state.markDirty();
 
   // --- delivery ----------------------------------------------------------------
@@ -212,7 +202,7 @@ async function build(
   });
   const accept = (msg: SpooledMessage): void => {
     const m = queue.add(msg);
-    markDirty(m.mid);
+    state.markDirty();
     hub.countQueue('enqueued', m.recipients.length);
     schedulerRef.current?.enqueue(m);
   };
@@ -233,7 +223,7 @@ async function build(
     profile,
     ndr,
     log,
-    markDirty,
+    markDirty: () => state.markDirty(),
     maxInFlight: opts.maxInFlight ?? 200,
   });
   schedulerRef.current = scheduler;
@@ -384,4 +374,5 @@ async function build(
 export { RelayError };
 // The desktop shell may import core only through this file and core/control/.
 export { defaultDataDir } from './data-dir.js';
+export { applyHeapPolicy } from './runtime/heap-policy.js';
 export { loadConfig } from './config/load-config.js';

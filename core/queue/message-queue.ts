@@ -5,7 +5,7 @@
  * (by MID, by host, by domain, counts), and the "message is finished" rule
  * (DESIGN.md: a message leaves the spool only when every recipient is
  * delivered, bounced with its NDR spooled, or deleted).
- * Does not own: timing (scheduler/), persistence (queue-index.ts), the spool.
+ * Does not own: timing (scheduler/), persistence (state-store.ts), the spool.
  * Raises: nothing; unknown MIDs are reported as undefined.
  */
 import { EventEmitter } from 'node:events';
@@ -188,6 +188,11 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
       warned: r.delayWarned || undefined,
       err: r.lastError,
     }));
+  }
+
+  /** Every message's index entry, made as it is read (the state file streams them). */
+  *indexEntries(): Generator<[number, IndexedRecipient[]]> {
+    for (const m of this.messages.values()) yield [m.mid, this.toIndex(m)];
   }
 
   private indexPending(r: QueuedRecipient): void {

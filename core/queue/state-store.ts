@@ -4,7 +4,8 @@
  * Owns: what is cheap to lose or rebuild (DESIGN.md "Durability"): the queue
  * index (per-recipient attempts, next attempt, last error, host), host history,
  * counters and run-time config overrides. Written in batches by a flush timer,
- * never once per message; lowdb writes temp+rename (atomic, not fsynced), and
+ * never once per message; state-file.ts writes temp+rename (atomic, not
+ * fsynced) and streams the queue from the live queue after start-up, and
  * the spool stays the source of truth, so a lost flush costs at most a
  * duplicate delivery, never a message.
  * Does not own: message content or envelopes (spool/).
@@ -14,8 +15,8 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import type { IndexedRecipient } from './queue-types.js';
+import { StateFile, type QueueEntries } from './state-file.js';
 
 export interface HostRecord {
   status: 'up' | 'down' | 'unknown';
@@ -50,6 +51,7 @@ export const emptyState = (): StateData => ({
 
 export class StateStore {
   private db!: Low<StateData>;
+  private adapter!: StateFile<StateData>;
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
   private writing: Promise<void> | undefined;
@@ -67,7 +69,8 @@ export class StateStore {
   }
 
   async open(): Promise<{ recovered: string | undefined }> {
-    this.db = new Low<StateData>(new JSONFile<StateData>(this.file), emptyState());
+    this.adapter = new StateFile<StateData>(this.file);
+    this.db = new Low<StateData>(this.adapter, emptyState());
     try {
       await this.db.read();
       if (!isState(this.db.data)) throw new Error('not a Relaywatch state file');
@@ -82,6 +85,15 @@ export class StateStore {
       this.db.data = emptyState();
       return { recovered: `${(e as Error).message}; moved to ${aside}` };
     }
+  }
+
+  /**
+   * Hands the queue index over to the live queue: `data.queue` (as loaded) is
+   * dropped, and each flush streams the entries `source` yields.
+   */
+  useQueueSource(source: QueueEntries): void {
+    this.db.data.queue = {};
+    this.adapter.setQueueSource(source);
   }
 
   onCollect(fn: (data: StateData) => void): void {
