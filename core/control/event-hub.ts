@@ -2,7 +2,10 @@
  * event-hub: the ordered event stream of the control contract.
  *
  * Owns: sequence numbers, a ring of recent events so a client that reconnects
- * with its last seen `seq` gets what it missed (SSE Last-Event-ID), and
+ * with its last seen `seq` gets what it missed (SSE Last-Event-ID), bounded
+ * both in events and in log lines (a `log` event weighs as many lines as it
+ * carries: under load one event can carry hundreds, and a ring of a thousand
+ * such events would keep most of the log in memory), and
  * coalescing of queue changes: counts are summed and published at most every
  * `coalesceMs`, never one event per message under load.
  * Does not own: where events come from (control/commands.ts wires them) or
@@ -18,6 +21,7 @@ type QueueCounts = ControlEvents['queue'];
 export class EventHub {
   private seq = 0;
   private readonly ring: EventEnvelope[] = [];
+  private ringWeight = 0;
   private readonly subscribers = new Set<Subscriber>();
   private pendingQueue: Omit<QueueCounts, 'recipients' | 'messages'> | undefined;
   private queueTimer: NodeJS.Timeout | undefined;
@@ -25,6 +29,8 @@ export class EventHub {
   constructor(
     private readonly opts: {
       ringSize?: number;
+      /** Most log lines (plus one per other event) the ring holds. */
+      ringWeight?: number;
       coalesceMs?: number;
       /** Current totals, read when a coalesced queue event is published. */
       queueTotals: () => { recipients: number; messages: number };
@@ -39,8 +45,16 @@ export class EventHub {
   publish<K extends ControlEventName>(type: K, data: ControlEvents[K]): EventEnvelope<K> {
     const e: EventEnvelope<K> = { seq: ++this.seq, at: Date.now(), type, data };
     this.ring.push(e as EventEnvelope);
-    const max = this.opts.ringSize ?? 1000;
-    if (this.ring.length > max) this.ring.splice(0, this.ring.length - max);
+    this.ringWeight += weightOf(e as EventEnvelope);
+    const maxEvents = this.opts.ringSize ?? 1000;
+    const maxWeight = this.opts.ringWeight ?? 2000;
+    let drop = 0;
+    // The newest event always stays, whatever it weighs.
+    while (drop < this.ring.length - 1 && (this.ring.length - drop > maxEvents || this.ringWeight > maxWeight)) {
+      this.ringWeight -= weightOf(this.ring[drop]!);
+      drop++;
+    }
+    if (drop) this.ring.splice(0, drop);
     for (const s of this.subscribers) {
       try {
         s(e as EventEnvelope);
@@ -90,4 +104,8 @@ export class EventHub {
     this.flushQueue();
     this.subscribers.clear();
   }
+}
+
+function weightOf(e: EventEnvelope): number {
+  return e.type === 'log' ? Math.max(1, (e.data as ControlEvents['log']).lines.length) : 1;
 }
