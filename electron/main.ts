@@ -19,7 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { defaultDataDir, loadConfig, startRelay, type Relay } from '../core/relay.js';
+import { applyHeapPolicy, defaultDataDir, loadConfig, startRelay, type Relay } from '../core/relay.js';
 import { DesktopSettingsStore } from './desktop-settings.js';
 import { IPC, type NavigateMessage } from './ipc-channels.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
@@ -128,6 +128,7 @@ async function start(): Promise<void> {
   });
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
   const config = await loadConfig(typeof values.config === 'string' ? values.config : undefined);
+  applyHeapPolicy();
   relay = await startRelay({ config, dataDir, staticDir: rendererDir });
   if (relay.controlUrl) consoleLog.info(shellLines.dashboard(relay.controlUrl));
 

@@ -43,7 +43,8 @@ async function serve(argv: string[]): Promise<void> {
   const dataDir = values['data-dir'] ?? defaultDataDir();
   // Loaded only here: the operator commands need none of the relay (SMTP
   // server, spool, lowdb), and start faster without it.
-  const { startRelay } = await import('../relay.js');
+  const { startRelay, applyHeapPolicy } = await import('../relay.js');
+  applyHeapPolicy();
   const staticDir = findDashboard();
   const relay = await startRelay({ config, dataDir, staticDir });
   // Handlers first, then the lines that tell a supervisor (or a test) that
