@@ -129,7 +129,7 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
         pool.evictIdle(dest.key);
         continue;
       }
-      pool.release(dest, s, result.ok || !result.local);
+      pool.release(dest, s, result.ok || !result.local, result.ok);
       if (closing && !result.ok && result.failure.network) {
         // Most likely our own shutdown dropped it: not the host's fault.
         return all({ kind: 'stop', error: shutdownError() });

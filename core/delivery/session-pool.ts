@@ -4,7 +4,12 @@
  * Owns: at most `maxPerHost` connections per host key (open, opening or idle);
  * jobs beyond that wait first-in first-out for a free connection or slot;
  * a finished connection is handed straight to the next waiter, or kept idle
- * for `idleMs` and reused (RSET first); a pooled connection that fails its
+ * for `idleMs` and reused (RSET first). A handoff right after a transaction
+ * that ended in 250 skips the RSET: the server has just cleared its state
+ * (RFC 5321 §4.1.1.4) and the connection was alive a moment ago, so the RSET
+ * would only cost a round trip per message; a connection that died in that
+ * moment fails at MAIL, which the engine treats as stale and retries on a
+ * fresh one. A pooled connection that fails its
  * RSET was dropped by the server while idle, so it is discarded and the job
  * gets a fresh connection in the same slot (not a host failure). Shutdown:
  * idle connections QUIT, no new connections are opened, and at the deadline
@@ -32,7 +37,7 @@ export type Acquired<S> =
   | { ok: true; session: S; reused: boolean }
   | { ok: false; failure: Failure; shutdown: boolean };
 
-type Grant<S> = { session: S } | { slot: true } | { shutdown: true };
+type Grant<S> = { session: S; clean: boolean } | { slot: true } | { shutdown: true };
 
 interface HostSlots<S> {
   /** Connections open, opening or idle: the slots in use. */
@@ -61,7 +66,7 @@ export class SessionPool<S extends PooledSession, C> {
     const h = this.host(dest.key);
     let grant: Grant<S>;
     const idle = this.takeIdle(h, dest);
-    if (idle) grant = { session: idle };
+    if (idle) grant = { session: idle, clean: false };
     else if (h.count < this.opts.maxPerHost) {
       h.count++;
       grant = { slot: true };
@@ -72,7 +77,7 @@ export class SessionPool<S extends PooledSession, C> {
     if ('session' in grant) {
       const s = grant.session;
       h.busy.add(s);
-      if (await s.reset()) return { ok: true, session: s, reused: true };
+      if (grant.clean || (await s.reset())) return { ok: true, session: s, reused: true };
       // Gone stale while idle (the server's idle timeout, a restart): drop it
       // and open a fresh one in the same slot.
       h.busy.delete(s);
@@ -83,9 +88,10 @@ export class SessionPool<S extends PooledSession, C> {
 
   /**
    * Gives a session back after a job. `reusable` false (or a closed session)
-   * frees its slot; otherwise the next waiter gets it, or it idles.
+   * frees its slot; otherwise the next waiter gets it, or it idles. `clean`:
+   * its last transaction ended in 250, so a waiter may skip the RSET.
    */
-  release(dest: Destination, s: S, reusable: boolean): void {
+  release(dest: Destination, s: S, reusable: boolean, clean = false): void {
     const h = this.host(dest.key);
     h.busy.delete(s);
     if (!reusable || s.closed) {
@@ -95,7 +101,7 @@ export class SessionPool<S extends PooledSession, C> {
     }
     const next = h.waiters.shift();
     if (next) {
-      next({ session: s });
+      next({ session: s, clean });
       return;
     }
     if (this.closing) {

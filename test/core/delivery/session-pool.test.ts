@@ -95,6 +95,22 @@ describe('SessionPool', () => {
     expect(p.stats('h:25').count).toBe(2);
   });
 
+  it('a connection handed straight to a waiter after a 250 skips RSET; after a failure, or from idle, it does not', async () => {
+    const { p, take } = pool({ max: 1 });
+    const a = await take();
+    const w1 = take();
+    p.release(dest(), a.session, true, true);
+    expect((await w1).session).toBe(a.session);
+    expect(a.session.resets).toBe(0);
+    const w2 = take();
+    p.release(dest(), a.session, true, false); // e.g. every RCPT refused: the server may be mid-transaction
+    expect((await w2).reused).toBe(true);
+    expect(a.session.resets).toBe(1);
+    p.release(dest(), a.session, true, true); // nobody waiting: it idles
+    await take();
+    expect(a.session.resets).toBe(2);
+  });
+
   it('a pooled connection that fails RSET is replaced by a fresh one in the same slot', async () => {
     const { p, opened, take } = pool({ max: 1 });
     const a = await take();
