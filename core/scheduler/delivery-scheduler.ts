@@ -237,7 +237,7 @@ export class DeliveryScheduler {
         domain: g.recipients[0]?.domain ?? '',
         destinations: available,
         size: g.message.size,
-        openContent: () => this.d.spool.openContent(g.message.mid),
+        openContent: () => this.d.spool.openContent(g.message.mid, g.message.size),
       })
       .then(
         (report) => this.applyOutcomes(g.message, g.route, report.outcomes),

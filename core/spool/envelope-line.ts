@@ -17,7 +17,7 @@
  */
 import { z } from 'zod';
 import type { SpoolEnvelope } from './spool-types.js';
-import { readAt, type SpoolFileHandle } from './spool-fs.js';
+import type { SpoolFileHandle } from './spool-fs.js';
 import { spoolCorrupt } from './spool-errors.js';
 
 export const MAGIC = 'RWSPOOL1';
@@ -83,29 +83,34 @@ export interface EnvelopeRead {
   envelope: SpoolEnvelope;
   /** Byte offset where the content starts (length of the envelope line). */
   contentOffset: number;
+  /** Every byte read from offset 0: the envelope line and whatever content came with it. */
+  prefix: Buffer;
 }
 
 /**
- * Reads and parses the envelope line of an open spool file. Reads only as far
- * as the newline (in growing steps), never the content: scan() runs this over
- * every file at start-up.
+ * Reads and parses the envelope line of an open spool file. Reads until the
+ * newline is in (in growing steps), one read per step and no read to prove
+ * the end of the file: scan() runs this over every file at start-up, and a
+ * delivery asks for a first read big enough for the whole message, so a
+ * small message costs one read.
  */
-export async function readEnvelope(handle: SpoolFileHandle, expectedMid: number): Promise<EnvelopeRead> {
-  let want = FIRST_READ;
-  let searched = 0;
+export async function readEnvelope(handle: SpoolFileHandle, expectedMid: number, firstRead = FIRST_READ): Promise<EnvelopeRead> {
+  let buf = Buffer.allocUnsafe(Math.min(Math.max(firstRead, 256), ENVELOPE_LINE_CAP + 1));
+  let got = 0;
   for (;;) {
-    const buf = await readAt(handle, want, 0);
-    const nl = buf.indexOf(0x0a, searched);
-    if (nl !== -1) {
-      return { envelope: parseEnvelopeLine(buf.subarray(0, nl), expectedMid), contentOffset: nl + 1 };
-    }
-    if (buf.length < want) {
+    const { bytesRead } = await handle.read(buf, got, buf.length - got, got);
+    if (bytesRead === 0) {
       // End of file before the newline: cut short, or not a spool file at all.
-      throw spoolCorrupt(buf.length === 0 ? 'empty file' : 'truncated envelope line (no newline before end of file)');
+      throw spoolCorrupt(got === 0 ? 'empty file' : 'truncated envelope line (no newline before end of file)');
     }
-    if (want > ENVELOPE_LINE_CAP) throw spoolCorrupt(`envelope line longer than ${ENVELOPE_LINE_CAP} bytes`);
-    searched = buf.length;
+    const nl = buf.subarray(0, got + bytesRead).indexOf(0x0a, got);
+    got += bytesRead;
+    if (nl !== -1) return { envelope: parseEnvelopeLine(buf.subarray(0, nl), expectedMid), contentOffset: nl + 1, prefix: buf.subarray(0, got) };
+    if (got < buf.length) continue;
+    if (buf.length > ENVELOPE_LINE_CAP) throw spoolCorrupt(`envelope line longer than ${ENVELOPE_LINE_CAP} bytes`);
     // +1 so a line of exactly the cap still finds its newline.
-    want = Math.min(want * 2, ENVELOPE_LINE_CAP + 1);
+    const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, ENVELOPE_LINE_CAP + 1));
+    buf.copy(bigger, 0, 0, got);
+    buf = bigger;
   }
 }

@@ -13,12 +13,23 @@ import type { SpoolFileHandle } from './spool-fs.js';
 
 const CHUNK = 64 * 1024;
 
-/** The caller hands the handle over: the stream closes it. */
-export function handleStream(handle: SpoolFileHandle, start: number): Readable {
-  let position = start;
+/**
+ * The caller hands the handle over: the stream closes it. `first`: bytes from
+ * `start` on that the caller already read; they come out first and reading
+ * goes on after them.
+ */
+export function handleStream(handle: SpoolFileHandle, start: number, first?: Buffer): Readable {
+  let position = start + (first?.length ?? 0);
+  let pending = first?.length ? first : undefined;
   const stream = new Readable({
     highWaterMark: CHUNK,
     read() {
+      if (pending) {
+        const chunk = pending;
+        pending = undefined;
+        stream.push(chunk);
+        return;
+      }
       const buf = Buffer.allocUnsafe(CHUNK);
       handle.read(buf, 0, CHUNK, position).then(
         ({ bytesRead }) => {
@@ -42,5 +53,13 @@ export function handleStream(handle: SpoolFileHandle, start: number): Readable {
       );
     },
   });
+  return stream;
+}
+
+/** Bytes already in memory as a stream (a message that came whole with its first read). */
+export function bufferStream(content: Buffer): Readable {
+  const stream = new Readable({ read() {} });
+  if (content.length) stream.push(content);
+  stream.push(null);
   return stream;
 }

@@ -51,7 +51,8 @@ export interface SpoolStore {
    */
   write(envelope: SpoolEnvelope, content: Buffer | Readable): Promise<SpooledMessage>;
   /** The message content (without the envelope) as a stream. */
-  openContent(mid: number): Promise<Readable>;
+  /** `size`: the content's length if known; lets a small message be read in one go. */
+  openContent(mid: number, size?: number): Promise<Readable>;
   /** The whole content in memory (for small messages and NDR generation). */
   readContent(mid: number): Promise<Buffer>;
   /** Reads only the header block of the content (up to the first blank line, capped). */

@@ -58,8 +58,12 @@ describe('readEnvelope', () => {
   it('finds a long envelope line past the first read and reports where content starts', async () => {
     const env = envelope(5, { clientHelo: 'h'.repeat(100_000) });
     const head = encodeEnvelopeLine(env);
-    const r = await read(Buffer.concat([head, Buffer.from('content')]));
-    expect(r).toEqual({ envelope: env, contentOffset: head.length });
+    const file = Buffer.concat([head, Buffer.from('content')]);
+    const r = await read(file);
+    expect(r).toMatchObject({ envelope: env, contentOffset: head.length });
+    // What was read is a true prefix of the file, through the newline.
+    expect(r.prefix.length).toBeGreaterThan(head.length - 1);
+    expect(file.subarray(0, r.prefix.length).equals(r.prefix)).toBe(true);
   });
 
   it('gives up on a line longer than the cap without a newline', async () => {

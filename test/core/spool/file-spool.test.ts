@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RelayError } from '../../../core/errors/relay-error.js';
 import { FileSpool } from '../../../core/spool/file-spool.js';
 import { isSpoolMissing } from '../../../core/spool/spool-errors.js';
+import { nodeSpoolFs, type SpoolFs } from '../../../core/spool/spool-fs.js';
 import type { SpooledMessage } from '../../../core/spool/spool-types.js';
 import { envelope, errno, gate, hookedFs, ls, tempSpool, type TempSpool } from './spool-fixtures.js';
 
@@ -95,6 +96,40 @@ describe('FileSpool round trip', () => {
     expect(sha(await spool.readContent(9))).toBe(sha(all));
     // Back-pressure: the source never ran more than a couple of MiB ahead of the disk.
     expect(maxAhead).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  it('with the size known, a small message costs one read and its file is closed before the content is read', async () => {
+    const counts = { reads: 0, closes: 0 };
+    const counting: SpoolFs = {
+      ...nodeSpoolFs,
+      async open(path, flags, mode) {
+        const real = await fsp.open(path, flags, mode);
+        return {
+          read: (buf, off, len, pos) => (counts.reads++, real.read(buf, off, len, pos)),
+          write: (buf, off, len, pos) => real.write(buf, off, len, pos),
+          sync: () => real.sync(),
+          stat: () => real.stat(),
+          close: () => (counts.closes++, real.close()),
+        };
+      },
+    };
+    const spool = await openSpool({ fs: counting });
+    const small = Buffer.concat([Buffer.from('Subject: s\r\n\r\n'), randomBytes(1500)]);
+    await spool.write(envelope(1), small);
+    // A long envelope line (many recipients) does not fit the allowance: the rest is streamed.
+    const wide = { ...envelope(2), recipients: Array.from({ length: 300 }, (_, rid) => ({ rid, address: `user${rid}@corp.example` })) };
+    await spool.write(wide, small);
+    const large = randomBytes(300 * 1024);
+    await spool.write(envelope(3), large);
+    counts.reads = counts.closes = 0;
+
+    const s1 = await spool.openContent(1, small.length);
+    expect(counts).toEqual({ reads: 1, closes: 1 });
+    expect(await collect(s1)).toEqual(small);
+    expect(await collect(await spool.openContent(2, small.length))).toEqual(small);
+    expect(sha(await collect(await spool.openContent(3, large.length)))).toBe(sha(large));
+    // Without a size it streams to the end, as before.
+    expect(await collect(await spool.openContent(1))).toEqual(small);
   });
 
   it('accepts a byte stream of small string and Buffer chunks', async () => {
