@@ -28,6 +28,9 @@ import { startShell, type Shell } from './shell.js';
 import { shellLines } from './shell-text.js';
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, isAllowedNavigation, isTrustedSender, resolveAppFile, responseHeaders } from './window-security.js';
 
+// As early as the main process allows (core/runtime/heap-policy.ts says why).
+applyHeapPolicy();
+
 const here = dirname(fileURLToPath(import.meta.url));
 const appRoot = join(here, '..', '..');
 const rendererDir = join(appRoot, 'renderer', 'dist');
@@ -128,7 +131,6 @@ async function start(): Promise<void> {
   });
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
   const config = await loadConfig(typeof values.config === 'string' ? values.config : undefined);
-  applyHeapPolicy();
   relay = await startRelay({ config, dataDir, staticDir: rendererDir });
   if (relay.controlUrl) consoleLog.info(shellLines.dashboard(relay.controlUrl));
 

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { defaultDataDir } from '../data-dir.js';
 import { RelayError } from '../errors/relay-error.js';
+import { applyHeapPolicy } from '../runtime/heap-policy.js';
 import { VERSION } from '../version.js';
 import { runCommand, usage } from './run-command.js';
 
@@ -39,12 +40,14 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write('Usage: relaywatch serve [--config FILE] [--data-dir DIR]\n\nRuns the relay headless until SIGTERM or SIGINT.\n');
     return;
   }
+  // Before the relay's modules load: loading them is what first grows the
+  // young generation, and a grown one stays grown.
+  applyHeapPolicy();
   const config = await loadConfig(values.config);
   const dataDir = values['data-dir'] ?? defaultDataDir();
   // Loaded only here: the operator commands need none of the relay (SMTP
   // server, spool, lowdb), and start faster without it.
-  const { startRelay, applyHeapPolicy } = await import('../relay.js');
-  applyHeapPolicy();
+  const { startRelay } = await import('../relay.js');
   const staticDir = findDashboard();
   const relay = await startRelay({ config, dataDir, staticDir });
   // Handlers first, then the lines that tell a supervisor (or a test) that
