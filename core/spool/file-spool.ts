@@ -27,6 +27,7 @@ import { createDurably, unwrapDurable } from './durable-file.js';
 import { checkEnvelope, encodeEnvelopeLine, readEnvelope, type EnvelopeRead } from './envelope-line.js';
 import { bufferStream, handleStream } from './handle-stream.js';
 import { MID_SEQ_FILE, MidAllocator } from './mid-allocator.js';
+import { RecentContent } from './recent-content.js';
 import { errnoOf, nodeSpoolFs, readAt, type SpoolFileHandle, type SpoolFs } from './spool-fs.js';
 import { SpoolUsage } from './spool-usage.js';
 import { spoolCorrupt, spoolIoError, spoolMissing, withCleanupNotes } from './spool-errors.js';
@@ -40,6 +41,8 @@ export interface FileSpoolOptions {
   midBlockSize?: number;
   /** For fault injection in tests; node:fs/promises by default. */
   fs?: SpoolFs;
+  /** Bytes of just-written content kept for the first delivery (default 4 MiB; 0: none). */
+  recentContentBytes?: number;
 }
 
 const MSG_NAME = /^([1-9][0-9]{0,15})\.msg$/;
@@ -52,6 +55,9 @@ const HEADER_CAP = 64 * 1024;
 const ENVELOPE_ALLOWANCE = 4 * 1024;
 /** Messages up to about this size are read whole, in one read. */
 const WHOLE_READ_MAX = 256 * 1024;
+/** recent-content.ts: enough for a burst of a few hundred ordinary messages. */
+const RECENT_BYTES = 4 * 1024 * 1024;
+const RECENT_AGE_MS = 10_000;
 /**
  * errno codes that mean "this file cannot be read", as opposed to "the
  * system is busy" (EMFILE, ENOMEM...), which must never send good mail to
@@ -72,12 +78,14 @@ export class FileSpool implements SpoolStore {
   private readonly dirSync: DirSync;
   private readonly mids: MidAllocator;
   private readonly usage = new SpoolUsage();
+  private readonly recent: RecentContent;
   private readonly corrupt: CorruptMover;
   /** Problems init() found (a bad mid.seq), reported by the next scan(). */
   private readonly pendingReports: [file: string, reason: string][] = [];
 
   constructor(o: FileSpoolOptions) {
     this.fs = o.fs ?? nodeSpoolFs;
+    this.recent = new RecentContent({ maxBytes: o.recentContentBytes ?? RECENT_BYTES, maxAgeMs: RECENT_AGE_MS });
     this.spoolDir = o.spoolDir;
     this.corruptDir = o.corruptDir;
     this.tmpDir = join(o.spoolDir, TMP_DIR);
@@ -142,8 +150,9 @@ export class FileSpool implements SpoolStore {
     const head = encodeEnvelopeLine(checked.envelope);
     const target = { fs: this.fs, tmpDir: this.tmpDir, dirSync: this.dirSync, path: this.pathOf(envelope.mid), removeOnFailure: true };
     try {
-      const size = await createDurably(target, (handle) => fillContent(handle, head, content, envelope.mid));
+      const { size, whole } = await createDurably(target, (handle) => fillContent(handle, head, content, envelope.mid));
       this.usage.track(envelope.mid, head.length + size);
+      if (whole) this.recent.put(envelope.mid, whole);
       return { envelope, size };
     } catch (e) {
       // A producer still writing into the stream must learn that nobody reads it.
@@ -158,9 +167,13 @@ export class FileSpool implements SpoolStore {
    * file). With `size` (the content's length, as the queue knows it) the
    * first read asks for the whole message; when it all came, the file is
    * closed at once and the content served from memory: open, one read and
-   * close instead of the two more reads a stream needs to meet the end.
+   * close instead of the two more reads a stream needs to meet the end. A
+   * message written moments ago is usually still in memory (recent-content.ts)
+   * and costs no file access at all.
    */
   async openContent(mid: number, size?: number): Promise<Readable> {
+    const recent = this.recent.take(mid, size);
+    if (recent) return bufferStream(recent);
     const firstRead = size === undefined ? undefined : Math.min(size + ENVELOPE_ALLOWANCE, WHOLE_READ_MAX);
     const { handle, read } = await this.openMessage(mid, firstRead);
     const content = read.prefix.subarray(read.contentOffset);
@@ -198,6 +211,7 @@ export class FileSpool implements SpoolStore {
    * would double the metadata writes of every message for nothing.
    */
   async remove(mid: number): Promise<void> {
+    this.recent.drop(mid);
     try {
       await this.fs.unlink(this.pathOf(mid));
     } catch (e) {
@@ -239,6 +253,7 @@ export class FileSpool implements SpoolStore {
   }
 
   async quarantine(mid: number, reason: string): Promise<string> {
+    this.recent.drop(mid);
     try {
       const dest = await this.corrupt.move(`${mid}.msg`);
       this.usage.forget(mid);

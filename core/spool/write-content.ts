@@ -19,8 +19,15 @@ import { spoolIoError } from './spool-errors.js';
 
 const BATCH = 256 * 1024;
 
-/** Writes `head` then the content; resolves with the content's byte count. */
-export async function fillContent(handle: SpoolFileHandle, head: Buffer, content: Buffer | Readable, mid: number): Promise<number> {
+export interface Filled {
+  /** The content's byte count. */
+  size: number;
+  /** The content as one buffer, when the message went to disk in one write (no copy is made for it). */
+  whole: Buffer | undefined;
+}
+
+/** Writes `head` then the content. */
+export async function fillContent(handle: SpoolFileHandle, head: Buffer, content: Buffer | Readable, mid: number): Promise<Filled> {
   if (Buffer.isBuffer(content)) {
     if (content.length <= BATCH) {
       await writeFully(handle, Buffer.concat([head, content]));
@@ -28,24 +35,28 @@ export async function fillContent(handle: SpoolFileHandle, head: Buffer, content
       await writeFully(handle, head);
       await writeFully(handle, content);
     }
-    return content.length;
+    return { size: content.length, whole: content };
   }
 
   let batch: Buffer[] = [head];
   let batchBytes = head.length;
   let size = 0;
+  let writes = 0;
   for await (const chunk of tagErrors(content, mid)) {
     size += chunk.length;
     batch.push(chunk);
     batchBytes += chunk.length;
     if (batchBytes >= BATCH) {
       await writeFully(handle, Buffer.concat(batch, batchBytes));
+      writes++;
       batch = [];
       batchBytes = 0;
     }
   }
-  if (batchBytes > 0) await writeFully(handle, Buffer.concat(batch, batchBytes));
-  return size;
+  if (batchBytes === 0) return { size, whole: undefined };
+  const last = Buffer.concat(batch, batchBytes);
+  await writeFully(handle, last);
+  return { size, whole: writes === 0 ? last.subarray(head.length) : undefined };
 }
 
 /**

@@ -113,7 +113,7 @@ describe('FileSpool round trip', () => {
         };
       },
     };
-    const spool = await openSpool({ fs: counting });
+    const spool = await openSpool({ fs: counting, recentContentBytes: 0 });
     const small = Buffer.concat([Buffer.from('Subject: s\r\n\r\n'), randomBytes(1500)]);
     await spool.write(envelope(1), small);
     // A long envelope line (many recipients) does not fit the allowance: the rest is streamed.
@@ -130,6 +130,38 @@ describe('FileSpool round trip', () => {
     expect(sha(await collect(await spool.openContent(3, large.length)))).toBe(sha(large));
     // Without a size it streams to the end, as before.
     expect(await collect(await spool.openContent(1))).toEqual(small);
+  });
+
+  it('serves a message written moments ago from memory, once; later reads, and removed mail, go to the disk', async () => {
+    let reads = 0;
+    const counting: SpoolFs = {
+      ...nodeSpoolFs,
+      async open(path, flags, mode) {
+        const real = await fsp.open(path, flags, mode);
+        return {
+          read: (buf, off, len, pos) => (reads++, real.read(buf, off, len, pos)),
+          write: (buf, off, len, pos) => real.write(buf, off, len, pos),
+          sync: () => real.sync(),
+          stat: () => real.stat(),
+          close: () => real.close(),
+        };
+      },
+    };
+    const spool = await openSpool({ fs: counting });
+    const body = Buffer.from('Subject: r\r\n\r\nline one\r\nline two\r\n');
+    await spool.write(envelope(1), Readable.from([body.subarray(0, 10), body.subarray(10)]));
+    await spool.write(envelope(2), body);
+    reads = 0;
+    expect(await collect(await spool.openContent(1, body.length))).toEqual(body);
+    expect(reads).toBe(0);
+    // Handed out once: a second attempt (the first was deferred) reads the file.
+    expect(await collect(await spool.openContent(1, body.length))).toEqual(body);
+    expect(reads).toBe(1);
+    // A size that does not match is not trusted: the file decides.
+    expect(await collect(await spool.openContent(2, body.length + 1))).toEqual(body);
+    await spool.write(envelope(3), body);
+    await spool.remove(3);
+    await expect(spool.openContent(3, body.length)).rejects.toSatisfy(isSpoolMissing);
   });
 
   it('accepts a byte stream of small string and Buffer chunks', async () => {
