@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { SpooledMessage } from '../spool/spool-types.js';
+import { internError, internString } from './intern.js';
 import { FINAL_STATES, type IndexedRecipient, type QueuedMessage, type QueuedRecipient, type RecipientState } from './queue-types.js';
 
 export interface QueueEvents {
@@ -44,14 +45,14 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
       return {
         mid: env.mid,
         rid: r.rid,
-        address: r.address,
-        domain: domainOf(r.address),
+        address: internString(r.address),
+        domain: internString(domainOf(r.address)),
         // An attempt in flight when we stopped is simply queued again.
         state: ix ? (ix.state === 'active' ? 'queued' : ix.state) : 'queued',
         attempts: ix?.attempts ?? 0,
         nextAttemptAt: ix?.next ?? now,
-        lastError: ix?.err,
-        lastHost: ix?.host,
+        lastError: internError(ix?.err),
+        lastHost: ix?.host === undefined ? undefined : internString(ix.host),
         lastAttemptAt: ix?.last,
         delayWarned: ix?.warned ?? false,
       };
@@ -59,7 +60,7 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
     const m: QueuedMessage = {
       mid: env.mid,
       kind: env.kind,
-      sender: env.sender,
+      sender: internString(env.sender),
       receivedAt: env.receivedAt,
       size: msg.size,
       icid: env.icid,
@@ -157,7 +158,7 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
   setHost(r: QueuedRecipient, key: string | undefined): void {
     if (r.lastHost === key) return;
     if (!FINAL_STATES.has(r.state) && r.lastHost !== undefined) this.byHost.get(r.lastHost)?.delete(r);
-    r.lastHost = key;
+    r.lastHost = key === undefined ? undefined : internString(key);
     if (!FINAL_STATES.has(r.state) && key !== undefined) setOf(this.byHost, key).add(r);
   }
 

@@ -22,6 +22,7 @@ import type { MessageQueue } from '../queue/message-queue.js';
 import type { QueuedMessage, QueuedRecipient } from '../queue/queue-types.js';
 import type { Destination, ResolvedRoute } from '../routing/routing-types.js';
 import type { SpoolStore } from '../spool/spool-types.js';
+import { internError } from '../queue/intern.js';
 import { DueHeap } from './due-heap.js';
 import type { NdrSender } from './ndr-sender.js';
 import { expiredStatus, findExpiry, nextAttemptAt } from './retry-schedule.js';
@@ -280,7 +281,8 @@ export class DeliveryScheduler {
         // Only an attempt that reached a host counts against maxRetries; waiting
         // for a Down host does not (ESA holds such mail without spending retries).
         if (o.host !== undefined) r.attempts++;
-        r.lastError = o.error.toJSON();
+        // Shared with every recipient that got the same error (a Down host: all of them).
+        r.lastError = internError(o.error.toJSON());
         if (o.host !== undefined) this.d.hosts.recipientsDeferred(o.host, 1, o.error.toLine());
         const rule = findExpiry(profile, { attempts: r.attempts, queuedAt: m.receivedAt, now, lastError: r.lastError });
         if (rule) {

@@ -41,7 +41,7 @@ export interface FileSpoolOptions {
   midBlockSize?: number;
   /** For fault injection in tests; node:fs/promises by default. */
   fs?: SpoolFs;
-  /** Bytes of just-written content kept for the first delivery (default 4 MiB; 0: none). */
+  /** Bytes of just-written content kept for the first delivery (default 4 MiB, for 2 s; 0: none). */
   recentContentBytes?: number;
 }
 
@@ -57,7 +57,7 @@ const ENVELOPE_ALLOWANCE = 4 * 1024;
 const WHOLE_READ_MAX = 256 * 1024;
 /** recent-content.ts: enough for a burst of a few hundred ordinary messages. */
 const RECENT_BYTES = 4 * 1024 * 1024;
-const RECENT_AGE_MS = 10_000;
+const RECENT_AGE_MS = 2_000;
 /**
  * errno codes that mean "this file cannot be read", as opposed to "the
  * system is busy" (EMFILE, ENOMEM...), which must never send good mail to

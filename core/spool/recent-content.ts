@@ -29,6 +29,7 @@ export class RecentContent {
   private readonly entries = new Map<number, { content: Buffer; at: number }>();
   private bytes = 0;
   private readonly now: () => number;
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: RecentContentOptions) {
     this.now = o.now ?? Date.now;
@@ -44,9 +45,28 @@ export class RecentContent {
     const now = this.now();
     this.entries.set(mid, { content, at: now });
     this.bytes += content.length;
-    // Oldest first (Map order is insertion order): over budget or too old.
+    this.shed(now);
+    this.arm();
+  }
+
+  /**
+   * Mail that is not delivered at once (its host is Down) must not keep its
+   * copy here until the next message arrives: a timer sheds stale entries.
+   */
+  private arm(): void {
+    if (this.sweepTimer || this.entries.size === 0) return;
+    this.sweepTimer = setTimeout(() => {
+      this.sweepTimer = undefined;
+      this.shed(this.now());
+      this.arm();
+    }, this.o.maxAgeMs);
+    this.sweepTimer.unref();
+  }
+
+  /** Drops the oldest entries (Map order is insertion order) while over budget or too old. */
+  private shed(now: number): void {
     for (const [oldest, e] of this.entries) {
-      if (this.bytes <= this.o.maxBytes && now - e.at <= this.o.maxAgeMs) break;
+      if (this.bytes <= this.o.maxBytes && now - e.at < this.o.maxAgeMs) break;
       this.drop(oldest);
     }
   }
@@ -56,7 +76,7 @@ export class RecentContent {
     const e = this.entries.get(mid);
     if (!e) return undefined;
     this.drop(mid);
-    if (size === undefined || e.content.length !== size || this.now() - e.at > this.o.maxAgeMs) return undefined;
+    if (size === undefined || e.content.length !== size || this.now() - e.at >= this.o.maxAgeMs) return undefined;
     return e.content;
   }
 

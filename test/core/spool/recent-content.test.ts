@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RecentContent } from '../../../core/spool/recent-content.js';
 
 const bytes = (n: number, fill = 1): Buffer => Buffer.alloc(n, fill);
@@ -36,5 +36,22 @@ describe('RecentContent', () => {
     expect(c.size).toEqual({ entries: 1, bytes: 10 });
     c.drop(3);
     expect(c.size).toEqual({ entries: 0, bytes: 0 });
+  });
+
+  it('lets go of entries nobody took once they are stale, without waiting for new ones', () => {
+    vi.useFakeTimers();
+    try {
+      const c = new RecentContent({ maxBytes: 1000, maxAgeMs: 100 });
+      c.put(1, bytes(10));
+      vi.advanceTimersByTime(50);
+      c.put(2, bytes(10));
+      vi.advanceTimersByTime(60);
+      expect(c.size).toEqual({ entries: 1, bytes: 10 });
+      vi.advanceTimersByTime(100);
+      expect(c.size).toEqual({ entries: 0, bytes: 0 });
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
