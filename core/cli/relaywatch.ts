@@ -9,6 +9,8 @@
  * Raises: nothing past main(): every error becomes one line on stderr and a
  * non-zero exit status (1 runtime failure, 2 bad arguments or config).
  */
+// First: the relay's heap policy, before any other module loads (the file says why).
+import '../runtime/heap-policy-first.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +18,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { defaultDataDir } from '../data-dir.js';
 import { RelayError } from '../errors/relay-error.js';
-import { applyHeapPolicy } from '../runtime/heap-policy.js';
 import { VERSION } from '../version.js';
 import { runCommand, usage } from './run-command.js';
 
@@ -40,9 +41,6 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write('Usage: relaywatch serve [--config FILE] [--data-dir DIR]\n\nRuns the relay headless until SIGTERM or SIGINT.\n');
     return;
   }
-  // Before the relay's modules load: loading them is what first grows the
-  // young generation, and a grown one stays grown.
-  applyHeapPolicy();
   const config = await loadConfig(values.config);
   const dataDir = values['data-dir'] ?? defaultDataDir();
   // Loaded only here: the operator commands need none of the relay (SMTP

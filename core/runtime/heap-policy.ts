@@ -4,8 +4,9 @@
  * Owns: keeping V8's young generation at its starting size (1 MiB per
  * semi-space) instead of letting it grow to 16 MiB per semi-space under load.
  * Does not own: anything in the relay's own data; the process entry points
- * (`relaywatch serve`, the desktop shell) call it once, before the relay
- * starts.
+ * apply it once, as early as they can: the CLI by importing
+ * heap-policy-first.ts before anything else, the desktop shell at the top of
+ * its main module.
  * Raises: nothing; a V8 that does not know the flag ignores it.
  *
  * Why: the relay's garbage is short-lived (one SMTP command, one chunk of a
