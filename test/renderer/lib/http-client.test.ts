@@ -1,3 +1,6 @@
+/// <reference types="node" />
+// This test runs the real control server (core/server) in Node; the renderer's
+// own tsconfig has no Node types, so this file asks for them itself.
 /**
  * The HTTP transport against the real control server (core/server/http-api.ts)
  * on loopback, with a stand-in ControlApi and a real EventHub. EventSource is
