@@ -15,14 +15,24 @@ describe('RecentContent', () => {
     expect(c.size).toEqual({ entries: 0, bytes: 0 });
   });
 
-  it('stays within its byte budget by dropping the oldest; one too big is not kept', () => {
-    const c = new RecentContent({ maxBytes: 100, maxAgeMs: 60_000 });
-    for (let mid = 1; mid <= 10; mid++) c.put(mid, bytes(30, mid));
-    expect(c.size.bytes).toBeLessThanOrEqual(100);
-    expect(c.take(10, 30)).toEqual(bytes(30, 10));
-    expect(c.take(1, 30)).toBeUndefined();
-    c.put(11, bytes(101));
-    expect(c.take(11, 101)).toBeUndefined();
+  it('stays within its ring by dropping the entries a new one overwrites; one too big is not kept', () => {
+    const c = new RecentContent({ maxBytes: 800, maxAgeMs: 60_000 });
+    for (let mid = 1; mid <= 20; mid++) c.put(mid, bytes(60, mid));
+    expect(c.size.bytes).toBeLessThanOrEqual(800);
+    // The newest survive with their own bytes; the first ones were overwritten.
+    expect(c.take(20, 60)).toEqual(bytes(60, 20));
+    expect(c.take(15, 60)).toEqual(bytes(60, 15));
+    expect(c.take(1, 60)).toBeUndefined();
+    c.put(21, bytes(101));
+    expect(c.take(21, 101)).toBeUndefined();
+  });
+
+  it('hands out a copy: later writes into the ring do not change what a delivery is sending', () => {
+    const c = new RecentContent({ maxBytes: 800, maxAgeMs: 60_000 });
+    c.put(1, bytes(100, 1));
+    const taken = c.take(1, 100)!;
+    for (let mid = 2; mid <= 30; mid++) c.put(mid, bytes(100, mid));
+    expect(taken).toEqual(bytes(100, 1));
   });
 
   it('does not hand out stale entries, and sheds them as new ones come', () => {
