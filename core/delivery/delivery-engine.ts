@@ -97,7 +97,9 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
   async function tryHost(job: DeliveryJob, dest: Destination, rcpts: Rcpt[]): Promise<Map<number, HostResult>> {
     const all = (res: HostResult): Map<number, HostResult> => new Map(rcpts.map((r) => [r.rid, res]));
     for (let round = 0; ; round++) {
-      const acq = await pool.acquire(dest, { domain: job.domain });
+      // The retry must not meet another connection the server has just
+      // closed: handed-on connections get their RSET on this round.
+      const acq = await pool.acquire(dest, { domain: job.domain }, { verify: round > 0 });
       if (!acq.ok) {
         if (acq.shutdown) return all({ kind: 'stop', error: shutdownError() });
         // Logged and fed back by open().

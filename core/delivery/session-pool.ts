@@ -61,7 +61,8 @@ export class SessionPool<S extends PooledSession, C> {
     return { count: h?.count ?? 0, idle: h?.idle.length ?? 0, busy: h?.busy.size ?? 0, waiting: h?.waiters.length ?? 0 };
   }
 
-  async acquire(dest: Destination, ctx: C): Promise<Acquired<S>> {
+  /** `verify`: RSET even a connection handed straight on (a retry after one turned out dead). */
+  async acquire(dest: Destination, ctx: C, opts: { verify?: boolean } = {}): Promise<Acquired<S>> {
     if (this.closing) return shutdownResult();
     const h = this.host(dest.key);
     let grant: Grant<S>;
@@ -77,7 +78,7 @@ export class SessionPool<S extends PooledSession, C> {
     if ('session' in grant) {
       const s = grant.session;
       h.busy.add(s);
-      if (grant.clean || (await s.reset())) return { ok: true, session: s, reused: true };
+      if ((grant.clean && !opts.verify) || (await s.reset())) return { ok: true, session: s, reused: true };
       // Gone stale while idle (the server's idle timeout, a restart): drop it
       // and open a fresh one in the same slot.
       h.busy.delete(s);

@@ -1,5 +1,8 @@
+import { once } from 'node:events';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { RecipientOutcome } from '../../../core/delivery/delivery-types.js';
+import type { Destination } from '../../../core/routing/routing-types.js';
 import { engine, job, refusedDest, sink, until } from './engine-fixtures.js';
 
 const summary = (o: RecipientOutcome): string =>
@@ -312,5 +315,83 @@ describe('delivery engine: connections', () => {
     expect(r.outcomes.map(summary)).toEqual(['0 deferred undefined ESHUTDOWN - 4.3.2']);
     expect(feedback.failed(s.key)).toBe(false);
     expect(b.stats.connections).toBe(0);
+  });
+});
+
+describe('delivery engine: connection handoff without RSET', () => {
+  /**
+   * A server that takes one message per connection and hangs up, without a
+   * reply, on whatever comes next: what a pooled connection handed on
+   * without RSET meets when the server closed it right after its 250 and the
+   * client has not noticed yet.
+   */
+  async function oneMessagePerConnection(): Promise<{ dest: Destination; connections: () => number; stop: () => Promise<void> }> {
+    let connections = 0;
+    const sockets = new Set<Socket>();
+    const server = createNetServer((sock) => {
+      connections++;
+      sockets.add(sock);
+      sock.on('close', () => sockets.delete(sock));
+      // A reset from our side when the client goes is expected; record nothing else.
+      sock.on('error', (e: NodeJS.ErrnoException) => expect(['ECONNRESET', 'EPIPE']).toContain(e.code));
+      let transactions = 0;
+      let inData = false;
+      let buf = '';
+      sock.write('220 one.test ESMTP\r\n');
+      sock.on('data', (d: Buffer) => {
+        buf += d.toString('latin1');
+        for (;;) {
+          if (inData) {
+            const end = buf.indexOf('\r\n.\r\n');
+            if (end < 0) return;
+            buf = buf.slice(end + 5);
+            inData = false;
+            transactions++;
+            sock.write('250 2.0.0 Ok: queued\r\n');
+            continue;
+          }
+          const eol = buf.indexOf('\r\n');
+          if (eol < 0) return;
+          const verb = buf.slice(0, 4).toUpperCase();
+          buf = buf.slice(eol + 2);
+          if (transactions > 0) return void sock.destroy();
+          if (verb === 'EHLO') sock.write('250-one.test\r\n250 8BITMIME\r\n');
+          else if (verb === 'DATA') {
+            inData = true;
+            sock.write('354 go ahead\r\n');
+          } else if (verb === 'QUIT') return void sock.end('221 2.0.0 Bye\r\n');
+          else sock.write('250 2.0.0 Ok\r\n');
+        }
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    return {
+      dest: { key: `127.0.0.1:${port}`, host: '127.0.0.1', port, priority: 0, tls: 'none' },
+      connections: () => connections,
+      stop: async () => {
+        for (const s of sockets) s.destroy();
+        server.close();
+        await once(server, 'close');
+      },
+    };
+  }
+
+  it('the next job finds the handed-on connection dead at MAIL, takes a fresh one, and is delivered; the host stays Up', async () => {
+    const srv = await oneMessagePerConnection();
+    try {
+      const { engine: e, feedback } = engine({ maxConnectionsPerHost: 1 });
+      const reports = await Promise.all([1, 2, 3].map((mid) => e.deliver(job([srv.dest], { mid }))));
+      expect(reports.flatMap((r) => r.outcomes.map(summary))).toEqual([1, 2, 3].map(() => `0 delivered ${srv.dest.key}`));
+      // One connection per message: a handoff that met a dead connection was
+      // retried with RSET first, which found the next one dead too and opened
+      // a fresh connection instead of deferring.
+      expect(srv.connections()).toBe(3);
+      expect(feedback.failed(srv.dest.key)).toBe(false);
+      await e.close(1000);
+    } finally {
+      await srv.stop();
+    }
   });
 });

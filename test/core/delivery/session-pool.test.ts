@@ -111,6 +111,16 @@ describe('SessionPool', () => {
     expect(a.session.resets).toBe(2);
   });
 
+  it('verify: a retry RSETs even a connection handed on after a 250', async () => {
+    const { p, take } = pool({ max: 1 });
+    const a = await take();
+    const w = p.acquire(dest(), null, { verify: true });
+    p.release(dest(), a.session, true, true);
+    const got = await w;
+    expect(got.ok && got.session).toBe(a.session);
+    expect(a.session.resets).toBe(1);
+  });
+
   it('a pooled connection that fails RSET is replaced by a fresh one in the same slot', async () => {
     const { p, opened, take } = pool({ max: 1 });
     const a = await take();
