@@ -12,7 +12,6 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClientError, createControlClient, type ControlClient, type EventStream, type StreamItem } from '../../../core/cli/client.js';
@@ -21,6 +20,7 @@ import type { ControlEvents, EditableConfig, EventEnvelope, HostSummary, StatusR
 import type { Relay } from '../../../core/relay.js';
 import { sendMail, startTestRelay, tempDir, testConfig, waitFor } from '../../helpers/relay-harness.js';
 import { runCli } from '../../helpers/relay-process.js';
+import { closedPort } from '../../helpers/ports.js';
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js';
 
 let relay: Relay;
@@ -34,14 +34,6 @@ let downKey: string;
 let liveKey: string;
 let port: number;
 
-/** A loopback port nothing listens on: connections are refused (the host is Down). */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const p = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return p;
-}
 
 interface Run {
   code: number;

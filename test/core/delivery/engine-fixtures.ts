@@ -3,8 +3,6 @@
  * HostFeedback that records calls, a job builder, and cleanup of engines and
  * sinks after each test.
  */
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach } from 'vitest';
 import { createDeliveryEngine, type DeliveryEngineOptions } from '../../../core/delivery/delivery-engine.js';
@@ -12,6 +10,7 @@ import type { DeliveryEngine, DeliveryJob, HostFeedback } from '../../../core/de
 import type { RelayError } from '../../../core/errors/relay-error.js';
 import type { LogLevel, MailLog } from '../../../core/log/log-types.js';
 import type { Destination } from '../../../core/routing/routing-types.js';
+import { closedPort } from '../../helpers/ports.js';
 import { startSmtpSink, type SinkBehaviour, type SmtpSink } from '../../helpers/smtp-sink.js';
 
 export class MemoryLog implements MailLog {
@@ -112,15 +111,7 @@ export function job(destinations: Destination[], over: Partial<DeliveryJob> & { 
   };
 }
 
-/** A loopback port with nobody listening: connections are refused. */
-export async function closedPort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
+export { closedPort };
 
 export const refusedDest = async (priority = 0): Promise<Destination> => {
   const port = await closedPort();

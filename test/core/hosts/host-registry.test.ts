@@ -5,6 +5,7 @@ import { RelayError } from '../../../core/errors/relay-error.js';
 import { HostProber } from '../../../core/hosts/host-prober.js';
 import { HostRegistry } from '../../../core/hosts/host-registry.js';
 import { createSmtpProbe } from '../../../core/hosts/smtp-probe.js';
+import { closedPort } from '../../helpers/ports.js';
 import type { LogLevel, MailLog } from '../../../core/log/log-types.js';
 import type { Destination } from '../../../core/routing/routing-types.js';
 
@@ -45,14 +46,6 @@ async function greeter(): Promise<{ server: Server; port: number }> {
   return { server, port: addr.port };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
 
 const dest = (port: number): Destination => ({ key: `127.0.0.1:${port}`, host: '127.0.0.1', port, priority: 0, tls: 'none' });
 
@@ -117,7 +110,7 @@ describe('HostProber with a real SMTP peer', () => {
   });
 
   it('probes a Down host until it answers, then marks it Up', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const hosts = new HostRegistry(new MemoryLog());
     hosts.register(dest(port));
     const probe = createSmtpProbe({ hostname: 'relay.test', timeoutMs: 1000 });
@@ -158,7 +151,7 @@ describe('HostProber with a real SMTP peer', () => {
   });
 
   it('a refused port rejects with ECONNECTION', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     await expect(createSmtpProbe({ hostname: 'relay.test', timeoutMs: 1000 })(dest(port))).rejects.toMatchObject({ code: 'ECONNECTION' });
   });
 
