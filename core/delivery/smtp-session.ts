@@ -36,13 +36,9 @@ import type { Destination } from '../routing/routing-types.js';
 import type { Failure, Phase } from './classify-result.js';
 import { LineGuard } from './line-guard.js';
 import { openFailure, transactionFailure } from './session-failure.js';
+import { smtpConnectionOptions, type SmtpTimeouts } from './smtp-options.js';
 
-export interface SessionOptions {
-  /** Our name in EHLO. */
-  hostname: string;
-  connectTimeoutMs: number;
-  commandTimeoutMs: number;
-}
+export type SessionOptions = SmtpTimeouts;
 
 export type OpenResult = { ok: true; session: SmtpSession } | { ok: false; failure: Failure };
 
@@ -74,22 +70,7 @@ export type TransactionResult =
     };
 
 export function openSession(dest: Destination, dcid: number, opts: SessionOptions): Promise<OpenResult> {
-  const mustTls = dest.tls === 'required' || (dest.auth !== undefined && dest.tls !== 'none');
-  const conn = new SMTPConnection({
-    host: dest.host,
-    port: dest.port,
-    name: opts.hostname,
-    ignoreTLS: dest.tls === 'none',
-    requireTLS: mustTls,
-    opportunisticTLS: dest.tls === 'opportunistic' && !mustTls,
-    tls: { rejectUnauthorized: dest.tls === 'required' },
-    connectionTimeout: opts.connectTimeoutMs,
-    greetingTimeout: opts.commandTimeoutMs,
-    socketTimeout: opts.commandTimeoutMs,
-    dnsTimeout: opts.connectTimeoutMs,
-    socketCloseTimeout: Math.min(opts.commandTimeoutMs, 5000),
-    logger: false,
-  });
+  const conn = new SMTPConnection(smtpConnectionOptions(dest, opts));
   return new Promise<OpenResult>((resolve) => {
     let done = false;
     const finish = (r: OpenResult): void => {

@@ -8,6 +8,7 @@
  */
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { TestConnectionResult } from '../control/contract.js';
+import { smtpConnectionOptions } from '../delivery/smtp-options.js';
 
 export function testSmtpConnection(
   q: { host: string; port: number; tls: 'none' | 'opportunistic' | 'required' },
@@ -15,20 +16,8 @@ export function testSmtpConnection(
 ): Promise<TestConnectionResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const conn = new SMTPConnection({
-      host: q.host,
-      port: q.port,
-      name: opts.hostname,
-      ignoreTLS: q.tls === 'none',
-      requireTLS: q.tls === 'required',
-      // Office servers often have self-signed certificates; like the relay's
-      // delivery, encryption is checked, the certificate is not.
-      tls: { rejectUnauthorized: false },
-      connectionTimeout: opts.timeoutMs,
-      greetingTimeout: opts.timeoutMs,
-      socketTimeout: opts.timeoutMs,
-      logger: false,
-    });
+    // Delivery's own options, so "the test passed" means delivery will connect too.
+    const conn = new SMTPConnection(smtpConnectionOptions(q, { hostname: opts.hostname, connectTimeoutMs: opts.timeoutMs, commandTimeoutMs: opts.timeoutMs }));
     let done = false;
     const finish = (ok: boolean, detail: string): void => {
       if (done) return;

@@ -11,25 +11,15 @@
  * answer usably.
  */
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { smtpConnectionOptions } from '../delivery/smtp-options.js';
 import { RelayError } from '../errors/relay-error.js';
 import type { Destination } from '../routing/routing-types.js';
 
 export function createSmtpProbe(opts: { hostname: string; timeoutMs: number }) {
   return (dest: Destination): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const conn = new SMTPConnection({
-        host: dest.host,
-        port: dest.port,
-        name: opts.hostname,
-        ignoreTLS: dest.tls === 'none',
-        requireTLS: dest.tls === 'required',
-        opportunisticTLS: dest.tls === 'opportunistic',
-        tls: { rejectUnauthorized: dest.tls === 'required' },
-        connectionTimeout: opts.timeoutMs,
-        greetingTimeout: opts.timeoutMs,
-        socketTimeout: opts.timeoutMs,
-        logger: false,
-      });
+      // Delivery's own options: a host is Up only if delivery could use it.
+      const conn = new SMTPConnection(smtpConnectionOptions(dest, { hostname: opts.hostname, connectTimeoutMs: opts.timeoutMs, commandTimeoutMs: opts.timeoutMs }));
       let settled = false;
       const finish = (err?: Error & { code?: string; responseCode?: number; response?: string }): void => {
         if (settled) return;
