@@ -37,8 +37,8 @@ export interface SchedulerDeps {
   profile: (name: string) => BounceProfile;
   ndr: NdrSender;
   log: MailLog;
-  /** Called whenever a message's recipient state changed in a way worth persisting. */
-  markDirty: (mid: number) => void;
+  /** Called whenever recipient state changed in a way worth persisting (the next flush writes the whole index). */
+  markDirty: () => void;
   maxInFlight: number;
   now?: () => number;
 }
@@ -86,10 +86,12 @@ export class DeliveryScheduler {
       if (r.state !== 'queued') continue;
       r.nextAttemptAt = now;
       this.heap.push(now, r);
-      this.d.markDirty(r.mid);
       n++;
     }
-    if (n) this.kick();
+    if (n) {
+      this.d.markDirty();
+      this.kick();
+    }
     return n;
   }
 
@@ -341,7 +343,7 @@ export class DeliveryScheduler {
         }
       }
     }
-    this.d.markDirty(m.mid);
+    this.d.markDirty();
     this.arm();
   }
 }
