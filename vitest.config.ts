@@ -12,7 +12,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'node', include: ['test/**/*.test.ts'], exclude: ['test/renderer/**', '**/node_modules/**'] },
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/renderer/**', '**/node_modules/**'],
+          // Finds (or unpacks, once) the Chromium the browser tests drive.
+          globalSetup: ['./test/helpers/global-setup.ts'],
+        },
       },
       {
         // The dashboard's logic: *.svelte.ts state classes need the Svelte

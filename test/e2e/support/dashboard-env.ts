@@ -1,7 +1,8 @@
 /**
  * dashboard-env (e2e support): a real relay (startRelay, in-process) serving
  * the built dashboard, real SMTP sinks on loopback as its destinations, and
- * Debian's Chromium driven by playwright-core.
+ * Chromium (the system's, else the npm-bundled one: test/helpers/browser-binary.ts)
+ * driven by playwright-core.
  *
  * Owns: building renderer/dist when it is missing, the relay config for the
  * tests (short probe and retry times), launching Chromium in a fresh profile
@@ -14,14 +15,15 @@ import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
 import type { Relay } from '../../../core/relay.js';
+import type { BrowserBinary } from '../../helpers/browser-binary.js';
 import { sendMail, startTestRelay, testConfig } from '../../helpers/relay-harness.js';
 import { startSmtpSink, type SinkBehaviour, type SmtpSink } from '../../helpers/smtp-sink.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const DIST = join(ROOT, 'renderer/dist');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Newest modification time (ms) of the files the build reads. */
 async function newestSource(): Promise<number> {
@@ -109,10 +111,14 @@ export interface Browser {
 }
 
 export async function launchBrowser(opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
+  const provided = inject('browser');
+  if ('error' in provided) throw new Error(provided.error);
+  const binary: BrowserBinary = provided;
   const profile = await mkdtemp(join(tmpdir(), 'rw-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: binary.executablePath,
     args: [
+      ...binary.args,
       '--headless',
       '--no-sandbox',
       '--disable-gpu',
@@ -124,6 +130,10 @@ export async function launchBrowser(opts: { width?: number; height?: number; col
     ],
     viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
     colorScheme: opts.colorScheme ?? 'light',
+    // Under LANG=C.UTF-8 the bundled build's default locale is "en-US@posix",
+    // which its Intl rejects (localeCompare throws); a person's browser has a
+    // real locale, and one fixed locale keeps screenshots comparable.
+    locale: 'en-US',
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
