@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { descendants, processMemory, treeMemory } from '../../bench/proc-memory.js';
+import { missingPlatform, skipAllUnless } from '../helpers/requires.js';
 
-describe.runIf(process.platform === 'linux')('proc-memory', () => {
+describe('proc-memory', () => {
+  skipAllUnless(missingPlatform(['linux'], 'reads /proc'));
   it('reads RSS, PSS and peak RSS of a live process', async () => {
     // An idle child: its memory does not move between the reads of the
     // different /proc files (this test process's own would).

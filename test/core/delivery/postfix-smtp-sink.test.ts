@@ -4,12 +4,12 @@
  * maxConnectionsPerHost at a time. smtp-sink -c prints "sess=N quit=N mesg=N"
  * records ended by CR.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { missingCommand, skipAllUnless } from '../../helpers/requires.js';
 import { closedPort, engine, job, until } from './engine-fixtures.js';
 
-const available = spawnSync('sh', ['-c', 'command -v smtp-sink']).status === 0;
 
 let child: ChildProcess | undefined;
 afterEach(() => {
@@ -45,7 +45,8 @@ async function startPostfixSink(): Promise<{ port: number; last: () => Record<st
   return { port, last };
 }
 
-describe.skipIf(!available)('delivery engine → Postfix smtp-sink', () => {
+describe('delivery engine → Postfix smtp-sink', () => {
+  skipAllUnless(missingCommand('smtp-sink', 'Debian package postfix; .ci/run installs it'));
   it('delivers 1000 messages over at most 4 reused connections', { timeout: 60_000 }, async () => {
     const sink = await startPostfixSink();
     const dest = { key: `127.0.0.1:${sink.port}`, host: '127.0.0.1', port: sink.port, priority: 0, tls: 'none' as const };

@@ -43,7 +43,8 @@ describe('control token', () => {
     expect((await readFile(file, 'utf8')).trim()).toBe(tokens[0]);
   });
 
-  it.runIf(posix)('refuses a token file readable by group or others, naming the file', async () => {
+  it('refuses a token file readable by group or others, naming the file', async (ctx) => {
+    ctx.skip(!posix, 'needs file modes (POSIX); Windows has none');
     const file = join(await dir(), 'control.token');
     await ensureToken(file);
     await chmod(file, 0o644);
