@@ -4,16 +4,17 @@
  *
  * Owns: the default per-user location (XDG on Linux, Application Support on
  * macOS, %APPDATA% on Windows), the layout (spool/, corrupt/, state.json,
- * mail.log, relay.json, control.token, relay.lock), opening the dir (the lock
- * of data-dir-lock.ts), and relay.json, which tells the CLI where the running
- * relay listens.
+ * mail.log, relay.json, control.token, relay.lock), opening the dir (private
+ * modes, the lock of data-dir-lock.ts, the sweep of file-modes.ts), and
+ * relay.json, which tells the CLI where the running relay listens.
  * Raises: RelayError EARGS when the dir is unusable or another live relay holds it.
  */
-import { mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
+import { readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, platform } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DirLockError, lockAddress, takeDirLock, type TakeResult } from './data-dir-lock.js';
 import { RelayError } from './errors/relay-error.js';
+import { PRIVATE_FILE_MODE, ensurePrivateDir, sweepDataDir } from './file-modes.js';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const p = platform();
@@ -55,7 +56,9 @@ export interface RuntimeInfo {
 
 export async function writeRuntimeInfo(l: DataDirLayout, info: RuntimeInfo): Promise<void> {
   const tmp = `${l.runtime}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(info, null, 2) + '\n', { mode: 0o644 });
+  // 'wx': the mode applies only to a file open() creates, so never reuse one.
+  await rm(tmp, { force: true });
+  await writeFile(tmp, JSON.stringify(info, null, 2) + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
   await rename(tmp, l.runtime);
 }
 
@@ -84,14 +87,14 @@ const dirError = (l: DataDirLayout, why: string): RelayError =>
   new RelayError({ code: 'EARGS', message: `data dir ${l.root}: ${why}`, temporary: false });
 
 /**
- * Opens the data dir for a relay: creates it (mode 0700) and takes the lock;
- * returns the release function.
+ * Opens the data dir for a relay: creates it (or tightens it) to mode 0700,
+ * takes the lock, then sweeps leftovers; returns the release function.
  * Refused, naming the PID, while another live relay holds the lock.
  */
 export async function lockDataDir(l: DataDirLayout): Promise<() => Promise<void>> {
   let real: string;
   try {
-    await mkdir(l.root, { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(l.root);
     // The real path names the lock: two spellings of one dir (a symlink, a
     // relative path) must find the same socket when it lives outside the dir.
     real = await realpath(l.root);
@@ -114,6 +117,12 @@ export async function lockDataDir(l: DataDirLayout): Promise<() => Promise<void>
       message: `data dir ${l.root} is in use by another relay already running (${pid === undefined ? 'PID unknown' : `PID ${pid}`})`,
       temporary: false,
     });
+  }
+  try {
+    await sweepDataDir(l.root);
+  } catch (e) {
+    await taken.release();
+    throw dirError(l, `cannot tidy up (${(e as Error).message})`);
   }
   return taken.release;
 }

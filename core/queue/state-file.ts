@@ -2,9 +2,10 @@
  * state-file: lowdb's adapter for `state.json`, writing the queue index entry
  * by entry instead of as one JSON.stringify of everything.
  *
- * Owns: reading the file (one parse, at start); writing it to a temp file in
- * chunks of about 64 KiB and renaming it over the old one (atomic, not
- * fsynced: the index is cheap to lose, DESIGN.md "Durability"); taking the
+ * Owns: reading the file (one parse, at start); writing it to a temp file
+ * (mode 0600: it names senders and recipients) in chunks of about 64 KiB and
+ * renaming it over the old one (atomic, not fsynced: the index is cheap to
+ * lose, DESIGN.md "Durability"); taking the
  * queue part from a live source when one is set, so the relay keeps no second
  * copy of every recipient only to have it written.
  * Does not own: when to write (state-store.ts) or what an entry holds
@@ -18,7 +19,8 @@
  * session waits. Here a flush holds one chunk at a time and yields to the
  * loop between chunks.
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { PRIVATE_FILE_MODE } from '../file-modes.js';
 import type { Adapter } from 'lowdb';
 import type { IndexedRecipient } from './queue-types.js';
 
@@ -58,7 +60,9 @@ export class StateFile<T extends WithQueue> implements Adapter<T> {
 
   async write(data: T): Promise<void> {
     const tmp = `${this.file}.tmp`;
-    const fh = await open(tmp, 'w', 0o644);
+    // open()'s mode applies only to a file it creates: never reuse an old temp file.
+    await rm(tmp, { force: true });
+    const fh = await open(tmp, 'wx', PRIVATE_FILE_MODE);
     try {
       const { queue, ...rest } = data;
       // `rest` always has `version`, so it is a non-empty object: reopen it.
