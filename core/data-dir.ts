@@ -54,12 +54,64 @@ export interface RuntimeInfo {
   control?: { host: string; port: number } | undefined;
 }
 
+/** Writes relay.json (temp + rename); a failed write leaves no temp file behind. */
 export async function writeRuntimeInfo(l: DataDirLayout, info: RuntimeInfo): Promise<void> {
   const tmp = `${l.runtime}.${process.pid}.tmp`;
-  // 'wx': the mode applies only to a file open() creates, so never reuse one.
-  await rm(tmp, { force: true });
-  await writeFile(tmp, JSON.stringify(info, null, 2) + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
-  await rename(tmp, l.runtime);
+  try {
+    // 'wx': the mode applies only to a file open() creates, so never reuse one.
+    await rm(tmp, { force: true });
+    await writeFile(tmp, JSON.stringify(info, null, 2) + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+    await rename(tmp, l.runtime);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Publishes relay.json, and keeps trying when the disk is full: the relay
+ * must start and deliver anyway (delivering frees the space), and the CLI
+ * finds it once the file is written. Until then there is no relay.json at
+ * all: the one a crashed relay left would point the CLI at dead ports.
+ * `report` hears the first failure and the recovery, not every retry.
+ */
+export async function publishRuntimeInfo(
+  l: DataDirLayout,
+  info: RuntimeInfo,
+  report: (failure: Error | undefined) => void,
+  retryMs = 5000,
+): Promise<{ stop(): Promise<void> }> {
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> | undefined;
+  let stopped = false;
+  let failing = false;
+  const attempt = async (): Promise<void> => {
+    try {
+      await writeRuntimeInfo(l, info);
+      if (failing) report(undefined);
+      failing = false;
+    } catch (e) {
+      if (!failing) report(e as Error);
+      failing = true;
+      await rm(l.runtime, { force: true }).catch(() => undefined);
+      if (!stopped) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          writing = attempt();
+        }, retryMs);
+        timer.unref();
+      }
+    }
+  };
+  writing = attempt();
+  await writing;
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await writing;
+    },
+  };
 }
 
 export async function readRuntimeInfo(l: DataDirLayout): Promise<RuntimeInfo | undefined> {

@@ -6,12 +6,12 @@
  * Owns: the modes (files 0600, directories 0700), creating a private
  * directory and repairing one that already exists with looser bits, and the
  * start-up sweep of the data dir's top level (files left loose by an older
- * version).
+ * version, temp files left by a write a crash or a full disk interrupted).
  * Windows has no POSIX modes (the per-user profile's ACLs protect %APPDATA%),
  * so the chmods are skipped there.
  * Raises: the fs error of a failed mkdir/chmod (the caller names the dir).
  */
-import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const PRIVATE_FILE_MODE = 0o600;
@@ -32,14 +32,29 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 }
 
 /**
- * Run with the data dir locked: tightens the top-level entries (files to
- * 0600, directories to 0700) that an older version created with looser modes. It does not descend: spool files have
+ * Temp files of atomic writes (temp + rename) at the data dir's top level:
+ * relay.json.<pid>.tmp, state.json.tmp, control.token.<pid>.<hex>.tmp. Once
+ * the caller holds the data dir's lock, any of them is left over from a
+ * write that failed or a process that died, never one in progress.
+ */
+const LEFTOVER_TMP = /^(relay\.json\.\d+|state\.json|control\.token\.\d+\.[0-9a-f]+)\.tmp$/;
+
+/**
+ * Run with the data dir locked: removes leftover temp files and tightens the
+ * top-level entries (files to 0600, directories to 0700) that an older
+ * version created with looser modes. It does not descend: spool files have
  * always been 0600, and a 0700 parent already keeps others out of the rest.
  */
 export async function sweepDataDir(dir: string): Promise<void> {
-  if (!hasModes()) return;
   for (const name of await readdir(dir)) {
     const path = join(dir, name);
+    if (LEFTOVER_TMP.test(name)) {
+      await unlink(path).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+      continue;
+    }
+    if (!hasModes()) continue;
     const st = await lstat(path).catch(() => undefined);
     // Symlinks are left alone: chmod would follow them out of the data dir.
     if (!st || st.isSymbolicLink() || (st.mode & 0o077) === 0) continue;

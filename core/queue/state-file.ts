@@ -5,9 +5,10 @@
  * Owns: reading the file (one parse, at start); writing it to a temp file
  * (mode 0600: it names senders and recipients) in chunks of about 64 KiB and
  * renaming it over the old one (atomic, not fsynced: the index is cheap to
- * lose, DESIGN.md "Durability"); taking the
- * queue part from a live source when one is set, so the relay keeps no second
- * copy of every recipient only to have it written.
+ * lose, DESIGN.md "Durability"), removing the temp file when a write fails
+ * (a full disk must not leave it behind); taking the queue part from a live
+ * source when one is set, so the relay keeps no second copy of every
+ * recipient only to have it written.
  * Does not own: when to write (state-store.ts) or what an entry holds
  * (message-queue.ts toIndex).
  * Raises: the file system's errors (a missing file reads as null); a file
@@ -79,9 +80,12 @@ export class StateFile<T extends WithQueue> implements Adapter<T> {
         }
       }
       await fh.writeFile(`${chunk}}}`);
-    } finally {
       await fh.close();
+      await rename(tmp, this.file);
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw e;
     }
-    await rename(tmp, this.file);
   }
 }
