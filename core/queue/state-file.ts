@@ -12,7 +12,7 @@
  * Does not own: when to write (state-store.ts) or what an entry holds
  * (message-queue.ts toIndex).
  * Raises: the file system's errors (a missing file reads as null); a file
- * that is not JSON raises SyntaxError, which the store treats as corrupt.
+ * that is not JSON, or is JSON null, raises, which the store treats as corrupt.
  *
  * Why not lowdb's JSONFile: with 100,000 recipients queued the index is tens
  * of megabytes of JSON. One stringify holds it as a single string, then again
@@ -56,7 +56,10 @@ export class StateFile<T extends WithQueue> implements Adapter<T> {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;
     }
-    return JSON.parse(text) as T;
+    const value = JSON.parse(text) as T | null;
+    // null would read as "no file" to lowdb, and the file would be overwritten unseen.
+    if (value === null) throw new Error('holds null, not a state object');
+    return value;
   }
 
   async write(data: T): Promise<void> {
