@@ -1,17 +1,20 @@
 /**
- * data-dir: where a relay keeps its state, and the lock that makes it one
- * relay per data dir.
+ * data-dir: where a relay keeps its state, and opening it as the one relay
+ * that uses it.
  *
  * Owns: the default per-user location (XDG on Linux, Application Support on
  * macOS, %APPDATA% on Windows), the layout (spool/, corrupt/, state.json,
- * mail.log, relay.json, control.token, relay.lock), and the lock file holding
- * the owner's PID (a stale lock from a killed relay is taken over).
+ * mail.log, relay.json, control.token, relay.lock), opening the dir (private
+ * modes, the lock of data-dir-lock.ts, the sweep of file-modes.ts), and
+ * relay.json, which tells the CLI where the running relay listens.
  * Raises: RelayError EARGS when the dir is unusable or another live relay holds it.
  */
-import { mkdir, open, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, platform } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DirLockError, lockAddress, takeDirLock, type TakeResult } from './data-dir-lock.js';
 import { RelayError } from './errors/relay-error.js';
+import { PRIVATE_FILE_MODE, ensurePrivateDir, sweepDataDir } from './file-modes.js';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const p = platform();
@@ -27,7 +30,6 @@ export interface DataDirLayout {
   state: string;
   runtime: string;
   token: string;
-  lock: string;
 }
 
 export function layout(dir: string): DataDirLayout {
@@ -39,7 +41,7 @@ export function layout(dir: string): DataDirLayout {
     state: join(root, 'state.json'),
     runtime: join(root, 'relay.json'),
     token: join(root, 'control.token'),
-    lock: join(root, 'relay.lock'),
+    // relay.lock: where it lives depends on the platform and the path's length (data-dir-lock.ts).
   };
 }
 
@@ -52,10 +54,64 @@ export interface RuntimeInfo {
   control?: { host: string; port: number } | undefined;
 }
 
+/** Writes relay.json (temp + rename); a failed write leaves no temp file behind. */
 export async function writeRuntimeInfo(l: DataDirLayout, info: RuntimeInfo): Promise<void> {
   const tmp = `${l.runtime}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(info, null, 2) + '\n', { mode: 0o644 });
-  await rename(tmp, l.runtime);
+  try {
+    // 'wx': the mode applies only to a file open() creates, so never reuse one.
+    await rm(tmp, { force: true });
+    await writeFile(tmp, JSON.stringify(info, null, 2) + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+    await rename(tmp, l.runtime);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Publishes relay.json, and keeps trying when the disk is full: the relay
+ * must start and deliver anyway (delivering frees the space), and the CLI
+ * finds it once the file is written. Until then there is no relay.json at
+ * all: the one a crashed relay left would point the CLI at dead ports.
+ * `report` hears the first failure and the recovery, not every retry.
+ */
+export async function publishRuntimeInfo(
+  l: DataDirLayout,
+  info: RuntimeInfo,
+  report: (failure: Error | undefined) => void,
+  retryMs = 5000,
+): Promise<{ stop(): Promise<void> }> {
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> | undefined;
+  let stopped = false;
+  let failing = false;
+  const attempt = async (): Promise<void> => {
+    try {
+      await writeRuntimeInfo(l, info);
+      if (failing) report(undefined);
+      failing = false;
+    } catch (e) {
+      if (!failing) report(e as Error);
+      failing = true;
+      await rm(l.runtime, { force: true }).catch(() => undefined);
+      if (!stopped) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          writing = attempt();
+        }, retryMs);
+        timer.unref();
+      }
+    }
+  };
+  writing = attempt();
+  await writing;
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await writing;
+    },
+  };
 }
 
 export async function readRuntimeInfo(l: DataDirLayout): Promise<RuntimeInfo | undefined> {
@@ -73,41 +129,52 @@ export function pidAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    // EPERM: alive but not ours; ESRCH: gone.
+    // EPERM: alive but not ours; ESRCH: gone. A zombie counts as alive here:
+    // callers use this only as a hint (locate-relay.ts then dials the port).
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
-/** Takes the data dir's lock; returns a release function. */
+const dirError = (l: DataDirLayout, why: string): RelayError =>
+  new RelayError({ code: 'EARGS', message: `data dir ${l.root}: ${why}`, temporary: false });
+
+/**
+ * Opens the data dir for a relay: creates it (or tightens it) to mode 0700,
+ * takes the lock, then sweeps leftovers; returns the release function.
+ * Refused, naming the PID, while another live relay holds the lock.
+ */
 export async function lockDataDir(l: DataDirLayout): Promise<() => Promise<void>> {
+  let real: string;
   try {
-    await mkdir(l.root, { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(l.root);
+    // The real path names the lock: two spellings of one dir (a symlink, a
+    // relative path) must find the same socket when it lives outside the dir.
+    real = await realpath(l.root);
   } catch (e) {
-    throw new RelayError({ code: 'EARGS', message: `data dir ${l.root}: ${(e as Error).message}`, temporary: false });
+    throw dirError(l, (e as Error).message);
   }
-  for (let tries = 0; tries < 2; tries++) {
-    try {
-      const fh = await open(l.lock, 'wx', 0o600);
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
-      return async () => {
-        await rm(l.lock, { force: true });
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new RelayError({ code: 'EARGS', message: `data dir ${l.root}: cannot lock (${(e as Error).message})`, temporary: false });
-      }
-      const owner = Number((await readFile(l.lock, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
-        throw new RelayError({
-          code: 'EARGS',
-          message: `data dir ${l.root} is in use by another relay already running (PID ${owner})`,
-          temporary: false,
-        });
-      }
-      // Stale lock from a relay that died (SIGKILL, power loss): take it over.
-      await rm(l.lock, { force: true });
-    }
+  let taken: TakeResult;
+  try {
+    taken = await takeDirLock(await lockAddress(real));
+  } catch (e) {
+    if (e instanceof DirLockError) throw dirError(l, e.message);
+    throw e;
   }
-  throw new RelayError({ code: 'EARGS', message: `data dir ${l.root}: could not take the lock`, temporary: false });
+  if (!taken.held) {
+    // The holder says its PID; relay.json is the fallback if it was too busy to answer.
+    const written = (await readRuntimeInfo(l).catch(() => undefined))?.pid;
+    const pid = taken.pid ?? (Number.isSafeInteger(written) ? written : undefined);
+    throw new RelayError({
+      code: 'EARGS',
+      message: `data dir ${l.root} is in use by another relay already running (${pid === undefined ? 'PID unknown' : `PID ${pid}`})`,
+      temporary: false,
+    });
+  }
+  try {
+    await sweepDataDir(l.root);
+  } catch (e) {
+    await taken.release();
+    throw dirError(l, `cannot tidy up (${(e as Error).message})`);
+  }
+  return taken.release;
 }

@@ -21,7 +21,7 @@ import { createDeliveryEngine } from './delivery/delivery-engine.js';
 import type { DeliveryEngine } from './delivery/delivery-types.js';
 import type { RelayConfig } from './config/config-schema.js';
 import { parseConfig } from './config/load-config.js';
-import { layout, lockDataDir, writeRuntimeInfo, type DataDirLayout } from './data-dir.js';
+import { layout, lockDataDir, publishRuntimeInfo, type DataDirLayout } from './data-dir.js';
 import { RelayError } from './errors/relay-error.js';
 import { HostProber } from './hosts/host-prober.js';
 import { HostRegistry, type HostState } from './hosts/host-registry.js';
@@ -321,13 +321,16 @@ async function build(
   for (const m of toSchedule) scheduler.enqueue(m);
   scheduler.start();
   prober.start();
-  await writeRuntimeInfo(paths, {
-    pid: process.pid,
-    version: VERSION,
-    startedAt,
-    smtp,
-    control: server ? { host: server.host, port: server.port } : undefined,
-  });
+  // A full disk must not stop the start (delivering is what frees space):
+  // relay.json is retried until it can be written.
+  const runtime = await publishRuntimeInfo(
+    paths,
+    { pid: process.pid, version: VERSION, startedAt, smtp, control: server ? { host: server.host, port: server.port } : undefined },
+    (e) =>
+      e
+        ? log.warn(`${paths.runtime} not written (${e.message}); the command line cannot find this relay until it is; retrying`)
+        : log.info(`${paths.runtime} written`),
+  );
 
   let stopping: Promise<void> | undefined;
   const sched = scheduler;
@@ -361,6 +364,7 @@ async function build(
         await sched.stop(deadlineMs);
         hub.close();
         await state.close();
+        await runtime.stop();
         await rm(paths.runtime, { force: true });
         await log.close();
         await cleanup[0]!();

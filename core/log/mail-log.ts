@@ -6,13 +6,15 @@
  * rotation to mail.log.1 ... mail.log.<keep> without ever splitting a line
  * across files, and surviving a full or failing disk: the error is reported
  * once on stderr, lines stay buffered (bounded) and the write is retried
- * later. The relay must never die because its log disk is full.
+ * later. The relay must never die because its log disk is full. The files
+ * are created 0600: they name senders, recipients and subjects.
  * Does not own: the wording of lines (log-lines.ts), reading the log back
  * (log-tail.ts) or following it (log-follow.ts); both re-exported here.
  * Raises: nothing. Every method resolves; disk errors go to `warn` (stderr).
  */
 import * as fsp from 'node:fs/promises';
 import { appendFileSync } from 'node:fs';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../file-modes.js';
 import { logLines } from './log-lines.js';
 import type { LogLevel, MailLog } from './log-types.js';
 import { currentLogPath, rotatedLogPath } from './log-files.js';
@@ -27,14 +29,14 @@ export interface LogFileHandle {
   close(): Promise<void>;
 }
 export interface MailLogFs {
-  open(file: string, flags: 'a'): Promise<LogFileHandle>;
+  open(file: string, flags: 'a', mode: number): Promise<LogFileHandle>;
   rename(from: string, to: string): Promise<void>;
   unlink(file: string): Promise<void>;
-  mkdir(dir: string, opts: { recursive: true }): Promise<unknown>;
+  mkdir(dir: string, opts: { recursive: true; mode: number }): Promise<unknown>;
 }
 
 const nodeFs: MailLogFs = {
-  open: (file, flags) => fsp.open(file, flags),
+  open: (file, flags, mode) => fsp.open(file, flags, mode),
   rename: fsp.rename,
   unlink: fsp.unlink,
   mkdir: fsp.mkdir,
@@ -259,8 +261,9 @@ class FileMailLog implements MailLog {
 
   private async open(): Promise<LogFileHandle> {
     if (this.handle) return this.handle;
-    await this.fs.mkdir(this.opts.dir, { recursive: true });
-    const h = await this.fs.open(this.file, 'a');
+    await this.fs.mkdir(this.opts.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    // The mode applies when this creates the file (first start, after a rotation).
+    const h = await this.fs.open(this.file, 'a', PRIVATE_FILE_MODE);
     try {
       this.size = (await h.stat()).size;
     } catch (e) {
@@ -309,7 +312,7 @@ class FileMailLog implements MailLog {
    */
   private writeLate(line: Buffer): void {
     try {
-      appendFileSync(this.file, line);
+      appendFileSync(this.file, line, { mode: PRIVATE_FILE_MODE });
     } catch (e) {
       this.warnOut(`mail log ${this.file}: line after close not written (${errText(e)})`);
     }

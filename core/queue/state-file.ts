@@ -2,15 +2,17 @@
  * state-file: lowdb's adapter for `state.json`, writing the queue index entry
  * by entry instead of as one JSON.stringify of everything.
  *
- * Owns: reading the file (one parse, at start); writing it to a temp file in
- * chunks of about 64 KiB and renaming it over the old one (atomic, not
- * fsynced: the index is cheap to lose, DESIGN.md "Durability"); taking the
- * queue part from a live source when one is set, so the relay keeps no second
- * copy of every recipient only to have it written.
+ * Owns: reading the file (one parse, at start); writing it to a temp file
+ * (mode 0600: it names senders and recipients) in chunks of about 64 KiB and
+ * renaming it over the old one (atomic, not fsynced: the index is cheap to
+ * lose, DESIGN.md "Durability"), removing the temp file when a write fails
+ * (a full disk must not leave it behind); taking the queue part from a live
+ * source when one is set, so the relay keeps no second copy of every
+ * recipient only to have it written.
  * Does not own: when to write (state-store.ts) or what an entry holds
  * (message-queue.ts toIndex).
  * Raises: the file system's errors (a missing file reads as null); a file
- * that is not JSON raises SyntaxError, which the store treats as corrupt.
+ * that is not JSON, or is JSON null, raises, which the store treats as corrupt.
  *
  * Why not lowdb's JSONFile: with 100,000 recipients queued the index is tens
  * of megabytes of JSON. One stringify holds it as a single string, then again
@@ -18,7 +20,8 @@
  * session waits. Here a flush holds one chunk at a time and yields to the
  * loop between chunks.
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { PRIVATE_FILE_MODE } from '../file-modes.js';
 import type { Adapter } from 'lowdb';
 import type { IndexedRecipient } from './queue-types.js';
 
@@ -53,12 +56,17 @@ export class StateFile<T extends WithQueue> implements Adapter<T> {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;
     }
-    return JSON.parse(text) as T;
+    const value = JSON.parse(text) as T | null;
+    // null would read as "no file" to lowdb, and the file would be overwritten unseen.
+    if (value === null) throw new Error('holds null, not a state object');
+    return value;
   }
 
   async write(data: T): Promise<void> {
     const tmp = `${this.file}.tmp`;
-    const fh = await open(tmp, 'w', 0o644);
+    // open()'s mode applies only to a file it creates: never reuse an old temp file.
+    await rm(tmp, { force: true });
+    const fh = await open(tmp, 'wx', PRIVATE_FILE_MODE);
     try {
       const { queue, ...rest } = data;
       // `rest` always has `version`, so it is a non-empty object: reopen it.
@@ -75,9 +83,12 @@ export class StateFile<T extends WithQueue> implements Adapter<T> {
         }
       }
       await fh.writeFile(`${chunk}}}`);
-    } finally {
       await fh.close();
+      await rename(tmp, this.file);
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw e;
     }
-    await rename(tmp, this.file);
   }
 }

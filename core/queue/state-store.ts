@@ -10,36 +10,17 @@
  * duplicate delivery, never a message.
  * Does not own: message content or envelopes (spool/).
  * Raises: nothing on flush (errors are reported through onError and retried);
- * an unreadable state file is moved aside and a fresh one started.
+ * a state file that is unreadable, not JSON, or not the shape state-schema.ts
+ * describes is moved to the corrupt dir and a fresh one started (the queue
+ * is rebuilt from the spool).
  */
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
-import type { IndexedRecipient } from './queue-types.js';
 import { StateFile, type QueueEntries } from './state-file.js';
+import { parseState, type StateData } from './state-schema.js';
 
-export interface HostRecord {
-  status: 'up' | 'down' | 'unknown';
-  since: number;
-  delivered: number;
-  failed: number;
-  deferred: number;
-  lastError?: string | undefined;
-  suspended?: boolean | undefined;
-  history: { status: 'up' | 'down'; at: number; reason?: string | undefined }[];
-}
-
-export interface StateData {
-  version: 1;
-  /** MID -> recipient states. Only messages still in the spool. */
-  queue: Record<string, IndexedRecipient[]>;
-  hosts: Record<string, HostRecord>;
-  counters: { icid: number; dcid: number };
-  /** Delivered/bounced totals, and a per-minute ring for "last hour". */
-  stats: { delivered: number; bounced: number; minutes: [minute: number, delivered: number, bounced: number, queued?: number][] };
-  /** Operator changes from the control API (issue 3), applied over the file config. */
-  overrides?: Record<string, unknown>;
-}
+export type { HostRecord, StateData } from './state-schema.js';
 
 export const emptyState = (): StateData => ({
   version: 1,
@@ -72,8 +53,12 @@ export class StateStore {
     this.adapter = new StateFile<StateData>(this.file);
     this.db = new Low<StateData>(this.adapter, emptyState());
     try {
-      await this.db.read();
-      if (!isState(this.db.data)) throw new Error('not a Relaywatch state file');
+      // Validated before anything reads it: restore code trusts the shape.
+      const raw: unknown = await this.adapter.read();
+      if (raw === null) return { recovered: undefined }; // no file yet
+      const parsed = parseState(raw);
+      if (!parsed.ok) throw new Error(`not a Relaywatch state file: ${parsed.reason}`);
+      this.db.data = parsed.data;
       return { recovered: undefined };
     } catch (e) {
       // The index is rebuildable from the spool: keep the bad file for the
@@ -144,10 +129,4 @@ export class StateStore {
     this.dirty = true;
     await this.flush();
   }
-}
-
-function isState(d: unknown): d is StateData {
-  if (!d || typeof d !== 'object') return false;
-  const s = d as Partial<StateData>;
-  return s.version === 1 && typeof s.queue === 'object' && typeof s.hosts === 'object' && typeof s.counters === 'object';
 }

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, lstat, open, readFile, unlink } from 'node:fs/promises';
 import { RelayError } from '../errors/relay-error.js';
+import { PRIVATE_FILE_MODE } from '../file-modes.js';
 
 /** 32 random bytes in base64url are 43 characters; shorter is not ours. */
 const TOKEN_RE = /^[A-Za-z0-9_-]{43,128}$/;
@@ -29,26 +30,31 @@ export async function ensureToken(file: string): Promise<string> {
   // agree on one token, and no reader ever sees a half-written file. 'wx' with
   // the mode at open() means the file is 0600 from its first byte (a chmod
   // afterwards would leave a window in which it is readable by others).
+  // The temp file goes whatever happens (a full disk fails the write after
+  // open() created it).
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fh = await open(tmp, 'wx', 0o600).catch((e: Error) => {
+  const fh = await open(tmp, 'wx', PRIVATE_FILE_MODE).catch((e: Error) => {
     throw fail(file, `cannot create (${e.message})`);
   });
   try {
-    await fh.writeFile(`${token}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    try {
+      await fh.writeFile(`${token}\n`);
+      await fh.sync();
+    } catch (e) {
+      throw fail(file, `cannot create (${(e as Error).message})`);
+    } finally {
+      await fh.close();
+    }
     await link(tmp, file);
   } catch (e) {
+    if (e instanceof RelayError) throw e;
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fail(file, `cannot create (${(e as Error).message})`);
     // Another process won the race: use its token.
     const theirs = await readIfExists(file, true);
     if (theirs === undefined) throw fail(file, 'disappeared while being created');
     return theirs;
   } finally {
-    await unlink(tmp);
+    await unlink(tmp).catch(() => undefined);
   }
   return token;
 }

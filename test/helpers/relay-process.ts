@@ -43,9 +43,15 @@ export async function writeConfig(dir: string, config: Record<string, unknown>):
   return file;
 }
 
-/** Starts `relaywatch serve` and resolves once it prints where SMTP listens. */
-export async function startRelayProcess(configFile: string, dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', configFile, '--data-dir', dataDir], {
+/**
+ * Starts `relaywatch serve` and resolves once it prints where SMTP listens.
+ * `prefix` runs it under another program (e.g. a shell that never reaps it,
+ * to leave a zombie); `child` is then that program, not the relay.
+ */
+export async function startRelayProcess(configFile: string, dataDir: string, env: NodeJS.ProcessEnv = {}, prefix: string[] = []): Promise<RelayProcess> {
+  const argv = [process.execPath, '--import', 'tsx', CLI, 'serve', '--config', configFile, '--data-dir', dataDir];
+  const [file, ...args] = [...prefix, ...argv] as [string, ...string[]];
+  const child = spawn(file, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

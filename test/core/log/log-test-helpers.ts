@@ -25,8 +25,8 @@ export function testFs(): TestFs {
     writes: 0,
     failWith: undefined,
     partialBytes: 0,
-    async open(file, flags) {
-      const h = await fsp.open(file, flags);
+    async open(file, flags, mode) {
+      const h = await fsp.open(file, flags, mode);
       const handle: LogFileHandle = {
         write: async (buf, offset, length) => {
           t.writes++;

@@ -1,0 +1,64 @@
+/**
+ * file-modes: the data dir is private to the user that runs the relay. Mail
+ * addresses and subjects (mail.log, the spool, state.json) and the control
+ * token must not be readable by other local users.
+ *
+ * Owns: the modes (files 0600, directories 0700), creating a private
+ * directory and repairing one that already exists with looser bits, and the
+ * start-up sweep of the data dir's top level (files left loose by an older
+ * version, temp files left by a write a crash or a full disk interrupted).
+ * Windows has no POSIX modes (the per-user profile's ACLs protect %APPDATA%),
+ * so the chmods are skipped there.
+ * Raises: the fs error of a failed mkdir/chmod (the caller names the dir).
+ */
+import { chmod, lstat, mkdir, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
+const hasModes = (platform: NodeJS.Platform = process.platform): boolean => platform !== 'win32';
+
+/**
+ * Creates `dir` (and its parents) with mode 0700, and tightens it to 0700 if
+ * it already existed with group/other bits (mkdir's mode applies only to a
+ * directory it creates; an existing 0755 dir would stay readable).
+ */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (!hasModes()) return;
+  const st = await lstat(dir);
+  if ((st.mode & 0o077) !== 0) await chmod(dir, PRIVATE_DIR_MODE);
+}
+
+/**
+ * Temp files of atomic writes (temp + rename) at the data dir's top level:
+ * relay.json.<pid>.tmp, state.json.tmp, control.token.<pid>.<hex>.tmp. Once
+ * the caller holds the data dir's lock, any of them is left over from a
+ * write that failed or a process that died, never one in progress.
+ */
+const LEFTOVER_TMP = /^(relay\.json\.\d+|state\.json|control\.token\.\d+\.[0-9a-f]+)\.tmp$/;
+
+/**
+ * Run with the data dir locked: removes leftover temp files and tightens the
+ * top-level entries (files to 0600, directories to 0700) that an older
+ * version created with looser modes. It does not descend: spool files have
+ * always been 0600, and a 0700 parent already keeps others out of the rest.
+ */
+export async function sweepDataDir(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const path = join(dir, name);
+    if (LEFTOVER_TMP.test(name)) {
+      await unlink(path).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+      continue;
+    }
+    if (!hasModes()) continue;
+    const st = await lstat(path).catch(() => undefined);
+    // Symlinks are left alone: chmod would follow them out of the data dir.
+    if (!st || st.isSymbolicLink() || (st.mode & 0o077) === 0) continue;
+    if (st.isDirectory()) await chmod(path, PRIVATE_DIR_MODE);
+    else if (st.isFile() || st.isSocket()) await chmod(path, PRIVATE_FILE_MODE);
+  }
+}
