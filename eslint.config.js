@@ -1,4 +1,6 @@
 // Lint: TypeScript rules plus the architecture of DESIGN.md, enforced:
+//  - common/ imports only common/: no package, no node: (core, electron and
+//    the renderer all run it);
 //  - core/ imports nothing from electron/ or renderer/, and never 'electron';
 //  - renderer/ imports core only as types, and only the control contract;
 //  - electron/ imports core only through its public surface;
@@ -21,6 +23,14 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./)', message: 'common/ imports only common/ (./…): no packages, no node:, no core/ (DESIGN.md).' }] }],
+      // The type check cannot catch these (@types/node reaches every project through vite's types).
+      'no-restricted-globals': ['error', ...['process', 'Buffer', 'require', 'global', '__dirname', '__filename', 'setImmediate'].map((name) => ({ name, message: 'common/ runs in the renderer too: no Node globals.' }))],
     },
   },
   {

@@ -47,6 +47,33 @@ describe('check-imports', () => {
     );
   });
 
+  it('keeps common/ free of everything but itself, and the preload free of values but electron', () => {
+    const root = tree({
+      'common/ok.ts': "import { b } from './b.js';\nexport const a = b;",
+      'common/b.ts': 'export const b = 1;',
+      'common/node.ts': "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;",
+      'common/pkg.ts': "import { z } from 'zod';\nexport const s = z.string();",
+      'common/up.ts': "import type { q } from '../core/q.js';\nexport type Q = typeof q;",
+      'core/q.ts': "import { b } from '../common/b.js';\nexport const q = b;",
+      'electron/preload.cts': [
+        "import electron = require('electron');",
+        "import type { b } from '../common/b.js';",
+        "import { a } from '../common/ok.js';",
+        'export const p = [electron, a] as unknown as typeof b;',
+      ].join('\n'),
+      'renderer/src/fs.ts': "import { join } from 'path';\nimport { b } from '../../common/b.js';\nexport const j = [join, b];",
+    });
+    expect(checkImports(root).sort()).toEqual(
+      [
+        'common/node.ts: common/ imports \'node:fs\' (only common/)',
+        "common/pkg.ts: common/ imports 'zod' (only common/)",
+        'common/up.ts: common/ imports core/q.ts (only common/)',
+        'electron/preload.cts: the preload imports common/ok.ts as a value (only \'electron\'; use `import type`)',
+        "renderer/src/fs.ts: renderer/ imports 'path' (a Node built-in)",
+      ].sort(),
+    );
+  });
+
   it('passes on this repository', () => {
     expect(checkImports(resolve(import.meta.dirname, '../..'))).toEqual([]);
   });
