@@ -2,7 +2,7 @@
 //  - common/ imports only common/: no package, no node: (core, electron and
 //    the renderer all run it);
 //  - core/ imports nothing from electron/ or renderer/, and never 'electron';
-//  - renderer/ imports core only as types, and only the control contract;
+//  - renderer/ imports nothing from core/ (what they share is in common/);
 //  - electron/ imports core only through its public surface;
 //  - no import cycles anywhere: tools/check-imports.ts (run by `npm run lint`),
 //    which also re-checks these rules on resolved file paths.
@@ -55,11 +55,8 @@ export default tseslint.config(
         {
           paths: [{ name: 'electron', message: "'electron' only under electron/." }],
           patterns: [
-            {
-              group: ['**/core/**', '!**/core/control/', '!**/core/control/contract*'],
-              message: 'renderer/ may only import types from core/control/contract (DESIGN.md).',
-            },
-            { group: ['**/core/control/contract*'], allowTypeImports: true, message: 'renderer/ may only `import type` from the control contract.' },
+            { group: ['**/core/**'], message: 'renderer/ imports nothing from core/: the contract and shared code are in common/ (DESIGN.md).' },
+            { regex: '^node:', message: 'renderer/ runs in a browser: no Node built-ins.' },
           ],
         },
       ],

@@ -139,10 +139,7 @@ export function layerViolations(root: string, edges: ImportEdge[]): string[] {
     if (to === 'electron' && area !== 'electron') out.push(`${from}: imports 'electron' (only electron/ may)`);
     if (area === 'common' && (e.external || !to.startsWith('common/'))) out.push(`${from}: common/ imports ${e.external ? `'${to}'` : to} (only common/)`);
     if (area === 'core' && (to.startsWith('electron/') || to.startsWith('renderer/'))) out.push(`${from}: core/ imports ${to}`);
-    if (area === 'renderer' && to.startsWith('core/')) {
-      if (to !== 'core/control/contract.ts') out.push(`${from}: renderer/ imports ${to} (only the control contract)`);
-      else if (!e.typeOnly) out.push(`${from}: renderer/ must \`import type\` from the control contract`);
-    }
+    if (area === 'renderer' && to.startsWith('core/')) out.push(`${from}: renderer/ imports ${to} (what it shares with the core is in common/)`);
     if (area === 'renderer' && e.external && isBuiltin(to)) out.push(`${from}: renderer/ imports '${to}' (a Node built-in)`);
     if (area === 'electron' && to.startsWith('core/') && to !== 'core/relay.ts' && !to.startsWith('core/control/')) {
       out.push(`${from}: electron/ imports ${to} (only core/relay and core/control)`);

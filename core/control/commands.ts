@@ -1,5 +1,5 @@
 /**
- * commands: the implementation of every control operation (contract.ts).
+ * commands: the implementation of every control operation (common/operations.ts).
  *
  * Owns: what each ESA-style command does against the running relay — status,
  * tophosts, hoststatus, showrecipients, retryall, delivernow, retry, suspend,

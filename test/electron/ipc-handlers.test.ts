@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONTROL_METHODS, type ControlApi } from '../../core/control/contract.js';
+import { CONTROL_METHODS, type ControlApi } from '../../common/operations.js';
 import { EventHub } from '../../core/control/event-hub.js';
 import { RelayError } from '../../core/errors/relay-error.js';
 import { DesktopSettingsStore, type DesktopSettings } from '../../electron/desktop-settings.js';

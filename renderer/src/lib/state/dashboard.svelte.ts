@@ -9,7 +9,7 @@
  * Does not own: any store's logic, or the views.
  * Raises: nothing.
  */
-import type { ControlEventName, ControlEvents, EventEnvelope } from '../../../../core/control/contract.js';
+import type { ControlEventName, ControlEvents, EventEnvelope } from '../../../../common/events.js';
 import type { ConnectionState, RelayClient } from '../relay-client.js';
 import { HistoryStore } from './history.svelte.js';
 import { HostsStore } from './hosts.svelte.js';
