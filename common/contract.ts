@@ -70,6 +70,19 @@ export interface Page<T> {
   cursor: string | null;
 }
 
+/** ESA `oldmessage`: the oldest message still in the queue, and the recipients it waits on. */
+export interface OldMessage {
+  mid: number;
+  sender: string;
+  queuedAt: number;
+  /** Bytes as received. */
+  size: number;
+  /** Oldest first, at most 1000. */
+  recipients: RecipientRow[];
+  /** Recipients still waiting, all of them. */
+  pending: number;
+}
+
 export interface ShowRecipientsQuery {
   host?: string;
   sender?: string;

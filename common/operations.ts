@@ -10,6 +10,7 @@ import type {
   HostDetail,
   HostSummary,
   LogTailQuery,
+  OldMessage,
   Page,
   RecipientRow,
   RecipientSelector,
@@ -36,6 +37,8 @@ export const OPERATIONS = {
   tophosts: op<(q?: { sort?: 'active' | 'deferred' | 'down' }) => HostSummary[]>({ readOnly: true }),
   hoststatus: op<(q: { host: string }) => HostDetail>({ readOnly: true }),
   showrecipients: op<(q?: ShowRecipientsQuery) => Page<RecipientRow>>({ readOnly: true }),
+  /** null when nothing is queued. */
+  oldmessage: op<() => OldMessage | null>({ readOnly: true }),
   /** Follow `retry-progress` events with the result's operationId. */
   retryall: op<() => RetryResult>({ readOnly: false }),
   delivernow: op<(q: { host: string }) => RetryResult>({ readOnly: false }),

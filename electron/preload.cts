@@ -38,6 +38,7 @@ const METHODS = {
   tophosts: true,
   hoststatus: true,
   showrecipients: true,
+  oldmessage: true,
   retryall: true,
   delivernow: true,
   retry: true,

@@ -13,7 +13,7 @@ import { ControlClientError } from './client.js';
 import type { CommandSpec } from './commands/command-types.js';
 import { configGet, configSet, logTail } from './commands/config-log-commands.js';
 import { hoststatus, resume, status, suspend, tophosts } from './commands/host-commands.js';
-import { bouncerecipients, deleterecipients, delivernow, retry, retryall, showrecipients } from './commands/queue-commands.js';
+import { bouncerecipients, deleterecipients, delivernow, oldmessage, retry, retryall, showrecipients } from './commands/queue-commands.js';
 import { locateRelay, RelayNotRunning } from './locate-relay.js';
 
 /**
@@ -26,6 +26,7 @@ const BY_OPERATION = {
   tophosts,
   hoststatus,
   showrecipients,
+  oldmessage,
   retryall,
   delivernow,
   retry,

@@ -33,6 +33,7 @@ export const ARG_SCHEMAS = {
       limit: z.number().int().min(1).max(1000).optional(),
     })
     .optional(),
+  oldmessage: none,
   retryall: none,
   delivernow: z.strictObject({ host: hostKey }),
   retry: z.strictObject({ mid }),

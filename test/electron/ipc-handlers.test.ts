@@ -27,6 +27,7 @@ function fakeApi(calls: { method: string; arg: unknown }[]): ControlApi {
       throw new RelayError({ code: 'EARGS', message: `host ${q.host}: not a known destination`, temporary: false });
     },
     showrecipients: rec('showrecipients', { items: [], total: 0, cursor: null }),
+    oldmessage: rec('oldmessage', null),
     retryall: rec('retryall', { scheduled: 3, operationId: 'op1' }),
     delivernow: rec('delivernow', { scheduled: 0, operationId: 'op2' }),
     retry: rec('retry', { scheduled: 1, operationId: 'op3' }),
