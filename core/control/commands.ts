@@ -2,7 +2,7 @@
  * commands: the implementation of every control operation (common/operations.ts).
  *
  * Owns: what each ESA-style command does against the running relay — status,
- * tophosts, hoststatus, showrecipients, retryall, delivernow, retry, suspend,
+ * tophosts, hoststatus, showrecipients, oldmessage, retryall, delivernow, retry, suspend,
  * resume, delete/bounce recipients (both logged; bounce sends the NDR),
  * config get/set (validated, persisted, applied without restart), log tail,
  * and the connection test of the first-run guide. One implementation for the
