@@ -1,8 +1,7 @@
 /**
- * format-table: the look of the CLI's human output, after ESA's `tophosts`
- * and `showrecipients`: column headers, left-aligned text, right-aligned
- * numbers, two spaces between columns; key/value blocks as in ESA `status`;
- * instants as ISO 8601 (UTC). Durations and sizes: common/format.ts.
+ * format-table: the look of the CLI's output, after ESA's `tophosts` and `status`: tables (text
+ * left, numbers right, two spaces apart), key/value blocks, instants in ISO 8601 UTC and relative
+ * times. Durations and sizes are common/format.ts, shared with the dashboard.
  */
 import { formatDuration } from '../../common/format.js';
 

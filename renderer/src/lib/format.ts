@@ -1,8 +1,7 @@
 /**
- * format: numbers and times as the dashboard shows them — relative times
- * ("5m ago", "in 40s"), local clock times and counts, on the durations the
- * CLI prints too (common/format.ts). `now` is always passed in, so a view
- * shows the same thing for the same instant and tests need no fake timers.
+ * format: the dashboard's relative times ("5m ago", "in 40s"), local clock times and counts, on the
+ * durations the CLI prints too (common/format.ts). `now` is always passed in: a view shows the same
+ * thing for the same instant, and tests need no fake timers.
  */
 import { formatDuration } from '../../../common/format.js';
 
