@@ -6,8 +6,8 @@
 import type { HostStatus } from './contract.js';
 
 interface EventType<Data> {
-  /** Types only: never set. */
-  readonly data?: Data;
+  /** Types only: never set (a tuple, so a `null` in Data survives NonNullable). */
+  readonly data?: [Data];
 }
 const event = <Data>(): EventType<Data> => ({});
 
@@ -23,7 +23,7 @@ const EVENT_TYPES = {
 
 export type ControlEventName = keyof typeof EVENT_TYPES;
 
-export type ControlEvents = { [K in ControlEventName]: NonNullable<(typeof EVENT_TYPES)[K]['data']> };
+export type ControlEvents = { [K in ControlEventName]: NonNullable<(typeof EVENT_TYPES)[K]['data']>[0] };
 
 /** Every event type, as values (an SSE client listens to each by name). */
 export const EVENT_NAMES = Object.keys(EVENT_TYPES) as readonly ControlEventName[];

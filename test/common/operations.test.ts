@@ -1,7 +1,7 @@
 /** The operation table: the one place an operation is declared; ControlApi and every transport derive from it. */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { HostSummary, ShowRecipientsQuery } from '../../common/contract.js';
-import { EVENT_NAMES, type ControlEventName } from '../../common/events.js';
+import { EVENT_NAMES, type ControlEventName, type ControlEvents } from '../../common/events.js';
 import { CONTROL_METHODS, isControlMethod, OPERATIONS, type ArgOf, type ControlApi, type ResultOf } from '../../common/operations.js';
 
 describe('the operation table', () => {
@@ -25,8 +25,9 @@ describe('the operation table', () => {
     expectTypeOf<ResultOf<'logTail'>>().toEqualTypeOf<{ lines: string[] }>();
   });
 
-  it('lists every event type as a value', () => {
+  it('lists every event type as a value, with its data', () => {
     expect(EVENT_NAMES).toEqual(['host', 'queue', 'retry-progress', 'config', 'log']);
     expectTypeOf<(typeof EVENT_NAMES)[number]>().toEqualTypeOf<ControlEventName>();
+    expectTypeOf<ControlEvents['config']>().toEqualTypeOf<{ changedBy: string }>();
   });
 });
