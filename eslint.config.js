@@ -1,6 +1,8 @@
 // Lint: TypeScript rules plus the architecture of DESIGN.md, enforced:
+//  - common/ imports only common/: no package, no node: (core, electron and
+//    the renderer all run it);
 //  - core/ imports nothing from electron/ or renderer/, and never 'electron';
-//  - renderer/ imports core only as types, and only the control contract;
+//  - renderer/ imports nothing from core/ (what they share is in common/);
 //  - electron/ imports core only through its public surface;
 //  - no import cycles anywhere: tools/check-imports.ts (run by `npm run lint`),
 //    which also re-checks these rules on resolved file paths.
@@ -21,6 +23,14 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: false }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./)', message: 'common/ imports only common/ (./…): no packages, no node:, no core/ (DESIGN.md).' }] }],
+      // The type check cannot catch these (@types/node reaches every project through vite's types).
+      'no-restricted-globals': ['error', ...['process', 'Buffer', 'require', 'global', '__dirname', '__filename', 'setImmediate'].map((name) => ({ name, message: 'common/ runs in the renderer too: no Node globals.' }))],
     },
   },
   {
@@ -45,11 +55,8 @@ export default tseslint.config(
         {
           paths: [{ name: 'electron', message: "'electron' only under electron/." }],
           patterns: [
-            {
-              group: ['**/core/**', '!**/core/control/', '!**/core/control/contract*'],
-              message: 'renderer/ may only import types from core/control/contract (DESIGN.md).',
-            },
-            { group: ['**/core/control/contract*'], allowTypeImports: true, message: 'renderer/ may only `import type` from the control contract.' },
+            { group: ['**/core/**'], message: 'renderer/ imports nothing from core/: the contract and shared code are in common/ (DESIGN.md).' },
+            { regex: '^node:', message: 'renderer/ runs in a browser: no Node built-ins.' },
           ],
         },
       ],

@@ -22,7 +22,7 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ControlErrorBody } from '../core/control/contract.js';
+import type { ControlErrorBody } from '../common/contract.js';
 import type { ShellLog } from './ports.js';
 import { shellLines } from './shell-text.js';
 

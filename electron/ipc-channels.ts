@@ -1,16 +1,11 @@
 /**
- * ipc-channels: every IPC channel name between the main process and the
- * window, in one place (after Electron Fiddle's src/ipc-events.ts).
- *
- * Owns: the names, and the shape of what travels on them (the reply envelope,
- * the event message, the navigation request).
- * Does not own: the handlers (ipc-handlers.ts) or the renderer's side
- * (preload.cts, which cannot import this file at run time — a sandboxed
- * preload may only require('electron') — so it repeats the literals with a
- * type annotation that makes the compiler reject any drift).
- * Raises: nothing.
+ * ipc-channels: every IPC channel name between the main process and the window
+ * (after Electron Fiddle's src/ipc-events.ts), and what travels on them. The
+ * sandboxed preload cannot import this file: it repeats the literals under types that reject drift.
  */
-import type { ControlErrorBody, ControlMethod, EventEnvelope } from '../core/control/contract.js';
+import type { ControlErrorBody } from '../common/contract.js';
+import type { StreamItem } from '../common/events.js';
+import type { ControlMethod } from '../common/operations.js';
 
 /** One invoke channel per control operation: `relaywatch:control:<method>`. */
 export const CONTROL_CHANNEL_PREFIX = 'relaywatch:control:' as const;
@@ -30,8 +25,6 @@ export const IPC = {
   navigate: 'relaywatch:desktop:navigate',
 } as const;
 
-export type IpcChannel = (typeof IPC)[keyof typeof IPC] | `${typeof CONTROL_CHANNEL_PREFIX}${ControlMethod}`;
-
 export function controlChannel(method: ControlMethod): `${typeof CONTROL_CHANNEL_PREFIX}${ControlMethod}` {
   return `${CONTROL_CHANNEL_PREFIX}${method}`;
 }
@@ -45,8 +38,7 @@ export type IpcReply<T = unknown> = { ok: true; value: T } | ({ ok: false } & Co
 
 export interface EventMessage {
   subscription: number;
-  /** An event, or `resync`: the replay could not go back far enough; refetch state. */
-  envelope: EventEnvelope | { type: 'resync'; seq: number };
+  envelope: StreamItem;
 }
 
 export interface NavigateMessage {

@@ -1,22 +1,12 @@
 /**
- * ipc-handlers: the main-process end of the window's IPC — the control
- * contract, the event stream and the desktop settings.
- *
- * Owns: one handler per control operation (channel per method), each
- * checking the sender frame first (window-security.ts decides who is
- * trusted) and then validating arguments with the same schemas as the HTTP
- * API (core/control dispatch → arg-schemas); event subscriptions per window
- * (forwarded from the EventHub, replayed from `since`, dropped when the page
- * goes away); desktop settings get/set; turning errors into the contract's
- * error body, without stacks.
- * Does not own: what the operations do (core/control/commands.ts) or the
- * preload (preload.cts).
- * Raises: nothing to the window but error replies; unexpected errors are
- * logged with their stack and answered with a generic message.
+ * ipc-handlers: the main-process end of the window's IPC — one channel per control operation, the
+ * event stream and the desktop settings. Every handler checks the sender frame first, then the
+ * argument (the HTTP API's schemas, via dispatch); errors become the contract's body, without stacks.
  */
 import { z } from 'zod';
+import type { ControlErrorBody } from '../common/contract.js';
+import { CONTROL_METHODS, type ControlApi } from '../common/operations.js';
 import { dispatch } from '../core/control/commands.js';
-import { CONTROL_METHODS, type ControlApi, type ControlErrorBody } from '../core/control/contract.js';
 import type { EventHub } from '../core/control/event-hub.js';
 import type { DesktopSettings, SettingsResult } from './desktop-settings.js';
 import { controlChannel, IPC, type EventMessage, type IpcReply } from './ipc-channels.js';

@@ -20,7 +20,8 @@
  * where facts come from (shell.ts feeds the control contract's events).
  * Raises: nothing.
  */
-import type { ControlEvents, HostStatus } from '../core/control/contract.js';
+import type { HostStatus } from '../common/contract.js';
+import type { ControlEvents } from '../common/events.js';
 import type { NotificationSettings } from './desktop-settings.js';
 import type { Notice, TimerPort } from './ports.js';
 import { noticeText } from './shell-text.js';

@@ -1,25 +1,13 @@
 /**
- * preload: the window's only door to the main process, run sandboxed with
- * contextIsolation (so a CommonJS file whose one import is 'electron': a
- * sandboxed preload can require nothing else).
- *
- * Owns: `window.relaywatch` — one named method per operation of the control
- * contract (ControlApi), `onEvent(callback, since?)` for the event stream
- * (replayed from `since`; a `{ type: 'resync' }` item means "refetch your
- * state"), `onNavigate(callback)` for notification clicks, and
- * `desktopSettingsGet()` / `desktopSettingsSet(settings)`. Never raw
- * ipcRenderer, never the IPC event object (its `sender` is ipcRenderer).
- * Failed calls reject with the contract's error body
- * `{ error: { code, message, field? } }`, as the HTTP API answers.
- * Does not own: validation (main checks the sender and every argument:
- * ipc-handlers.ts) or channel names (ipc-channels.ts; repeated here with a
- * type that makes the compiler reject any drift).
- * Raises: rejections as above.
+ * preload: the window's only door to the main process: `window.relaywatch`, one named method per
+ * control operation plus onEvent, onNavigate and the desktop settings; never raw ipcRenderer. Runs
+ * sandboxed, so it may require 'electron' only: everything else it knows is a type (checked by tsc).
  */
 // verbatimModuleSyntax: a CommonJS file says require() in TypeScript's own words.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a sandboxed preload is CommonJS
 import electron = require('electron');
-import type { ControlApi, ControlMethod, EventEnvelope } from '../core/control/contract.js';
+import type { StreamItem } from '../common/events.js';
+import type { ControlMethod } from '../common/operations.js';
 import type { DesktopSettings } from './desktop-settings.js';
 import type { CONTROL_CHANNEL_PREFIX, EventMessage, IPC, IpcReply, NavigateMessage } from './ipc-channels.js';
 
@@ -41,31 +29,33 @@ async function invoke(channel: string, arg?: unknown): Promise<unknown> {
   throw { error: reply.error };
 }
 
-function control<M extends ControlMethod>(method: M, arg?: unknown): ReturnType<ControlApi[M]> {
-  return invoke(PREFIX + method, arg) as ReturnType<ControlApi[M]>;
-}
+/**
+ * The operations, as a value: common/operations.ts cannot be required here, so
+ * the names are repeated, and `satisfies` fails the build when one is missing or extra.
+ */
+const METHODS = {
+  status: true,
+  tophosts: true,
+  hoststatus: true,
+  showrecipients: true,
+  oldmessage: true,
+  retryall: true,
+  delivernow: true,
+  retry: true,
+  suspend: true,
+  resume: true,
+  deleterecipients: true,
+  bouncerecipients: true,
+  configGet: true,
+  configSet: true,
+  logTail: true,
+  testConnection: true,
+  history: true,
+} as const satisfies Record<ControlMethod, true>;
 
-// Written out one by one: the ControlApi type makes a missing or extra operation a compile error.
-const api: ControlApi = {
-  status: () => control('status'),
-  tophosts: (q) => control('tophosts', q),
-  hoststatus: (q) => control('hoststatus', q),
-  showrecipients: (q) => control('showrecipients', q),
-  retryall: () => control('retryall'),
-  delivernow: (q) => control('delivernow', q),
-  retry: (q) => control('retry', q),
-  suspend: (q) => control('suspend', q),
-  resume: (q) => control('resume', q),
-  deleterecipients: (q) => control('deleterecipients', q),
-  bouncerecipients: (q) => control('bouncerecipients', q),
-  configGet: () => control('configGet'),
-  configSet: (q) => control('configSet', q),
-  logTail: (q) => control('logTail', q),
-  testConnection: (q) => control('testConnection', q),
-  history: () => control('history'),
-};
-
-export type StreamItem = EventEnvelope | { type: 'resync'; seq: number };
+// Each method passes its one argument on to main, which validates it: the
+// window gets no channel of its choosing, only these names.
+const api = Object.fromEntries(Object.keys(METHODS).map((method) => [method, (arg?: unknown) => invoke(PREFIX + method, arg)]));
 
 let nextSubscription = 1;
 

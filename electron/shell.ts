@@ -13,7 +13,9 @@
  * tray-menu.ts) or Electron (main.ts).
  * Raises: nothing; failed refreshes and actions are logged.
  */
-import type { ControlApi, EventEnvelope, HostSummary, StatusResult } from '../core/control/contract.js';
+import type { HostSummary, StatusResult } from '../common/contract.js';
+import type { EventEnvelope } from '../common/events.js';
+import type { ControlApi } from '../common/operations.js';
 import type { EventHub } from '../core/control/event-hub.js';
 import type { DesktopSettings } from './desktop-settings.js';
 import { NotificationRules, type NotificationPolicy, type RuleNotice } from './notification-rules.js';

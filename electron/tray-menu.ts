@@ -12,7 +12,8 @@
  * Menu) or wording (shell-text.ts).
  * Raises: whatever the control call raises; shell.ts logs it.
  */
-import type { ControlApi, HostSummary } from '../core/control/contract.js';
+import type { HostSummary } from '../common/contract.js';
+import type { ControlApi } from '../common/operations.js';
 import type { AppPort, MenuActionId, MenuEntry, WindowPort } from './ports.js';
 import { menuText } from './shell-text.js';
 import type { TrayView } from './tray-state.js';

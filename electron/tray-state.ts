@@ -9,7 +9,7 @@
  * build/icons/tray-<state>.png).
  * Raises: nothing.
  */
-import type { HostSummary, StatusResult } from '../core/control/contract.js';
+import type { HostSummary, StatusResult } from '../common/contract.js';
 import type { TrayIconState } from './ports.js';
 import { trayToolTip } from './shell-text.js';
 

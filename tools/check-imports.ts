@@ -1,9 +1,9 @@
 /**
  * check-imports: the architecture check of DESIGN.md that eslint's
  * no-restricted-imports cannot do on its own — no import cycles anywhere in
- * core/, electron/ and renderer/ (type-only imports count too: a cycle of
- * types is still a tangle), plus the layering rules again, resolved to real
- * files so a rule cannot be dodged by a clever relative path.
+ * common/, core/, electron/ and renderer/ (type-only imports count too: a
+ * cycle of types is still a tangle), plus the layering rules again, resolved
+ * to real files so a rule cannot be dodged by a clever relative path.
  *
  * Why our own: eslint-plugin-import-x needs unrs-resolver, whose per-platform
  * binaries are not all in this registry, so `npm ci` on a clean clone failed.
@@ -12,17 +12,21 @@
  * Usage: node --import tsx tools/check-imports.ts [root]   (exit 1 on findings)
  */
 import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 export interface ImportEdge {
   from: string;
+  /** A resolved file, or a package specifier as written ('electron', 'node:fs', 'zod'). */
   to: string;
   typeOnly: boolean;
+  /** `to` is a package (or Node built-in), not a file of ours. */
+  external: boolean;
 }
 
-const SOURCE_DIRS = ['core', 'electron', 'renderer/src'];
+const SOURCE_DIRS = ['common', 'core', 'electron', 'renderer/src'];
 const EXTS = ['.ts', '.cts', '.svelte.ts', '.svelte'];
 
 function listFiles(dir: string): string[] {
@@ -74,14 +78,18 @@ export function collectEdges(root: string): { files: string[]; edges: ImportEdge
       } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
         spec = st.moduleSpecifier.text;
         typeOnly = st.isTypeOnly;
+      } else if (ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference) && ts.isStringLiteral(st.moduleReference.expression)) {
+        // `import x = require('…')`: how a CommonJS file (the preload) imports.
+        spec = st.moduleReference.expression.text;
+        typeOnly = st.isTypeOnly;
       }
       if (spec === undefined) continue;
-      if (spec === 'electron') {
-        edges.push({ from: file, to: 'electron', typeOnly });
+      if (!spec.startsWith('.')) {
+        edges.push({ from: file, to: spec, typeOnly, external: true });
         continue;
       }
       const to = resolveSpecifier(file, spec);
-      if (to) edges.push({ from: file, to, typeOnly });
+      if (to) edges.push({ from: file, to, typeOnly, external: false });
     }
   }
   return { files, edges };
@@ -91,7 +99,7 @@ export function collectEdges(root: string): { files: string[]; edges: ImportEdge
 export function findCycles(files: string[], edges: ImportEdge[]): string[][] {
   const next = new Map<string, string[]>();
   for (const f of files) next.set(f, []);
-  for (const e of edges) if (next.has(e.to)) next.get(e.from)!.push(e.to);
+  for (const e of edges) if (!e.external && next.has(e.to)) next.get(e.from)!.push(e.to);
   const cycles: string[][] = [];
   const seen = new Set<string>();
   const state = new Map<string, 1 | 2>();
@@ -116,24 +124,29 @@ export function findCycles(files: string[], edges: ImportEdge[]): string[][] {
   return cycles;
 }
 
-/** Layering of DESIGN.md, on resolved paths. */
+/**
+ * Layering of DESIGN.md, on resolved paths. common/ is the bottom: pure code
+ * every side may import values from, so it imports nothing but itself (no
+ * package, not even a Node built-in: the renderer and the preload run it).
+ */
 export function layerViolations(root: string, edges: ImportEdge[]): string[] {
-  const rel = (p: string) => (p === 'electron' ? p : relative(root, p).split(sep).join('/'));
+  const rel = (p: string) => relative(root, p).split(sep).join('/');
   const out: string[] = [];
   for (const e of edges) {
     const from = rel(e.from);
-    const to = rel(e.to);
+    const to = e.external ? e.to : rel(e.to);
     const area = from.split('/')[0];
     if (to === 'electron' && area !== 'electron') out.push(`${from}: imports 'electron' (only electron/ may)`);
+    if (area === 'common' && (e.external || !to.startsWith('common/'))) out.push(`${from}: common/ imports ${e.external ? `'${to}'` : to} (only common/)`);
     if (area === 'core' && (to.startsWith('electron/') || to.startsWith('renderer/'))) out.push(`${from}: core/ imports ${to}`);
-    if (area === 'renderer' && to.startsWith('core/')) {
-      if (to !== 'core/control/contract.ts') out.push(`${from}: renderer/ imports ${to} (only the control contract)`);
-      else if (!e.typeOnly) out.push(`${from}: renderer/ must \`import type\` from the control contract`);
-    }
+    if (area === 'renderer' && to.startsWith('core/')) out.push(`${from}: renderer/ imports ${to} (what it shares with the core is in common/)`);
+    if (area === 'renderer' && e.external && isBuiltin(to)) out.push(`${from}: renderer/ imports '${to}' (a Node built-in)`);
     if (area === 'electron' && to.startsWith('core/') && to !== 'core/relay.ts' && !to.startsWith('core/control/')) {
       out.push(`${from}: electron/ imports ${to} (only core/relay and core/control)`);
     }
     if (area === 'electron' && to.startsWith('renderer/')) out.push(`${from}: electron/ imports ${to}`);
+    // A sandboxed preload can require('electron') and nothing else at run time.
+    if (from.endsWith('.cts') && area === 'electron' && !e.typeOnly && to !== 'electron') out.push(`${from}: the preload imports ${to} as a value (only 'electron'; use \`import type\`)`);
   }
   return out;
 }

@@ -1,14 +1,9 @@
 /**
- * dsn-status: what a delivery error means in a DSN.
- *
- * Owns: the RFC 3463 status code reported for an error (ndrStatusFor), the
- * RFC 3464 §2.3.6 Diagnostic-Code value (diagnosticFor), and the plain-words
- * reason a small-office user reads in the notification (reasonInWords). All
- * three are table lookups, so adding a case is adding a row.
- * Does not own: deciding whether a recipient bounces (delivery/ and
- * scheduler/), or the DSN's layout (dsn-builder.ts).
- * Raises: nothing; unknown input falls back to the generic x.0.0 codes.
+ * dsn-status: what a delivery error means in a DSN — its RFC 3463 status
+ * (ndrStatusFor), its RFC 3464 Diagnostic-Code (diagnosticFor) and its reason
+ * in words (reasonInWords). Table lookups: adding a case is adding a row.
  */
+import { statusPhrase } from '../../common/status-phrases.js';
 import type { RelayError, RelayErrorCode, SerializedRelayError } from '../errors/relay-error.js';
 import { parseEnhancedStatus } from '../errors/relay-error.js';
 import { sanitizeField } from './rfc5322-format.js';
@@ -81,40 +76,7 @@ export function diagnosticFor(error: ErrorLike): string {
   return `X-Relaywatch; ${sanitizeField(error.message, MAX_DIAGNOSTIC) || 'no details'}`;
 }
 
-/**
- * Reasons in words, by "subject.detail" then by "subject" of the status
- * (RFC 3463 §3.2-3.9). Written for the person who sent the mail, not for
- * the postmaster: the exact reply is quoted next to it anyway.
- */
-const REASONS: Readonly<Record<string, string>> = {
-  '1.1': 'the mailbox does not exist',
-  '1.2': 'the domain of the address does not exist',
-  '1.3': 'the address is not written correctly',
-  '1.10': 'the domain of the address does not accept mail',
-  '1': 'the address was not accepted',
-  '2.1': 'the mailbox is disabled',
-  '2.2': 'the mailbox is full',
-  '2.3': 'the message is larger than the recipient accepts',
-  '2': 'there is a problem with the mailbox',
-  '3.1': 'the mail server is out of storage space',
-  '3.4': 'the message is too large for the mail server',
-  '3': 'the mail server has a problem',
-  '4.1': 'the mail server did not answer',
-  '4.2': 'the connection to the mail server broke off',
-  '4.3': 'the name of the mail server could not be looked up',
-  '4.4': 'no way to reach the destination was found',
-  '4.7': 'the time allowed for delivery ran out',
-  '4': 'there is a network problem on the way',
-  '5': 'the mail servers could not agree on how to talk to each other',
-  '6': 'the format of the message was not accepted',
-  '7.1': 'the mail server does not accept this message from this sender',
-  '7.5': 'a secure (encrypted) connection could not be set up',
-  '7.8': "the mail server did not accept the relay's credentials",
-  '7': 'a security policy refused the message',
-};
-
-/** The reason behind `status` in words, e.g. "the mailbox does not exist". */
+/** The reason behind `status` in words, e.g. "the mailbox does not exist" (wording shared with the dashboard). */
 export function reasonInWords(status: string): string {
-  const [, subject, detail] = status.split('.');
-  return REASONS[`${subject}.${detail}`] ?? REASONS[subject ?? ''] ?? 'no further reason was given';
+  return statusPhrase(status) ?? 'no further reason was given';
 }

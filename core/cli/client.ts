@@ -9,8 +9,7 @@
  * Does not own: finding the relay (locate-relay.ts) or printing (commands/).
  * Raises: ControlClientError (a RelayError) from every call.
  */
-import type { ControlApi, ControlErrorBody, ControlMethod, EventEnvelope } from '../control/contract.js';
-import { CONTROL_METHODS } from '../control/contract.js';
+import { CONTROL_METHODS, type ArgOf, type ControlApi, type ControlErrorBody, type ControlMethod, type EventEnvelope, type ResultOf } from '../control/contract.js';
 import { RelayError, type RelayErrorCode } from '../errors/relay-error.js';
 import { SseParser } from './sse-parser.js';
 
@@ -54,9 +53,6 @@ export interface EventStream extends AsyncIterable<StreamItem> {
   /** Ends the stream; the iteration then finishes normally. */
   close(): void;
 }
-
-type ArgOf<M extends ControlMethod> = Parameters<ControlApi[M]>[0];
-type ResultOf<M extends ControlMethod> = Awaited<ReturnType<ControlApi[M]>>;
 
 export interface ControlClient {
   readonly baseUrl: string;

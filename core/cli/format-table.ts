@@ -1,11 +1,9 @@
 /**
- * format-table: the look of the CLI's human output, after ESA's `tophosts`
- * and `showrecipients`: column headers, left-aligned text, right-aligned
- * numbers, two spaces between columns; key/value blocks as in ESA `status`;
- * durations as "3m 20s" and instants as ISO 8601 (UTC).
- * Does not own: which columns a command shows (commands/).
- * Raises: nothing.
+ * format-table: the look of the CLI's output, after ESA's `tophosts` and `status`: tables (text
+ * left, numbers right, two spaces apart), key/value blocks, instants in ISO 8601 UTC and relative
+ * times. Durations and sizes are common/format.ts, shared with the dashboard.
  */
+import { formatDuration } from '../../common/format.js';
 
 export interface Column<T> {
   header: string;
@@ -48,27 +46,6 @@ export function formatKeyValues(pairs: readonly (readonly [string, string | numb
   return pairs.map(([k, v]) => `${`${k}:`.padEnd(w)}  ${v}`.trimEnd()).join('\n') + '\n';
 }
 
-/** 200 → "3m 20s"; 90061 → "1d 1h"; only the two largest units. */
-export function formatDuration(seconds: number): string {
-  let s = Math.max(0, Math.round(seconds));
-  const units: [string, number][] = [
-    ['d', 86400],
-    ['h', 3600],
-    ['m', 60],
-    ['s', 1],
-  ];
-  const parts: string[] = [];
-  for (const [u, n] of units) {
-    if (s >= n || (u === 's' && parts.length === 0)) {
-      parts.push(`${Math.floor(s / n)}${u}`);
-      s %= n;
-    }
-    if (parts.length === 2) break;
-    if (parts.length === 1 && s === 0) break;
-  }
-  return parts.join(' ');
-}
-
 /** Epoch ms → "2025-03-01T12:00:00Z". */
 export function formatIso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -79,17 +56,6 @@ export function formatRelative(ms: number, now: number): string {
   const d = Math.round((ms - now) / 1000);
   if (d === 0) return 'now';
   return d > 0 ? `in ${formatDuration(d)}` : `${formatDuration(-d)} ago`;
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;

@@ -1,17 +1,11 @@
 /**
- * run-command: the operator commands of `relaywatch` (everything but `serve`).
- *
- * Owns: the command table (names as in the ESA CLI), `--help` for each and
- * for all, the global options (--data-dir, --json), finding the relay, and
- * turning every failure into one line on stderr and an exit status:
- *   0 success; 1 relay not running, unreachable, or an operation failed;
- *   2 bad command line, or an argument the relay refused (unknown host, MID,
- *     invalid config); 130 interrupted while waiting.
- * Does not own: `serve` and the process (relaywatch.ts), HTTP (client.ts),
- * the commands' output (commands/).
- * Raises: nothing; run() resolves with the exit status.
+ * run-command: the operator commands of `relaywatch` (all but `serve`), one per control operation
+ * with ESA names: their --help, the global options, finding the relay, and one line on stderr plus
+ * an exit status for every failure — 1 relay not running or the operation failed; 2 bad command
+ * line or an argument the relay refused; 130 interrupted while waiting.
  */
 import { readFile } from 'node:fs/promises';
+import type { ControlMethod } from '../control/contract.js';
 import { defaultDataDir } from '../data-dir.js';
 import { RelayError } from '../errors/relay-error.js';
 import { parseCommandLine, type OptionSpec } from './args.js';
@@ -19,14 +13,20 @@ import { ControlClientError } from './client.js';
 import type { CommandSpec } from './commands/command-types.js';
 import { configGet, configSet, logTail } from './commands/config-log-commands.js';
 import { hoststatus, resume, status, suspend, tophosts } from './commands/host-commands.js';
-import { bouncerecipients, deleterecipients, delivernow, retry, retryall, showrecipients } from './commands/queue-commands.js';
+import { bouncerecipients, deleterecipients, delivernow, oldmessage, retry, retryall, showrecipients } from './commands/queue-commands.js';
 import { locateRelay, RelayNotRunning } from './locate-relay.js';
 
-export const COMMANDS: readonly CommandSpec[] = [
+/**
+ * The operator command of each control operation, in the order of --help;
+ * null for what only the dashboard does. Keyed by operation, so a new one
+ * does not compile until it says which.
+ */
+const BY_OPERATION = {
   status,
   tophosts,
   hoststatus,
   showrecipients,
+  oldmessage,
   retryall,
   delivernow,
   retry,
@@ -37,7 +37,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   configGet,
   configSet,
   logTail,
-];
+  testConnection: null, // the first-run guide's check before saving a route
+  history: null, // the charts
+} satisfies Record<ControlMethod, CommandSpec | null>;
+
+export const COMMANDS: readonly CommandSpec[] = Object.values(BY_OPERATION).filter((c) => c !== null);
 
 const GLOBAL: Readonly<Record<string, OptionSpec>> = {
   'data-dir': { type: 'string', value: 'DIR', help: "the relay's data folder" },

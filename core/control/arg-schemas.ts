@@ -1,14 +1,12 @@
 /**
- * arg-schemas: validation of every control operation's arguments.
- *
- * Owns: one zod schema per method, so the HTTP API, IPC and the CLI all get
- * the same checks and the same one-line errors naming the field.
- * Raises: RelayError EARGS from parseArgs().
+ * arg-schemas: one zod schema per control operation, so HTTP, IPC and the CLI
+ * get the same checks and one-line errors naming the field (RelayError EARGS).
+ * Kept in core, not common/: the renderer never validates and need not bundle zod.
  */
 import { z } from 'zod';
 import { formatIssue } from '../config/load-config.js';
 import { RelayError } from '../errors/relay-error.js';
-import type { ControlMethod } from './contract.js';
+import type { ArgOf, ControlMethod } from './contract.js';
 
 const hostKey = z
   .string()
@@ -35,6 +33,7 @@ export const ARG_SCHEMAS = {
       limit: z.number().int().min(1).max(1000).optional(),
     })
     .optional(),
+  oldmessage: none,
   retryall: none,
   delivernow: z.strictObject({ host: hostKey }),
   retry: z.strictObject({ mid }),
@@ -55,6 +54,26 @@ export const ARG_SCHEMAS = {
   }),
   history: none,
 } satisfies Record<ControlMethod, z.ZodType>;
+
+type Schemas = typeof ARG_SCHEMAS;
+/**
+ * A schema fits its operation when it accepts every argument the contract
+ * allows and yields what the handler takes (an operation without an argument
+ * only needs "none" accepted; what it yields is ignored).
+ */
+type Fits<M extends ControlMethod> = [ArgOf<M>] extends [undefined]
+  ? undefined extends z.input<Schemas[M]>
+    ? true
+    : false
+  : [ArgOf<M>] extends [z.input<Schemas[M]>]
+    ? [z.output<Schemas[M]>] extends [ArgOf<M>]
+      ? true
+      : false
+    : false;
+/** Must stay `never`: names an operation whose schema and contract types disagree. */
+type Misfit<T extends never> = T;
+// configSet's config is validated by the config schema instead (parseConfig, naming the field).
+type _AllSchemasFit = Misfit<Exclude<{ [M in ControlMethod]: Fits<M> extends true ? never : M }[ControlMethod], 'configSet'>>;
 
 export function parseArgs<M extends ControlMethod>(method: M, args: unknown): z.output<(typeof ARG_SCHEMAS)[M]> {
   const r = ARG_SCHEMAS[method].safeParse(args === null ? undefined : args);

@@ -1,8 +1,8 @@
 /**
- * commands: the implementation of every control operation (contract.ts).
+ * commands: the implementation of every control operation (common/operations.ts).
  *
  * Owns: what each ESA-style command does against the running relay — status,
- * tophosts, hoststatus, showrecipients, retryall, delivernow, retry, suspend,
+ * tophosts, hoststatus, showrecipients, oldmessage, retryall, delivernow, retry, suspend,
  * resume, delete/bounce recipients (both logged; bounce sends the NDR),
  * config get/set (validated, persisted, applied without restart), log tail,
  * and the connection test of the first-run guide. One implementation for the
@@ -29,6 +29,7 @@ import type { SpoolStore } from '../spool/spool-types.js';
 import { parseArgs } from './arg-schemas.js';
 import type { ControlApi, ControlMethod, EditableConfig, HistoryResult, HostDetail, HostSummary, RecipientSelector, RetryResult, TestConnectionResult } from './contract.js';
 import type { EventHub } from './event-hub.js';
+import { oldestMessage } from './oldest-message.js';
 import { queryRecipients } from './recipient-query.js';
 import { trackRetry } from './retry-tracker.js';
 
@@ -176,6 +177,10 @@ export function createControl(d: ControlDeps): ControlApi {
 
     async showrecipients(q = {}) {
       return queryRecipients(d.queue, q);
+    },
+
+    async oldmessage() {
+      return oldestMessage(d.queue);
     },
 
     async retryall() {

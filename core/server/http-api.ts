@@ -1,28 +1,13 @@
 /**
- * http-api: the control server — the HTTP API, the SSE event stream and the
- * static dashboard on one loopback port (DESIGN.md "Public contract").
- *
- * Routes:
- *   POST /api/<method>        JSON body = the method's one argument (or empty) → 200 JSON result
- *   GET  /api/<method>?k=v    read-only methods only (READ_ONLY below): query = argument
- *   GET  /api/events          text/event-stream (sse-stream.ts)
- *   GET  /, /assets/…         the dashboard (static-files.ts), when staticDir is set
- * Every /api/ request needs the bearer token (401 otherwise); every request
- * needs our own Host (and Origin, if sent) (403 otherwise; request-guard.ts).
- *
- * Owns: routing, method rules (405), the GET query → argument conversion,
- * error replies (ControlErrorBody; error-status.ts maps statuses), and
- * starting/stopping the server bound to the configured host only.
- * Does not own: the operations (control/commands.ts, reached via dispatch()
- * which validates arguments with control/arg-schemas.ts).
- * Raises: from startControlServer, RelayError ECONFIG for a wildcard host and
- * the listen error (EADDRINUSE, EACCES) as Node raises it.
+ * http-api: the control server on one loopback port — POST /api/<operation> (JSON argument; GET
+ * too for read-only ones, query = argument), GET /api/events (SSE), and the dashboard's files.
+ * Bearer token on /api/ (401), our own Host and Origin everywhere (403; request-guard.ts).
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dispatch } from '../control/commands.js';
-import { CONTROL_METHODS, type ControlApi, type ControlMethod } from '../control/contract.js';
+import { isControlMethod, OPERATIONS, type ControlApi } from '../control/contract.js';
 import type { EventHub } from '../control/event-hub.js';
 import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';
@@ -34,24 +19,8 @@ import { allowedHosts, bearerToken, checkHostAndOrigin, hostPort, tokenMatches }
 import { lastEventId, SSE_DEFAULTS, SseClients, type SseOptions } from './sse-stream.js';
 import { StaticFiles } from './static-files.js';
 
-/**
- * Methods that change nothing may also be called with GET (handy with curl
- * and for links); everything else is POST only, so that no GET can act.
- */
-export const READ_ONLY: ReadonlySet<ControlMethod> = new Set<ControlMethod>([
-  'status',
-  'tophosts',
-  'hoststatus',
-  'showrecipients',
-  'logTail',
-  'configGet',
-  'history',
-]);
-
 /** Query parameters that are numbers in the argument schemas; the rest stay strings. */
 const NUMERIC_QUERY = new Set(['mid', 'rid', 'limit', 'lines', 'port']);
-
-const METHODS = new Set<string>(CONTROL_METHODS);
 
 /** How long close() lets requests in flight finish before cutting their sockets. */
 const CLOSE_GRACE_MS = 2000;
@@ -125,10 +94,13 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       }
       return sse.serve(res, lastEventId(req, url));
     }
-    if (!METHODS.has(name)) {
+    if (!isControlMethod(name)) {
       return sendError(res, 404, { code: 'ENOTFOUND', message: `unknown operation "${name.slice(0, 40)}"` });
     }
-    const method = name as ControlMethod;
+    const method = name;
+    // Operations that change nothing may also be called with GET (handy with
+    // curl and for links); everything else is POST only, so no GET can act.
+    const readOnly = OPERATIONS[method].readOnly;
     let args: unknown;
     if (req.method === 'POST') {
       try {
@@ -140,10 +112,10 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         const extra: Record<string, string> = e.status === 413 ? { connection: 'close' } : {};
         return sendError(res, e.status, { code: e.code, message: e.message }, extra);
       }
-    } else if (req.method === 'GET' && READ_ONLY.has(method)) {
+    } else if (req.method === 'GET' && readOnly) {
       args = queryArgs(url);
     } else {
-      const allow = READ_ONLY.has(method) ? 'GET, POST' : 'POST';
+      const allow = readOnly ? 'GET, POST' : 'POST';
       return sendError(res, 405, { code: 'EMETHOD', message: `${method}: use ${allow}` }, { allow });
     }
     let result: unknown;

@@ -1,7 +1,7 @@
 /**
  * Fakes of the shell's ports for tests: recorded calls, and a manual clock.
  */
-import type { HostSummary, StatusResult } from '../../core/control/contract.js';
+import type { HostSummary, StatusResult } from '../../common/contract.js';
 import type { AppPort, IpcHandler, IpcPort, IpcSender, MenuActionId, MenuEntry, Notice, NotifierPort, ShellLog, TimerPort, TrayIconState, TrayPort, WindowPort } from '../../electron/ports.js';
 import type { NavigateMessage } from '../../electron/ipc-channels.js';
 

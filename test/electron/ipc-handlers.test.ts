@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONTROL_METHODS, type ControlApi } from '../../core/control/contract.js';
+import { CONTROL_METHODS, type ControlApi } from '../../common/operations.js';
 import { EventHub } from '../../core/control/event-hub.js';
 import { RelayError } from '../../core/errors/relay-error.js';
 import { DesktopSettingsStore, type DesktopSettings } from '../../electron/desktop-settings.js';
@@ -27,6 +27,7 @@ function fakeApi(calls: { method: string; arg: unknown }[]): ControlApi {
       throw new RelayError({ code: 'EARGS', message: `host ${q.host}: not a known destination`, temporary: false });
     },
     showrecipients: rec('showrecipients', { items: [], total: 0, cursor: null }),
+    oldmessage: rec('oldmessage', null),
     retryall: rec('retryall', { scheduled: 3, operationId: 'op1' }),
     delivernow: rec('delivernow', { scheduled: 0, operationId: 'op2' }),
     retry: rec('retry', { scheduled: 1, operationId: 'op3' }),

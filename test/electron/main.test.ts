@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CONTROL_METHODS } from '../../core/control/contract.js';
+import { CONTROL_METHODS } from '../../common/operations.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ControlEvents } from '../../core/control/contract.js';
+import type { ControlEvents } from '../../common/events.js';
 import { DEFAULT_DESKTOP_SETTINGS, type NotificationSettings } from '../../electron/desktop-settings.js';
 import { NotificationRules, type NotificationPolicy, type RuleNotice } from '../../electron/notification-rules.js';
 import { ManualTimers } from './fakes.js';

@@ -15,7 +15,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -107,6 +107,17 @@ describe('packaging (slow: electron-builder with a stand-in Electron)', () => {
     expect(appPkg.main).toBe('dist/electron/main.js');
     expect(appPkg.type).toBe('module');
     expect(existsSync(join(appDir, 'relaywatch-desktop'))).toBe(true);
+  });
+
+  it('packs every module that a packed module imports (the shared common/ too)', () => {
+    const missing: string[] = [];
+    for (const f of files.filter((x) => x.startsWith('/dist/') && /\.c?js$/.test(x))) {
+      const text = asar.extractFile(asarPath, f.slice(1)).toString('utf8');
+      for (const m of text.matchAll(/\b(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)) {
+        if (!files.includes(posix.join(posix.dirname(f), m[1]!))) missing.push(`${f} imports ${m[1]}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 
   it('the packed preload requires nothing but electron', () => {

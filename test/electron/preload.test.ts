@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import vm from 'node:vm';
 import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONTROL_METHODS, type ControlApi } from '../../core/control/contract.js';
+import { CONTROL_METHODS, type ControlApi } from '../../common/operations.js';
 import { EventHub } from '../../core/control/event-hub.js';
 import { DesktopSettingsStore } from '../../electron/desktop-settings.js';
 import { IPC } from '../../electron/ipc-channels.js';

@@ -4,7 +4,7 @@
  * actions — only Electron itself is faked (the ports).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventEnvelope } from '../../core/control/contract.js';
+import type { EventEnvelope } from '../../common/events.js';
 import type { Relay } from '../../core/relay.js';
 import { DEFAULT_DESKTOP_SETTINGS, DesktopSettingsStore, type DesktopSettings } from '../../electron/desktop-settings.js';
 import { controlChannel, IPC, type EventMessage } from '../../electron/ipc-channels.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ControlApi, HostSummary } from '../../core/control/contract.js';
+import type { HostSummary } from '../../common/contract.js';
+import type { ControlApi } from '../../common/operations.js';
 import type { MenuActionId, MenuEntry } from '../../electron/ports.js';
 import { MENU_ACTIONS, trayMenu, type MenuContext } from '../../electron/tray-menu.js';
 import { trayView } from '../../electron/tray-state.js';

@@ -33,7 +33,7 @@ describe('check-imports', () => {
       'electron/main.ts': "import { q } from '../core/queue/q.js';\nexport const w = 1; void q;",
       'renderer/src/a.ts': "import { Api } from '../../core/control/contract.js';\nexport type A = Api;",
       'renderer/src/b.svelte': "<script lang=\"ts\">import { r } from '../../core/relay.js';</script>",
-      'renderer/src/ok.ts': "import type { Api } from '../../core/control/contract.js';\nexport type B = Api;",
+      'renderer/src/types.ts': "import type { Api } from '../../core/control/contract.js';\nexport type B = Api;",
     });
     const problems = checkImports(root).filter((p) => !p.startsWith('import cycle'));
     expect(problems.sort()).toEqual(
@@ -41,8 +41,36 @@ describe('check-imports', () => {
         'core/queue/q.ts: core/ imports electron/main.ts',
         "core/relay.ts: imports 'electron' (only electron/ may)",
         'electron/main.ts: electron/ imports core/queue/q.ts (only core/relay and core/control)',
-        'renderer/src/a.ts: renderer/ must `import type` from the control contract',
-        'renderer/src/b.svelte: renderer/ imports core/relay.ts (only the control contract)',
+        'renderer/src/a.ts: renderer/ imports core/control/contract.ts (what it shares with the core is in common/)',
+        'renderer/src/b.svelte: renderer/ imports core/relay.ts (what it shares with the core is in common/)',
+        'renderer/src/types.ts: renderer/ imports core/control/contract.ts (what it shares with the core is in common/)',
+      ].sort(),
+    );
+  });
+
+  it('keeps common/ free of everything but itself, and the preload free of values but electron', () => {
+    const root = tree({
+      'common/ok.ts': "import { b } from './b.js';\nexport const a = b;",
+      'common/b.ts': 'export const b = 1;',
+      'common/node.ts': "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;",
+      'common/pkg.ts': "import { z } from 'zod';\nexport const s = z.string();",
+      'common/up.ts': "import type { q } from '../core/q.js';\nexport type Q = typeof q;",
+      'core/q.ts': "import { b } from '../common/b.js';\nexport const q = b;",
+      'electron/preload.cts': [
+        "import electron = require('electron');",
+        "import type { b } from '../common/b.js';",
+        "import { a } from '../common/ok.js';",
+        'export const p = [electron, a] as unknown as typeof b;',
+      ].join('\n'),
+      'renderer/src/fs.ts': "import { join } from 'path';\nimport { b } from '../../common/b.js';\nexport const j = [join, b];",
+    });
+    expect(checkImports(root).sort()).toEqual(
+      [
+        'common/node.ts: common/ imports \'node:fs\' (only common/)',
+        "common/pkg.ts: common/ imports 'zod' (only common/)",
+        'common/up.ts: common/ imports core/q.ts (only common/)',
+        'electron/preload.cts: the preload imports common/ok.ts as a value (only \'electron\'; use `import type`)',
+        "renderer/src/fs.ts: renderer/ imports 'path' (a Node built-in)",
       ].sort(),
     );
   });

@@ -7,8 +7,9 @@
  * Does not own: the operations (control/commands.ts, over client.ts).
  * Raises: whatever the client raises (ControlClientError).
  */
+import { formatBytes, formatDuration } from '../../../common/format.js';
 import type { HostSummary } from '../../control/contract.js';
-import { formatBytes, formatDuration, formatIso, formatKeyValues, formatRelative, formatTable, plural, type Column } from '../format-table.js';
+import { formatIso, formatKeyValues, formatRelative, formatTable, plural, type Column } from '../format-table.js';
 import { printJson, type CommandContext, type CommandSpec } from './command-types.js';
 
 const HOST_OPERAND = [{ name: 'HOST', help: 'destination as configured, host:port (e.g. 10.1.1.5:25)' }] as const;

@@ -1,21 +1,35 @@
 /**
- * queue-commands: showrecipients, retryall, delivernow, retry,
- * deleterecipients, bouncerecipients — the ESA commands about queued mail.
- *
- * Owns: their options, paging for `showrecipients --all`, following a retry
- * to its end with `--wait` (retry-progress events), and their human output.
- * Does not own: the operations (control/commands.ts, over client.ts).
- * Raises: RelayError EARGS for a bad selector; ECONNECTION when the event
- * stream ends before a waited-for retry is done; client errors as they come.
+ * queue-commands: the ESA commands about queued mail — showrecipients (paging with --all),
+ * oldmessage, retryall, delivernow, retry (following the retry to its end with --wait),
+ * deleterecipients, bouncerecipients — with their options and human output.
  */
+import { formatBytes } from '../../../common/format.js';
 import type { ControlEvents, Page, RecipientRow, RecipientSelector, RetryResult, ShowRecipientsQuery } from '../../control/contract.js';
 import { RelayError } from '../../errors/relay-error.js';
 import { opt } from '../args.js';
-import { formatRelative, formatTable, plural } from '../format-table.js';
+import { formatIso, formatKeyValues, formatRelative, formatTable, plural } from '../format-table.js';
 import { printJson, type CommandContext, type CommandSpec } from './command-types.js';
 
 const argsError = (message: string): RelayError => new RelayError({ code: 'EARGS', message, temporary: false });
 const WAIT = { wait: { type: 'boolean', help: 'follow the retry until every recipient has an outcome, printing progress' } } as const;
+
+function recipientTable(rows: readonly RecipientRow[], now: number): string {
+  return formatTable<RecipientRow>(
+    [
+      { header: 'MID', value: (r) => r.mid },
+      { header: 'RID', value: (r) => r.rid },
+      { header: 'Sender', value: (r) => r.sender || '<>', max: 40 },
+      { header: 'Recipient', value: (r) => r.recipient, max: 40 },
+      { header: 'Host', value: (r) => r.host },
+      { header: 'State', value: (r) => r.state },
+      { header: 'Attempts', value: (r) => r.attempts },
+      { header: 'Queued', value: (r) => formatRelative(r.queuedAt, now), align: 'right' },
+      { header: 'Next Attempt', value: (r) => (r.state === 'active' ? 'now' : formatRelative(r.nextAttemptAt, now)), align: 'right' },
+      { header: 'Last Error', value: (r) => r.lastError, max: 60 },
+    ],
+    rows,
+  );
+}
 
 export const showrecipients: CommandSpec = {
   name: 'showrecipients',
@@ -55,26 +69,31 @@ export const showrecipients: CommandSpec = {
     }
     if (ctx.json) return printJson(ctx, page);
     if (page.items.length === 0) return ctx.out('No recipients in the queue match.\n');
-    const now = ctx.now();
-    ctx.out(
-      formatTable<RecipientRow>(
-        [
-          { header: 'MID', value: (r) => r.mid },
-          { header: 'RID', value: (r) => r.rid },
-          { header: 'Sender', value: (r) => r.sender || '<>', max: 40 },
-          { header: 'Recipient', value: (r) => r.recipient, max: 40 },
-          { header: 'Host', value: (r) => r.host },
-          { header: 'State', value: (r) => r.state },
-          { header: 'Attempts', value: (r) => r.attempts },
-          { header: 'Queued', value: (r) => formatRelative(r.queuedAt, now), align: 'right' },
-          { header: 'Next Attempt', value: (r) => (r.state === 'active' ? 'now' : formatRelative(r.nextAttemptAt, now)), align: 'right' },
-          { header: 'Last Error', value: (r) => r.lastError, max: 60 },
-        ],
-        page.items,
-      ),
-    );
+    ctx.out(recipientTable(page.items, ctx.now()));
     const more = page.items.length < page.total ? '; use --all or --limit N for more' : '';
     ctx.out(`\nShowing ${page.items.length} of ${plural(page.total, 'recipient')}${more}.\n`);
+  },
+};
+
+export const oldmessage: CommandSpec = {
+  name: 'oldmessage',
+  summary: 'the oldest message in the queue and the recipients it waits on',
+  async run(ctx) {
+    const m = await ctx.client.api.oldmessage();
+    if (ctx.json) return printJson(ctx, m);
+    if (m === null) return ctx.out('The queue is empty.\n');
+    const now = ctx.now();
+    ctx.out(
+      formatKeyValues([
+        ['MID', m.mid],
+        ['Sender', m.sender || '<>'],
+        ['Queued', `${formatIso(m.queuedAt)} (${formatRelative(m.queuedAt, now)})`],
+        ['Size', formatBytes(m.size)],
+        ['Waiting for', plural(m.pending, 'recipient')],
+      ]),
+    );
+    ctx.out(`\n${recipientTable(m.recipients, now)}`);
+    if (m.recipients.length < m.pending) ctx.out(`\nShowing ${m.recipients.length}; use showrecipients --mid ${m.mid} --all for every one.\n`);
   },
 };
 

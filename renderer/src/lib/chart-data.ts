@@ -7,7 +7,7 @@
  * Does not own: drawing (components/TimeChart.svelte).
  * Raises: nothing.
  */
-import type { HistoryResult } from '../../../core/control/contract.js';
+import type { HistoryResult } from '../../../common/contract.js';
 import { timelineSegments } from './timeline.js';
 
 type Samples = HistoryResult['samples'];

@@ -1,24 +1,11 @@
 /**
- * http-client: the RelayClient over HTTP + server-sent events, for the
- * dashboard served by `relaywatch serve` (same origin).
- *
- * Owns: `POST /api/<method>` with the bearer token and a JSON body (the
- * method's one argument), mapping error replies (ControlErrorBody) and network
- * failures to ControlError; the SSE subscription on `/api/events` (the token as
- * `?token=`, because EventSource cannot set headers), resume after a reconnect
- * (the browser sends Last-Event-ID itself; a fresh EventSource gets
- * `?lastEventId=`), dropping replayed duplicates by `seq`, and the `resync`
- * event that means "reload your state".
- * Does not own: what events mean (state/), where the token comes from (token.ts).
- * Raises: ControlError from every operation.
+ * http-client: the RelayClient over HTTP + server-sent events, for the dashboard served by
+ * `relaywatch serve`: POST /api/<operation> with the bearer token, and /api/events (token as
+ * ?token=, since EventSource cannot set headers) resumed after a reconnect by Last-Event-ID.
  */
-import type { ControlApi, ControlEventName, EventEnvelope } from '../../../core/control/contract.js';
-import { ControlError, METHODS, type RelayClient, type SubscribeHooks } from './relay-client.js';
-
-export const EVENT_NAMES = ['host', 'queue', 'retry-progress', 'config', 'log'] as const satisfies readonly ControlEventName[];
-type MissingEvent = Exclude<ControlEventName, (typeof EVENT_NAMES)[number]>;
-const _allEvents: MissingEvent extends never ? true : never = true;
-void _allEvents;
+import { EVENT_NAMES, type ControlEventName, type EventEnvelope } from '../../../common/events.js';
+import { CONTROL_METHODS, type ControlApi } from '../../../common/operations.js';
+import { ControlError, SeqGate, type RelayClient, type SubscribeHooks } from './relay-client.js';
 
 /** The part of EventSource this client uses (a fake in tests). */
 export interface EventSourceLike {
@@ -84,7 +71,7 @@ export function createHttpClient(opts: HttpClientOptions): RelayClient {
   }
 
   function subscribe(onEvent: (e: EventEnvelope) => void, lastSeq?: number, hooks: SubscribeHooks = {}): () => void {
-    let last = lastSeq ?? 0;
+    const gate = new SeqGate(lastSeq);
     let source: EventSourceLike | undefined;
     let timer: unknown;
     let delay = backoff.initial;
@@ -100,16 +87,14 @@ export function createHttpClient(opts: HttpClientOptions): RelayClient {
         return;
       }
       const env = toEnvelope(type, ev.lastEventId, parsed);
-      if (env.seq > 0 && env.seq <= last) return; // replayed after a reconnect
-      if (env.seq > 0) last = env.seq;
-      onEvent(env);
+      if (gate.admit(env.seq)) onEvent(env);
     };
 
     const open = (): void => {
       if (stopped) return;
       const url = new URL('api/events', opts.baseUrl);
       url.searchParams.set('token', opts.token);
-      if (last > 0) url.searchParams.set('lastEventId', String(last));
+      if (gate.last > 0) url.searchParams.set('lastEventId', String(gate.last));
       const es = new ES(url.toString());
       source = es;
       hooks.onConnection?.('connecting');
@@ -133,10 +118,8 @@ export function createHttpClient(opts: HttpClientOptions): RelayClient {
       for (const name of EVENT_NAMES) es.addEventListener(name, (ev) => deliver(name, ev));
       es.addEventListener('message', (ev) => deliver('message', ev));
       es.addEventListener('resync', (ev) => {
-        // The relay may have restarted (its seq starts again at 0): from now
-        // on, count from the seq the resync names, even if it is lower.
         const seq = Number(ev.lastEventId);
-        if (ev.lastEventId !== '' && Number.isSafeInteger(seq) && seq >= 0) last = seq;
+        if (ev.lastEventId !== '' && Number.isSafeInteger(seq) && seq >= 0) gate.resync(seq);
         hooks.onResync?.();
       });
     };
@@ -151,7 +134,7 @@ export function createHttpClient(opts: HttpClientOptions): RelayClient {
   }
 
   const client = { transport: 'http', subscribe } as Partial<Record<keyof ControlApi, unknown>> & Pick<RelayClient, 'transport' | 'subscribe'>;
-  for (const m of METHODS) client[m] = (arg?: unknown) => call(m, arg);
+  for (const m of CONTROL_METHODS) client[m] = (arg?: unknown) => call(m, arg);
   return client as RelayClient;
 }
 

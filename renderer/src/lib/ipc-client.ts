@@ -1,21 +1,10 @@
 /**
- * ipc-client: the RelayClient inside the Electron window.
- *
- * Owns: adapting `window.relaywatch` (exposed by electron/preload.cts through
- * contextBridge: one named method per control operation, `onEvent(cb, since)`
- * whose stream may carry `{ type: 'resync' }`, and `onNavigate`) to
- * RelayClient, and turning whatever crosses the bridge as an error into a
- * ControlError. The preload rejects with the contract's ControlErrorBody; an
- * Error whose message is `CODE: text` (Electron's own wrapping) is understood
- * too.
- * Does not own: the preload itself (electron/preload.ts).
- * Raises: ControlError from every operation.
+ * ipc-client: the RelayClient inside the Electron window, over `window.relaywatch` (the preload's
+ * named methods and `onEvent`), turning whatever crosses the bridge as an error into a ControlError.
  */
-import type { ControlApi, EventEnvelope } from '../../../core/control/contract.js';
-import { ControlError, METHODS, type RelayClient, type SubscribeHooks } from './relay-client.js';
-
-/** One item of the preload's event stream: an event, or "refetch your state". */
-export type BridgeItem = EventEnvelope | { type: 'resync'; seq: number };
+import type { EventEnvelope, StreamItem } from '../../../common/events.js';
+import { CONTROL_METHODS, type ControlApi } from '../../../common/operations.js';
+import { ControlError, SeqGate, type RelayClient, type SubscribeHooks } from './relay-client.js';
 
 /** A request from the desktop shell (a notification or the tray) to show a view. */
 export interface NavigateRequest {
@@ -28,14 +17,14 @@ export type PreloadBridge = {
   [K in keyof ControlApi]: (arg?: unknown) => Promise<unknown>;
 } & {
   /** Replays from `since` when given; returns the unsubscribe function. */
-  onEvent(cb: (item: BridgeItem) => void, since?: number): (() => void) | void;
+  onEvent(cb: (item: StreamItem) => void, since?: number): (() => void) | void;
   onNavigate?(cb: (m: NavigateRequest) => void): (() => void) | void;
 };
 
 export function ipcBridge(w: unknown): PreloadBridge | undefined {
   const b = (w as { relaywatch?: Partial<PreloadBridge> } | undefined)?.relaywatch;
   if (!b || typeof b.onEvent !== 'function') return undefined;
-  return METHODS.every((m) => typeof b[m] === 'function') ? (b as PreloadBridge) : undefined;
+  return CONTROL_METHODS.every((m) => typeof b[m] === 'function') ? (b as PreloadBridge) : undefined;
 }
 
 export function fromIpcError(e: unknown): ControlError {
@@ -54,18 +43,13 @@ export function createIpcClient(bridge: PreloadBridge): RelayClient {
     transport: 'ipc',
     subscribe(onEvent: (e: EventEnvelope) => void, lastSeq?: number, hooks: SubscribeHooks = {}) {
       // The main process replays from `since` out of the hub's ring, or sends
-      // a resync item when it no longer can; older events are dropped here.
-      let last = lastSeq ?? 0;
+      // a resync item when it no longer can.
+      const gate = new SeqGate(lastSeq);
       const off = bridge.onEvent((item) => {
         if (item.type === 'resync') {
-          last = item.seq;
+          gate.resync(item.seq);
           hooks.onResync?.();
-          return;
-        }
-        const e = item as EventEnvelope;
-        if (e.seq > 0 && e.seq <= last) return;
-        if (e.seq > 0) last = e.seq;
-        onEvent(e);
+        } else if (gate.admit(item.seq)) onEvent(item);
       }, lastSeq);
       hooks.onConnection?.('open');
       return () => {
@@ -82,7 +66,7 @@ export function createIpcClient(bridge: PreloadBridge): RelayClient {
       };
     };
   }
-  for (const m of METHODS) {
+  for (const m of CONTROL_METHODS) {
     client[m] = async (arg?: unknown) => {
       try {
         return await bridge[m](arg);

@@ -1,15 +1,11 @@
 /**
- * relay-client: the one interface through which the dashboard reaches the core.
- *
- * Owns: the RelayClient type (every operation of the control contract plus an
- * event subscription), the list of operation names as a value (the renderer
- * may only `import type` from the contract, so the list is repeated here and
- * checked against the contract at compile time), and ControlError, the one
- * error shape every transport throws.
- * Does not own: transports (http-client.ts, ipc-client.ts) or state (state/).
- * Raises: ControlError (from transports), never anything else.
+ * relay-client: the one interface through which the dashboard reaches the core (RelayClient, over
+ * HTTP or IPC), the one error every transport throws (ControlError), and the seq gate both
+ * transports put in front of their event stream.
  */
-import type { ControlApi, ControlErrorBody, ControlMethod, EventEnvelope } from '../../../core/control/contract.js';
+import type { ControlErrorBody } from '../../../common/contract.js';
+import type { EventEnvelope } from '../../../common/events.js';
+import type { ControlApi } from '../../../common/operations.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -32,33 +28,31 @@ export interface RelayClient extends ControlApi {
   onNavigate?(cb: (m: { view: string; host?: string }) => void): () => void;
 }
 
-/** Every operation name, as a value; `satisfies` plus the tuple check keep it equal to the contract's. */
-export const METHODS = [
-  'status',
-  'tophosts',
-  'hoststatus',
-  'showrecipients',
-  'retryall',
-  'delivernow',
-  'retry',
-  'suspend',
-  'resume',
-  'deleterecipients',
-  'bouncerecipients',
-  'configGet',
-  'configSet',
-  'logTail',
-  'testConnection',
-  'history',
-] as const satisfies readonly ControlMethod[];
+/**
+ * One subscription's order: drops events already seen (a reconnect replays
+ * from the last seq it asked for) and counts from where a resync says — even
+ * lower, for the relay may have restarted with its seq back at 0.
+ */
+export class SeqGate {
+  constructor(private seen = 0) {}
 
-// Compile-time proof that no contract method is missing from METHODS.
-type Missing = Exclude<ControlMethod, (typeof METHODS)[number]>;
-const _complete: Missing extends never ? true : never = true;
-void _complete;
+  /** The last seq passed on, to resume from. */
+  get last(): number {
+    return this.seen;
+  }
 
-/** Codes the transports add to the core's own (RelayError codes such as EARGS, ECONFIG). */
-export type TransportCode = 'ENETWORK' | 'EUNAUTHORIZED' | 'EFORBIDDEN' | 'EHTTP' | 'EBADREPLY';
+  /** true: a new event, pass it on. Events without a seq (0) always pass. */
+  admit(seq: number): boolean {
+    if (seq <= 0) return true;
+    if (seq <= this.seen) return false;
+    this.seen = seq;
+    return true;
+  }
+
+  resync(seq: number): void {
+    this.seen = seq;
+  }
+}
 
 export class ControlError extends Error {
   readonly code: string;

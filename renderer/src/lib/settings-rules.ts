@@ -11,7 +11,7 @@
  * and its message wins (fieldOfError).
  * Raises: nothing.
  */
-import type { EditableConfig } from '../../../core/control/contract.js';
+import type { EditableConfig } from '../../../common/contract.js';
 import type { ControlError } from './relay-client.js';
 
 export type FieldErrors = Record<string, string>;

@@ -7,7 +7,7 @@
  * gap before the first period shown as "no data".
  * Raises: nothing.
  */
-import type { HistoryResult } from '../../../core/control/contract.js';
+import type { HistoryResult } from '../../../common/contract.js';
 
 type Period = HistoryResult['hosts'][number]['periods'][number];
 

@@ -1,13 +1,7 @@
 /**
- * virtual-window: which rows of a long list to put in the DOM.
- *
- * Owns: the arithmetic of a fixed-row-height virtual list: from the scroll
- * position and viewport height, the first and last row to render (with some
- * overscan so fast scrolling shows no gaps) and the offset of the first one.
- * With fixed heights this is O(1) whatever the length, which is what keeps a
- * 100,000-row queue smooth.
- * Does not own: the DOM (components/VirtualList.svelte).
- * Raises: nothing.
+ * virtual-window: which rows of a fixed-row-height list to put in the DOM (with overscan, so fast
+ * scrolling shows no gaps), in O(1) whatever the length: what keeps a 100,000-row queue smooth.
+ * The DOM side is components/VirtualList.svelte.
  */
 
 export interface WindowRange {
@@ -30,12 +24,4 @@ export function visibleRange(scrollTop: number, viewport: number, rowHeight: num
   const start = Math.max(0, first - overscan);
   const end = Math.min(count, first + shown + overscan);
   return { start, end, offset: start * rowHeight, height };
-}
-
-/** The scrollTop that brings row `index` into view (or the current one if it is visible). */
-export function scrollToReveal(index: number, scrollTop: number, viewport: number, rowHeight: number): number {
-  const top = index * rowHeight;
-  if (top < scrollTop) return top;
-  if (top + rowHeight > scrollTop + viewport) return top + rowHeight - viewport;
-  return scrollTop;
 }

@@ -1,6 +1,6 @@
-/** The CLI's table and duration formatting. */
+/** The CLI's tables, instants and relative times (durations: test/common/format.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatIso, formatKeyValues, formatRelative, formatTable } from '../../../core/cli/format-table.js';
+import { formatIso, formatKeyValues, formatRelative, formatTable } from '../../../core/cli/format-table.js';
 
 describe('formatTable', () => {
   it('aligns text left and numbers right under their headers, two spaces apart', () => {
@@ -41,24 +41,12 @@ describe('formatTable', () => {
 });
 
 describe('formatting values', () => {
-  it('durations use the two largest units', () => {
-    expect(formatDuration(0)).toBe('0s');
-    expect(formatDuration(59)).toBe('59s');
-    expect(formatDuration(200)).toBe('3m 20s');
-    expect(formatDuration(3600)).toBe('1h');
-    expect(formatDuration(3725)).toBe('1h 2m');
-    expect(formatDuration(90061)).toBe('1d 1h');
-    expect(formatDuration(-5)).toBe('0s');
-  });
-
-  it('relative times, ISO instants, bytes and key/value blocks', () => {
+  it('relative times, ISO instants and key/value blocks', () => {
     const now = Date.parse('2025-03-01T12:00:00Z');
     expect(formatRelative(now + 60_000, now)).toBe('in 1m');
     expect(formatRelative(now - 200_000, now)).toBe('3m 20s ago');
     expect(formatRelative(now, now)).toBe('now');
     expect(formatIso(now + 123)).toBe('2025-03-01T12:00:00Z');
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(1_572_864)).toBe('1.5 MiB');
     expect(formatKeyValues([['A', 1], ['Longer key', 'x']])).toBe('A:           1\nLonger key:  x\n');
   });
 });

@@ -110,6 +110,22 @@ describe('tophosts and showrecipients tables', () => {
     expect(h.out).toMatch(/Status:\s+down since 2025-03-01T11:56:40Z \(3m 20s\)/);
     expect(h.out).toMatch(/Next probe:\s+2025-03-01T12:01:00Z \(in 1m\)/);
   });
+
+  it('oldmessage prints the message, then its recipients as showrecipients does; --json the API result', async () => {
+    await fixture();
+    const r = await run(['oldmessage']);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toMatch(/^MID:\s+100$/m);
+    expect(r.out).toMatch(/^Queued:\s+2025-03-01T11:56:40Z \(3m 20s ago\)$/m);
+    expect(r.out).toMatch(/^Size:\s+1\.5 KiB$/m);
+    expect(r.out).toMatch(/^Waiting for:\s+1 recipient$/m);
+    const { lines } = columnEnd(r.out, 'Recipient');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('user0@corp.example');
+    const j = await run(['oldmessage', '--json']);
+    expect(JSON.parse(j.out)).toMatchObject({ mid: 100, size: 1536, pending: 1, recipients: [recipients(1)[0]] });
+    expect(f.calls.map((c) => c.method)).toEqual(['oldmessage', 'oldmessage']);
+  });
 });
 
 describe('actions', () => {

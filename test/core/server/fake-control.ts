@@ -103,6 +103,11 @@ export function fakeControl(opts: { ringSize?: number } = {}): FakeControl {
       const items = rows.slice(start, start + limit);
       return { items, total: rows.length, cursor: start + limit < rows.length ? String(start + limit) : null };
     },
+    async oldmessage() {
+      rec('oldmessage', undefined);
+      const items = all.filter((r) => r.mid === 100);
+      return { mid: 100, sender: items[0]!.sender, queuedAt: items[0]!.queuedAt, size: 1536, recipients: items, pending: items.length };
+    },
     async retryall() {
       rec('retryall', undefined);
       return retry(19);

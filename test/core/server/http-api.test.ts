@@ -5,6 +5,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CONTROL_METHODS, OPERATIONS } from '../../../core/control/contract.js';
 import { startControlServer } from '../../../core/server/http-api.js';
 import { fakeControl, memoryLog, rawRequest, startFakeServer, TOKEN, type TestServer } from './fake-control.js';
 
@@ -119,6 +120,15 @@ describe('control server: requests', () => {
     expect(put.status).toBe(405);
     expect(put.headers.allow).toBe('GET, POST');
     expect(t.calls.map((c) => c.method)).toEqual(['showrecipients', 'hoststatus']);
+  });
+
+  it('routes every operation of the table: GET only where it only reads', async () => {
+    await start();
+    for (const m of CONTROL_METHODS) {
+      const g = await rawRequest(t.server.port, { method: 'PUT', path: `/api/${m}` });
+      expect(g.status, m).toBe(405);
+      expect(g.headers.allow, m).toBe(OPERATIONS[m].readOnly ? 'GET, POST' : 'POST');
+    }
   });
 
   it('answers 404 for an unknown method or path under /api, and for inherited names', async () => {

@@ -27,7 +27,8 @@ export const ARTIFACTS = join(ROOT, 'test-artifacts');
 
 /** Newest modification time (ms) of the files the build reads. */
 async function newestSource(): Promise<number> {
-  const dirs = [join(ROOT, 'renderer/src')];
+  // The dashboard bundles common/ too (the contract's names, formatting, RFC 3463 phrases).
+  const dirs = [join(ROOT, 'renderer/src'), join(ROOT, 'common')];
   let newest = Math.max((await stat(join(ROOT, 'renderer/index.html'))).mtimeMs, (await stat(join(ROOT, 'vite.renderer.config.ts'))).mtimeMs);
   for (const dir of dirs) {
     for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {

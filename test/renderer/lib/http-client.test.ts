@@ -8,7 +8,8 @@
  * behaves as the browser's does; the real stream is covered in test/e2e.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ControlApi, EventEnvelope } from '../../../core/control/contract.js';
+import type { EventEnvelope } from '../../../common/events.js';
+import type { ControlApi } from '../../../common/operations.js';
 import { EventHub } from '../../../core/control/event-hub.js';
 import { RelayError } from '../../../core/errors/relay-error.js';
 import type { MailLog } from '../../../core/log/log-types.js';

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { EventEnvelope } from '../../../core/control/contract.js';
-import { createIpcClient, fromIpcError, ipcBridge, type BridgeItem, type PreloadBridge } from '../../../renderer/src/lib/ipc-client.js';
-import { METHODS } from '../../../renderer/src/lib/relay-client.js';
+import type { EventEnvelope, StreamItem } from '../../../common/events.js';
+import { CONTROL_METHODS } from '../../../common/operations.js';
+import { createIpcClient, fromIpcError, ipcBridge, type PreloadBridge } from '../../../renderer/src/lib/ipc-client.js';
 
-type TestBridge = PreloadBridge & { emit: (e: BridgeItem) => void; offs: number; since: number | undefined };
+type TestBridge = PreloadBridge & { emit: (e: StreamItem) => void; offs: number; since: number | undefined };
 
 function bridge(over: Partial<PreloadBridge> = {}): TestBridge {
-  let cb: ((e: BridgeItem) => void) | undefined;
+  let cb: ((e: StreamItem) => void) | undefined;
   const b = {
     offs: 0,
     since: undefined,
-    onEvent(f: (e: BridgeItem) => void, since?: number) {
+    onEvent(f: (e: StreamItem) => void, since?: number) {
       cb = f;
       b.since = since;
       return () => {
@@ -18,9 +18,9 @@ function bridge(over: Partial<PreloadBridge> = {}): TestBridge {
         cb = undefined;
       };
     },
-    emit: (e: BridgeItem) => cb?.(e),
+    emit: (e: StreamItem) => cb?.(e),
   } as unknown as TestBridge;
-  for (const m of METHODS) (b as unknown as Record<string, unknown>)[m] = async (a: unknown) => ({ method: m, arg: a });
+  for (const m of CONTROL_METHODS) (b as unknown as Record<string, unknown>)[m] = async (a: unknown) => ({ method: m, arg: a });
   return Object.assign(b, over);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EditableConfig } from '../../../core/control/contract.js';
+import type { EditableConfig } from '../../../common/contract.js';
 import { fieldOfError, normalisePath, RULES, validateConfig } from '../../../renderer/src/lib/settings-rules.js';
 
 const good = (): EditableConfig => ({

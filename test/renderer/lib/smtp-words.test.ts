@@ -7,11 +7,11 @@ describe('SMTP errors in words', () => {
     expect(errorInWords('452 4.3.1 Insufficient system resources')).toBe('the server is out of resources (temporary)');
     expect(errorInWords('550 5.1.1 <nobody@corp.test>: Recipient address rejected')).toBe('the mailbox does not exist (permanent)');
     expect(errorInWords('552-5.2.2 Mailbox full')).toBe('the mailbox is full (permanent)');
-    expect(errorInWords('554 5.4.7 Delivery expired')).toBe('the message waited too long in the queue (permanent)');
+    expect(errorInWords('554 5.4.7 Delivery expired')).toBe('the time allowed for delivery ran out (permanent)');
   });
 
   it('falls back to the subject of an unknown detail, then to the basic code', () => {
-    expect(errorWords('550 5.7.99 policy')?.words).toBe('the server’s security policy refused it');
+    expect(errorWords('550 5.7.99 policy')?.words).toBe('a security policy refused the message');
     expect(errorInWords('421 Service not available, closing channel')).toBe('the server is busy or shutting down (temporary)');
     expect(errorInWords('535 Authentication failed')).toBe('the server refused the relay’s login (permanent)');
     expect(errorInWords('599 something new')).toBe('the server refused it (permanent)');

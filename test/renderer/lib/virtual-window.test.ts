@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scrollToReveal, visibleRange } from '../../../renderer/src/lib/virtual-window.js';
+import { visibleRange } from '../../../renderer/src/lib/virtual-window.js';
 
 describe('virtual window', () => {
   it('renders only the rows in view plus overscan, whatever the length', () => {
@@ -20,11 +20,5 @@ describe('virtual window', () => {
   it('handles empty and tiny lists', () => {
     expect(visibleRange(0, 400, 40, 0)).toEqual({ start: 0, end: 0, offset: 0, height: 0 });
     expect(visibleRange(0, 400, 40, 3).end).toBe(3);
-  });
-
-  it('scrolls just enough to reveal a row', () => {
-    expect(scrollToReveal(10, 0, 400, 40)).toBe(40);
-    expect(scrollToReveal(2, 200, 400, 40)).toBe(80);
-    expect(scrollToReveal(6, 200, 400, 40)).toBe(200);
   });
 });

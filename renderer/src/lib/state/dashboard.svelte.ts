@@ -1,15 +1,9 @@
 /**
- * dashboard: the page's state, wired to one event subscription.
- *
- * Owns: building every store around one RelayClient, subscribing once, routing
- * each event type to the stores it concerns (a table, EVENT_ROUTES), the
- * initial load, the reload on `resync` (the core could not replay what we
- * missed) and the connection state for the banner. Nothing here polls: every
- * refetch follows an event.
- * Does not own: any store's logic, or the views.
- * Raises: nothing.
+ * dashboard: the page's state — every store around one RelayClient and one event subscription,
+ * each event type routed to the stores it concerns (EVENT_ROUTES), a reload on `resync`, and the
+ * connection state for the banner. Nothing polls: every refetch follows an event.
  */
-import type { ControlEventName, ControlEvents, EventEnvelope } from '../../../../core/control/contract.js';
+import type { ControlEventName, ControlEvents, EventEnvelope } from '../../../../common/events.js';
 import type { ConnectionState, RelayClient } from '../relay-client.js';
 import { HistoryStore } from './history.svelte.js';
 import { HostsStore } from './hosts.svelte.js';
@@ -52,8 +46,6 @@ export class Dashboard {
   readonly retries = new RetriesStore();
   readonly settings: SettingsStore;
   connection = $state<ConnectionState>('connecting');
-  /** Seq of the last event applied, for resuming after a reconnect. */
-  lastSeq = 0;
   private unsubscribe: (() => void) | undefined;
 
   /** `minGapMs` overrides every store's refresh spacing (tests use 0). */
@@ -89,7 +81,6 @@ export class Dashboard {
   }
 
   handle(e: EventEnvelope): void {
-    if (e.seq > this.lastSeq) this.lastSeq = e.seq;
     const route = EVENT_ROUTES[e.type] as Route<ControlEventName> | undefined;
     if (route) route(this, e.data, e);
   }

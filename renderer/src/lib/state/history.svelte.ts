@@ -10,7 +10,8 @@
  * Does not own: drawing (components/TimeChart.svelte, HostTimeline.svelte).
  * Raises: nothing; failures are kept in `error`.
  */
-import type { ControlEvents, HistoryResult } from '../../../../core/control/contract.js';
+import type { HistoryResult } from '../../../../common/contract.js';
+import type { ControlEvents } from '../../../../common/events.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
 import { Refresher, realTimers, type Timers } from './refresher.js';
 

@@ -11,7 +11,8 @@
  * Raises: nothing; failures are kept in `error`, action errors are rethrown
  * as ControlError to the caller that shows them.
  */
-import type { ControlEvents, HostStatus, HostSummary } from '../../../../core/control/contract.js';
+import type { HostStatus, HostSummary } from '../../../../common/contract.js';
+import type { ControlEvents } from '../../../../common/events.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
 import { Refresher, realTimers, type Timers } from './refresher.js';
 

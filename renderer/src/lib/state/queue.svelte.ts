@@ -11,7 +11,7 @@
  * Does not own: row actions' confirmation (the view) or retry progress.
  * Raises: nothing from loads (kept in `error`); ControlError from actions.
  */
-import type { ActionResult, RecipientRow, ShowRecipientsQuery } from '../../../../core/control/contract.js';
+import type { ActionResult, RecipientRow, ShowRecipientsQuery } from '../../../../common/contract.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
 import { Refresher, realTimers, type Timers } from './refresher.js';
 

@@ -10,7 +10,8 @@
  * Does not own: deciding what to retry (the core does).
  * Raises: ControlError from start() when the command fails.
  */
-import type { ControlEvents, RetryResult } from '../../../../core/control/contract.js';
+import type { RetryResult } from '../../../../common/contract.js';
+import type { ControlEvents } from '../../../../common/events.js';
 import { asControlError } from '../relay-client.js';
 
 export type Progress = ControlEvents['retry-progress'];

@@ -11,7 +11,7 @@
  * Does not own: the rules (settings-rules.ts) or the form's layout.
  * Raises: nothing; failures are kept in `errors`/`formError`.
  */
-import type { EditableConfig, TestConnectionResult, TlsDestination } from '../../../../core/control/contract.js';
+import type { EditableConfig, TestConnectionResult, TlsDestination } from '../../../../common/contract.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
 import { fieldOfError, validateConfig, type FieldErrors } from '../settings-rules.js';
 

@@ -8,7 +8,8 @@
  * Does not own: hosts (hosts.svelte.ts) or how numbers are shown.
  * Raises: nothing; a failed fetch is kept in `error`.
  */
-import type { ControlEvents, StatusResult } from '../../../../core/control/contract.js';
+import type { StatusResult } from '../../../../common/contract.js';
+import type { ControlEvents } from '../../../../common/events.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
 import { Refresher, realTimers, type Timers } from './refresher.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RecipientRow } from '../../../../core/control/contract.js';
+import type { RecipientRow } from '../../../../common/contract.js';
 import { QueueStore, toQuery } from '../../../../renderer/src/lib/state/queue.svelte.js';
 import { fakeClient, pagedRecipients, rows } from '../../fixtures/fake-client.js';
 

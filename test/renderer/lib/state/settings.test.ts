@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EditableConfig } from '../../../../core/control/contract.js';
+import type { EditableConfig } from '../../../../common/contract.js';
 import { ControlError } from '../../../../renderer/src/lib/relay-client.js';
 import { SettingsStore } from '../../../../renderer/src/lib/state/settings.svelte.js';
 import { fakeClient } from '../../fixtures/fake-client.js';

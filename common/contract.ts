@@ -1,0 +1,161 @@
+/**
+ * contract: what crosses every transport between the core and its clients
+ * (CLI, HTTP API, dashboard, Electron shell) — the operations' argument and
+ * result shapes and the error body. The operations are in operations.ts, the
+ * events in events.ts.
+ */
+
+export type HostStatus = 'up' | 'down' | 'unknown';
+
+export interface StatusResult {
+  version: string;
+  hostname: string;
+  startedAt: number;
+  uptimeSeconds: number;
+  listener: { host: string; port: number };
+  queue: {
+    messages: number;
+    recipients: number;
+    active: number;
+    /** Seconds since the oldest queued message arrived; null when the queue is empty. */
+    oldestMessageAgeSeconds: number | null;
+  };
+  delivered: { lastHour: number; total: number };
+  bounced: { lastHour: number; total: number };
+  spoolBytes: number;
+  hosts: { up: number; down: number; unknown: number; suspended: number };
+}
+
+export interface HostSummary {
+  /** host:port as configured. */
+  host: string;
+  status: HostStatus;
+  /** When the status last changed (ms since epoch). */
+  since: number;
+  suspended: boolean;
+  activeConnections: number;
+  /** Recipients waiting for this host (last tried there or first choice). */
+  queued: number;
+  delivered: number;
+  deferred: number;
+  hardBounced: number;
+  lastError: string | null;
+  nextProbeAt: number | null;
+}
+
+export interface HostDetail extends HostSummary {
+  priority: number | null;
+  tls: 'none' | 'opportunistic' | 'required' | null;
+  history: { status: 'up' | 'down'; at: number; reason: string | null }[];
+}
+
+export interface RecipientRow {
+  mid: number;
+  rid: number;
+  sender: string;
+  recipient: string;
+  host: string | null;
+  state: 'queued' | 'active';
+  attempts: number;
+  queuedAt: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Rows matching the filter in the whole queue. */
+  total: number;
+  /** Opaque; pass back to get the next page; null at the end. */
+  cursor: string | null;
+}
+
+/** ESA `oldmessage`: the oldest message still in the queue, and the recipients it waits on. */
+export interface OldMessage {
+  mid: number;
+  sender: string;
+  queuedAt: number;
+  /** Bytes as received. */
+  size: number;
+  /** Oldest first, at most 1000. */
+  recipients: RecipientRow[];
+  /** Recipients still waiting, all of them. */
+  pending: number;
+}
+
+export interface ShowRecipientsQuery {
+  host?: string;
+  sender?: string;
+  recipient?: string;
+  mid?: number;
+  /** Matches sender, recipient, host or last error (case-insensitive). */
+  text?: string;
+  cursor?: string;
+  /** 1–1000, default 100. */
+  limit?: number;
+}
+
+export interface RetryResult {
+  /** Recipients scheduled now. */
+  scheduled: number;
+  /** Follow `retry-progress` events with this id. */
+  operationId: string;
+}
+
+export interface ActionResult {
+  affected: number;
+}
+
+export type RecipientSelector = { mid: number; rid?: number } | { host: string };
+
+export interface TlsDestination {
+  host: string;
+  port: number;
+  priority: number;
+  tls: 'none' | 'opportunistic' | 'required';
+  auth?: { user: string; passEnv: string };
+}
+
+export interface EditableConfig {
+  routes: { domain: string; destinations: TlsDestination[]; bounceProfile: string }[];
+  bounceProfiles: Record<
+    string,
+    {
+      initialRetrySeconds: number;
+      maxRetrySeconds: number;
+      backoffFactor: number;
+      maxRetries: number;
+      maxQueueSeconds: number;
+      delayWarningSeconds: number;
+    }
+  >;
+  relayNetworks: string[];
+  listen: { host: string; port: number };
+}
+
+export interface LogTailQuery {
+  lines?: number;
+  grep?: string;
+  mid?: number;
+}
+
+export interface TestConnectionResult {
+  ok: boolean;
+  /** What the server said, or why it could not be reached. */
+  detail: string;
+  tls: boolean;
+  millis: number;
+}
+
+/** Charts: the core's own history (kept in lowdb, survives restarts). */
+export interface HistoryResult {
+  /** One sample per minute, oldest first, up to 24 h: recipients queued at the sample, delivered and bounced during that minute. */
+  samples: { at: number; queued: number; delivered: number; bounced: number }[];
+  /** Up/down periods per host over the same window; `to` null means "still". */
+  hosts: { host: string; periods: { status: 'up' | 'down'; from: number; to: number | null; reason: string | null }[] }[];
+}
+
+/** Errors cross every transport in this shape. */
+export interface ControlErrorBody {
+  error: { code: string; message: string; field?: string };
+}

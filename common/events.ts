@@ -1,0 +1,45 @@
+/**
+ * events: the core's event stream, one descriptor per event type (its data's
+ * shape), ordered by `seq` so a client can resume after a reconnect; plus the
+ * `resync` notice that says "the replay cannot reach back: refetch your state".
+ */
+import type { HostStatus } from './contract.js';
+
+interface EventType<Data> {
+  /** Types only: never set (a tuple, so a `null` in Data survives NonNullable). */
+  readonly data?: [Data];
+}
+const event = <Data>(): EventType<Data> => ({});
+
+const EVENT_TYPES = {
+  host: event<{ host: string; status: HostStatus; previous: HostStatus; reason: string | null; downSeconds: number | null; queued: number }>(),
+  /** Coalesced: at most a few per second, whatever the load. */
+  queue: event<{ enqueued: number; delivered: number; deferred: number; bounced: number; recipients: number; messages: number }>(),
+  'retry-progress': event<{ operationId: string; total: number; delivered: number; deferred: number; bounced: number; done: boolean }>(),
+  config: event<{ changedBy: string }>(),
+  /** New mail-log lines, coalesced like queue events. */
+  log: event<{ lines: string[] }>(),
+};
+
+export type ControlEventName = keyof typeof EVENT_TYPES;
+
+export type ControlEvents = { [K in ControlEventName]: NonNullable<(typeof EVENT_TYPES)[K]['data']>[0] };
+
+/** Every event type, as values (an SSE client listens to each by name). */
+export const EVENT_NAMES = Object.keys(EVENT_TYPES) as readonly ControlEventName[];
+
+export interface EventEnvelope<K extends ControlEventName = ControlEventName> {
+  seq: number;
+  at: number;
+  type: K;
+  data: ControlEvents[K];
+}
+
+/** In place of events a client missed when the ring no longer holds them; `seq` is where to count from. */
+export interface ResyncNotice {
+  type: 'resync';
+  seq: number;
+}
+
+/** What one subscription delivers over IPC. */
+export type StreamItem = EventEnvelope | ResyncNotice;
