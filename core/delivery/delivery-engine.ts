@@ -125,6 +125,14 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
         log.warn(logLines.deliveryAborted(job.mid, rcpts.map((r) => r.rid), error.message));
         return all({ kind: 'stop', error });
       }
+      if (closing) {
+        // Shutdown began while this job got its connection and content:
+        // nothing new starts now (a transaction cut at the stop deadline may
+        // already have reached the server: a duplicate after the restart).
+        content.destroy();
+        pool.release(dest, s, true);
+        return all({ kind: 'stop', error: shutdownError() });
+      }
       const byAddress = new Map<string, Rcpt[]>();
       for (const r of rcpts) {
         const list = byAddress.get(r.address);

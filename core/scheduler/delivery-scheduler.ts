@@ -272,6 +272,14 @@ export class DeliveryScheduler {
     for (const o of outcomes) {
       const r = m.recipients.find((x) => x.rid === o.rid);
       if (!r || (r.state !== 'active' && r.state !== 'queued')) continue;
+      if (o.outcome === 'deferred' && o.error.code === 'ESHUTDOWN') {
+        // The relay stopped before this attempt got going (or cut it at the
+        // stop deadline): not a try, so no retry spent and no back-off; it
+        // stays due and the next start sends it at once.
+        this.d.queue.setState(r, 'queued');
+        this.heap.push(r.nextAttemptAt, r);
+        continue;
+      }
       r.lastAttemptAt = now;
       if (o.host !== undefined) this.d.queue.setHost(r, o.host);
       if (o.outcome === 'delivered') {

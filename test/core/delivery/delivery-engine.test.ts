@@ -328,13 +328,24 @@ describe('delivery engine: connections', () => {
     expect(log.matching(/DCID 101 close/)).toHaveLength(1);
   });
 
-  it('close() lets in-flight deliveries finish within the deadline, then takes no jobs', async () => {
-    const s = await sink({ dotDelayMs: 100 });
-    const { engine: e } = engine();
-    const p = e.deliver(job([s.destination()]));
-    await new Promise((r) => setTimeout(r, 20));
+  it('close() lets the transaction in flight finish, starts none of the jobs waiting for its connection, then takes no jobs', async () => {
+    const s = await sink({ dotDelayMs: 300 });
+    const { engine: e, log } = engine({ maxConnectionsPerHost: 1 });
+    const p = [1, 2, 3].map((mid) => e.deliver(job([s.destination()], { mid })));
+    // The first is on the wire; the other two wait for its connection.
+    await until(() => log.matching(/Delivery start/).length > 0);
+    const started = Date.now();
     await e.close(5000);
-    expect((await p).outcomes[0]!.outcome).toBe('delivered');
+    // Back as soon as the one in flight was answered, not at the deadline.
+    expect(Date.now() - started).toBeLessThan(2000);
+    const reports = await Promise.all(p);
+    expect(reports.map((r) => summary(r.outcomes[0]!))).toEqual([
+      `0 delivered ${s.key}`,
+      '0 deferred undefined ESHUTDOWN - 4.3.2',
+      '0 deferred undefined ESHUTDOWN - 4.3.2',
+    ]);
+    expect(s.messages).toHaveLength(1);
+    expect(log.matching(/Delivery start/)).toHaveLength(1);
     const after = await e.deliver(job([s.destination()]));
     expect(after.outcomes.map(summary)).toEqual(['0 deferred undefined ESHUTDOWN - 4.3.2']);
   });
