@@ -226,6 +226,7 @@ async function build(
     log,
     markDirty: () => state.markDirty(),
     maxInFlight: opts.maxInFlight ?? 200,
+    connectionsPerHost: current.delivery.maxConnectionsPerHost,
   });
   schedulerRef.current = scheduler;
   const prober = new HostProber(hosts, createSmtpProbe({ hostname: current.hostname, timeoutMs: current.delivery.connectTimeoutSeconds * 1000 }), {
