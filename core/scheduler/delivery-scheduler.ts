@@ -66,15 +66,16 @@ export class DeliveryScheduler {
   /** Last resolution per domain: which hosts a domain's recipients wait for. */
   private readonly routeCache = new Map<string, ResolvedRoute>();
   /**
-   * Jobs in flight per route, and the ready ones waiting for their route's
-   * room. Their recipients stay `queued` (the operator may delete, bounce or
-   * retry them) and out of the heap; dispatch takes only those still queued.
+   * Jobs in flight per route, and the backlog of a route at its share.
+   * Recipients in a backlog stay `queued` (the operator may delete, bounce
+   * or retry them) and out of the heap; dispatch takes only those still
+   * queued.
    */
-  private readonly slots: RouteSlots<Group>;
+  private readonly slots: RouteSlots<QueuedRecipient, Group>;
 
   constructor(private readonly d: SchedulerDeps) {
     this.heap = new DueHeap((r) => (r.state === 'queued' ? r.nextAttemptAt : undefined));
-    this.slots = new RouteSlots((g) => routeCapacity(g.route.destinations, (key) => d.hosts.isAvailable(key), d.connectionsPerHost));
+    this.slots = new RouteSlots((route) => routeCapacity(route.destinations, (key) => d.hosts.isAvailable(key), d.connectionsPerHost));
     d.hosts.on('up', (h) => this.hostUp(h.key));
   }
 
@@ -168,10 +169,14 @@ export class DeliveryScheduler {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
-    // Jobs that waited for their route's room go first, in their order.
+    // Jobs that waited for their route's room go first, in their order;
+    // held recipients come back through the heap as their line shortens.
     this.slots.drain(
       () => this.inFlight < this.d.maxInFlight,
       (g) => this.dispatch(g),
+      (rs) => {
+        for (const r of rs) if (r.state === 'queued') this.heap.push(r.nextAttemptAt, r);
+      },
     );
     const room = this.d.maxInFlight - this.inFlight;
     if (room <= 0) return; // a finishing job kicks again

@@ -1,12 +1,15 @@
 /**
- * route-slots: how many delivery jobs each route may have in flight, and the
- * line of jobs waiting for room (Postfix's per-destination queues, in small).
+ * route-slots: how many delivery jobs each route may have in flight, and
+ * what waits for that room (Postfix's per-destination queues, in small).
  *
  * Owns: the count of jobs in flight per route, the cap rule (routeCapacity),
- * and one first-in first-out line per route of jobs that are ready but wait
- * for that route's room. Without it, one slow destination's backlog filled
- * the global in-flight limit with jobs queued behind its few connections,
- * and every other route waited behind them (issue 10 item 5).
+ * and each backed-up route's backlog: a first-in first-out line of ready
+ * jobs as long as the route's capacity, then only the jobs' recipients,
+ * held aside in arrival order until the line shortens (a route slow to
+ * answer with 100,000 messages queued holds a few dozen jobs, not 100,000).
+ * Without it one slow destination's backlog filled the global in-flight
+ * limit with jobs queued behind its few connections, and every other route
+ * waited behind them (issue 10 item 5).
  * Does not own: dispatching or recipient state (delivery-scheduler.ts),
  * connections (delivery/session-pool.ts).
  * Raises: nothing.
@@ -34,27 +37,48 @@ export function routeCapacity(dests: readonly Destination[], isAvailable: (key: 
   return JOBS_PER_CONNECTION * connectionsPerHost * Math.max(1, hosts);
 }
 
-export interface RouteJob {
+export interface RouteJob<R> {
   routeKey: string;
-  route: { destinations: Destination[] };
+  route: Route;
+  recipients: R[];
 }
 
-export class RouteSlots<J extends RouteJob> {
+type Route = { destinations: Destination[] };
+
+interface Backlog<J, R> {
+  /** The route as last seen (its capacity can change: hosts go Down, come back). */
+  route: Route;
+  /** Ready jobs, in order; at most the route's capacity. */
+  line: J[];
+  /** Each job's recipients beyond the line, in order, from `head` on (a queue without shifting). */
+  held: R[][];
+  head: number;
+}
+
+export class RouteSlots<R, J extends RouteJob<R>> {
   private readonly inFlight = new Map<string, number>();
-  private readonly lines = new Map<string, J[]>();
+  private readonly backlogs = new Map<string, Backlog<J, R>>();
 
-  constructor(private readonly capacity: (job: J) => number) {}
+  constructor(private readonly capacity: (route: Route) => number) {}
 
-  /** The route has room and nobody ahead in its line (first come, first served). */
+  /** The route has room and nothing waiting before this job (first come, first served). */
   hasRoom(job: J): boolean {
-    return !this.lines.has(job.routeKey) && this.count(job.routeKey) < this.capacity(job);
+    return !this.backlogs.has(job.routeKey) && this.count(job.routeKey) < this.capacity(job.route);
   }
 
-  /** Puts a job at the back of its route's line. */
+  /** Puts a job at the back of its route's backlog: in the line if there is space, else its recipients are held. */
   wait(job: J): void {
-    const line = this.lines.get(job.routeKey);
-    if (line) line.push(job);
-    else this.lines.set(job.routeKey, [job]);
+    let b = this.backlogs.get(job.routeKey);
+    if (!b) {
+      b = { route: job.route, line: [], held: [], head: 0 };
+      this.backlogs.set(job.routeKey, b);
+    }
+    b.route = job.route;
+    // Released recipients come back through the heap oldest first, so they
+    // take the places their release made in the line before newer mail.
+    if (b.line.length < this.capacity(job.route)) b.line.push(job);
+    // Kept together: released, they make one transaction again.
+    else b.held.push(job.recipients);
   }
 
   started(routeKey: string): void {
@@ -68,23 +92,48 @@ export class RouteSlots<J extends RouteJob> {
   }
 
   /**
-   * Takes waiting jobs whose route has room, each line in order, while
-   * `more()` allows (the global limit). `start` must call started() for a
-   * job it puts in flight; one it settles at once (hosts all Down) leaves
-   * the room to the next in line.
+   * Starts waiting jobs whose route has room, each line in order, while
+   * `more()` allows (the global limit). `start` calls started() for a job it
+   * puts in flight; one it settles at once (hosts all Down) leaves the room
+   * to the next in line. Then lets held recipients back through `release`
+   * (to be scheduled, routed afresh, as the config may have changed, and
+   * lined up again): while the route is full, as many jobs' worth as its
+   * line has space for; once it is not (its hosts went Down, or it sped
+   * up), all of them, so a backlog never waits on a route that has room.
    */
-  drain(more: () => boolean, start: (job: J) => void): void {
-    for (const [key, line] of this.lines) {
-      while (line.length > 0 && more() && this.count(key) < this.capacity(line[0]!)) start(line.shift()!);
-      if (line.length === 0) this.lines.delete(key);
+  drain(more: () => boolean, start: (job: J) => void, release: (recipients: R[]) => void): void {
+    for (const [key, b] of this.backlogs) {
+      const cap = this.capacity(b.route);
+      while (b.line.length > 0 && more() && this.count(key) < cap) start(b.line.shift()!);
+      const heldCount = b.held.length - b.head;
+      if (heldCount > 0) {
+        const full = this.count(key) >= cap;
+        const n = full ? Math.min(heldCount, Math.max(0, cap - b.line.length)) : heldCount;
+        if (n > 0) {
+          release(b.held.slice(b.head, b.head + n).flat());
+          b.head += n;
+          if (b.head === b.held.length) {
+            b.held = [];
+            b.head = 0;
+          } else if (b.head > 1024 && b.head * 2 > b.held.length) {
+            b.held = b.held.slice(b.head);
+            b.head = 0;
+          }
+        }
+      }
+      if (b.line.length === 0 && b.head === b.held.length) this.backlogs.delete(key);
     }
   }
 
-  /** Jobs waiting in all lines (diagnostics, tests). */
-  get waiting(): number {
-    let n = 0;
-    for (const line of this.lines.values()) n += line.length;
-    return n;
+  /** Jobs waiting: in lines, and held as recipients (diagnostics, tests). */
+  get waiting(): { lined: number; held: number } {
+    let lined = 0;
+    let held = 0;
+    for (const b of this.backlogs.values()) {
+      lined += b.line.length;
+      held += b.held.length - b.head;
+    }
+    return { lined, held };
   }
 
   private count(routeKey: string): number {
