@@ -187,6 +187,7 @@ async function build(
     maxConnectionsPerHost: current.delivery.maxConnectionsPerHost,
     connectTimeoutMs: current.delivery.connectTimeoutSeconds * 1000,
     commandTimeoutMs: current.delivery.commandTimeoutSeconds * 1000,
+    dataTimeoutMs: current.delivery.dataTimeoutSeconds * 1000,
     idleMs: current.delivery.idleConnectionSeconds * 1000,
   });
   const profile = (name: string) => current.bounceProfiles[name] ?? current.bounceProfiles.default;
@@ -225,6 +226,7 @@ async function build(
     log,
     markDirty: () => state.markDirty(),
     maxInFlight: opts.maxInFlight ?? 200,
+    connectionsPerHost: current.delivery.maxConnectionsPerHost,
   });
   schedulerRef.current = scheduler;
   const prober = new HostProber(hosts, createSmtpProbe({ hostname: current.hostname, timeoutMs: current.delivery.connectTimeoutSeconds * 1000 }), {

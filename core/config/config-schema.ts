@@ -111,6 +111,10 @@ export const configSchema = z
         maxConnectionsPerHost: z.number().int().min(1).max(100).default(10),
         connectTimeoutSeconds: seconds.default(30),
         commandTimeoutSeconds: seconds.default(60),
+        // The reply to the final dot: RFC 5321 §4.5.3.2.6 suggests 10 minutes;
+        // 5 suit a LAN server and still cover a slow antivirus scan of a large
+        // attachment. Never 0: that would wait forever.
+        dataTimeoutSeconds: z.number().positive('must be more than 0 seconds').finite().default(300),
         probeInitialSeconds: seconds.default(10),
         probeMaxSeconds: seconds.default(300),
         idleConnectionSeconds: seconds.default(10),
@@ -119,6 +123,7 @@ export const configSchema = z
         maxConnectionsPerHost: 10,
         connectTimeoutSeconds: 30,
         commandTimeoutSeconds: 60,
+        dataTimeoutSeconds: 300,
         probeInitialSeconds: 10,
         probeMaxSeconds: 300,
         idleConnectionSeconds: 10,

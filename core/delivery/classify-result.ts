@@ -41,11 +41,20 @@ export interface Failure {
   cause?: unknown;
 }
 
-/** What the destination's status becomes: `answered` = Up, `failed` = Down. */
-export type HostEffect = 'answered' | 'failed';
 /**
- * What happens to the recipients it concerns: `retry` moves them to the next
- * host of this attempt (deferred when none is left), `bounce` fails them now.
+ * What it says about the destination: `answered` = Up; `failed` = Down (it
+ * cannot serve mail: refused, no greeting, TLS, DNS); `lost` = it greeted and
+ * took part in this transaction, which then died without a reply: that
+ * message's failure, not the host's. The host stays Up; only the same thing
+ * happening to several different messages in a row marks it Down
+ * (host-registry.ts decides).
+ */
+export type HostEffect = 'answered' | 'failed' | 'lost';
+/**
+ * What happens to the recipients it concerns: `retry` leaves them deferred
+ * for this host (the next host of this attempt gets them when `nextHost`,
+ * else the attempt ends and they wait for their back-off), `bounce` fails
+ * them now.
  */
 export type RecipientEffect = 'delivered' | 'retry' | 'bounce';
 
@@ -64,13 +73,28 @@ export interface Rule {
 const hostDown = (reason: string, extra: Partial<Rule> = {}): Rule => ({ host: 'failed', recipients: 'retry', nextHost: true, reason, ...extra });
 const tryNext = (reason: string, extra: Partial<Rule> = {}): Rule => ({ host: 'answered', recipients: 'retry', nextHost: true, reason, ...extra });
 const bounce = (reason: string): Rule => ({ host: 'answered', recipients: 'bounce', nextHost: false, reason });
+/**
+ * A transaction that died without a reply (DESIGN.md: "connection lost or
+ * reply timeout after the greeting"): the host stays Up and the message is
+ * deferred on its back-off, not handed to the next host at once. Once DATA
+ * began it may have arrived (whether the server read the final dot cannot be
+ * told from here: the content sits in socket buffers before the server reads
+ * it), and a message that makes one server drop the connection is not
+ * improved by an instant second try elsewhere.
+ */
+const lost = (reason: string): Rule => ({ host: 'lost', recipients: 'retry', nextHost: false, reason });
 const delivered: Rule = { host: 'answered', recipients: 'delivered', nextHost: false, reason: 'delivered' };
 
 type PhaseRules = Record<Exclude<ReplyClass, '2xx'>, Rule> & { '2xx'?: Rule };
 
 /**
- * The behaviour table. A failure with no reply (`none`) anywhere means the host
- * is not serving mail right now: Down, next host. Any reply means it is Up.
+ * The behaviour table. Any reply means the host is Up. No reply (`none`)
+ * while the session is being set up (connect, greeting, EHLO, STARTTLS, AUTH)
+ * means it is not serving mail right now, whatever the message: Down, next
+ * host. No reply once a transaction is under way (MAIL onward) is `lost`:
+ * the server was serving and failed on this message, which is deferred; the
+ * host stays Up, so one message a server chokes on neither takes the host
+ * down nor, through the host's "up" event, gets resent at every probe.
  */
 export const RULES: Readonly<Record<Phase, PhaseRules>> = {
   connect: {
@@ -113,26 +137,27 @@ export const RULES: Readonly<Record<Phase, PhaseRules>> = {
   mail: {
     '4xx': tryNext('unexpected SMTP response'),
     '5xx': bounce('sender or message rejected'),
-    none: hostDown('connection lost'),
+    none: lost('connection lost'),
   },
   rcpt: {
     '4xx': tryNext('recipient deferred'),
     '5xx': bounce('recipient rejected'),
-    none: hostDown('connection lost'),
+    none: lost('connection lost'),
   },
   data: {
     '4xx': tryNext('unexpected SMTP response'),
     '5xx': bounce('message rejected'),
-    // Dropped mid-DATA: the message was not accepted; try elsewhere.
-    none: hostDown('connection lost during DATA'),
+    none: lost('connection lost during DATA'),
   },
   dot: {
     '2xx': delivered,
     '4xx': tryNext('message deferred'),
     '5xx': bounce('message rejected'),
-    // No reply to the final dot: it may or may not have been taken. Trying
-    // again risks a duplicate, never a loss (DESIGN.md "Durability").
-    none: hostDown('no reply to end of data'),
+    // No reply to the final dot (dropped, or past delivery.dataTimeoutSeconds):
+    // it may have been taken. Its retry waits for the back-off, which risks
+    // a duplicate, never a loss (DESIGN.md "Durability"), as Postfix does
+    // after "lost connection ... while sending end of data".
+    none: lost('no reply to end of data'),
   },
 };
 

@@ -34,6 +34,8 @@ export interface DeliveryEngineOptions {
   maxConnectionsPerHost: number;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
+  /** How long the reply to the final dot may take (delivery.dataTimeoutSeconds). */
+  dataTimeoutMs: number;
   /** How long a finished connection is kept for the next message to the same host. */
   idleMs: number;
 }
@@ -45,6 +47,8 @@ type HostResult =
   | { kind: 'delivered'; response: string }
   | { kind: 'bounced'; error: RelayError }
   | { kind: 'retry'; error: RelayError }
+  /** Deferred without trying the next host: the transaction was lost after the greeting (it may have arrived). */
+  | { kind: 'defer'; error: RelayError }
   /** Stop this attempt (spool unreadable, shutdown): the next host would fare no better. */
   | { kind: 'stop'; error: RelayError };
 
@@ -56,7 +60,12 @@ const INVALID_ADDRESS = /[\r\n<>\x00]/;
 
 export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngine {
   const { log, feedback } = opts;
-  const sessionOpts = { hostname: opts.hostname, connectTimeoutMs: opts.connectTimeoutMs, commandTimeoutMs: opts.commandTimeoutMs };
+  const sessionOpts = {
+    hostname: opts.hostname,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    commandTimeoutMs: opts.commandTimeoutMs,
+    dataTimeoutMs: opts.dataTimeoutMs,
+  };
   const inflight = new Set<Promise<DeliveryReport>>();
   const sessions = new Set<SmtpSession>();
   let closing = false;
@@ -71,8 +80,9 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     if (!r.ok) {
       const v = classify(r.failure);
       log.info(logLines.connectionError(dcid, ctx.domain, dest.host, dest.port, v.error.toLine(), v.reason));
-      if (v.rule.host === 'failed') feedback.hostFailed(dest.key, v.error);
-      else feedback.hostAnswered(dest.key);
+      // No transaction yet: a failure without a reply here is the host's.
+      if (v.rule.host === 'answered') feedback.hostAnswered(dest.key);
+      else feedback.hostFailed(dest.key, v.error);
       return r;
     }
     const s = r.session;
@@ -114,6 +124,14 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
         const error = spoolError(e);
         log.warn(logLines.deliveryAborted(job.mid, rcpts.map((r) => r.rid), error.message));
         return all({ kind: 'stop', error });
+      }
+      if (closing) {
+        // Shutdown began while this job got its connection and content:
+        // nothing new starts now (a transaction cut at the stop deadline may
+        // already have reached the server: a duplicate after the restart).
+        content.destroy();
+        pool.release(dest, s, true);
+        return all({ kind: 'stop', error: shutdownError() });
       }
       const byAddress = new Map<string, Rcpt[]>();
       for (const r of rcpts) {
@@ -167,7 +185,8 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
       } else {
         failedTx.push(...rids(list));
       }
-      const res: HostResult = v!.rule.recipients === 'bounce' ? { kind: 'bounced', error: v!.error } : { kind: 'retry', error: v!.error };
+      const res: HostResult =
+        v!.rule.recipients === 'bounce' ? { kind: 'bounced', error: v!.error } : { kind: v!.rule.nextHost ? 'retry' : 'defer', error: v!.error };
       if (res.kind === 'bounced') bounced += list.length;
       for (const r of list) out.set(r.rid, res);
     }
@@ -180,8 +199,12 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     if (tx && failedTx.length) {
       if (tx.rule.recipients === 'bounce') log.info(logLines.response(job.mid, failedTx, tx.error.toLine()));
       else log.info(logLines.connectionError(s.dcid, job.domain, s.remoteAddress, dest.port, tx.error.toLine(), tx.reason));
-      if (tx.rule.host === 'failed') feedback.hostFailed(dest.key, tx.error);
     }
+    // Only the transaction's own fate speaks for the host (a recipient
+    // refused before a lost DATA does not make it a working transaction).
+    if (!tx || tx.rule.host === 'answered') feedback.transactionAnswered(dest.key);
+    else if (tx.rule.host === 'lost') feedback.transactionLost(dest.key, job.mid, tx.error);
+    else feedback.hostFailed(dest.key, tx.error);
     return out;
   }
 
@@ -201,9 +224,11 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
       }
     }
     const tried = new Set<string>();
+    /** Deferred for good in this attempt: no further host is tried for them. */
+    const held = new Set<number>();
     try {
       for (const dest of job.destinations) {
-        const pending = job.recipients.filter((r) => !final.has(r.rid));
+        const pending = job.recipients.filter((r) => !final.has(r.rid) && !held.has(r.rid));
         if (pending.length === 0 || closing) break;
         if (tried.has(dest.key)) continue;
         tried.add(dest.key);
@@ -215,6 +240,10 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
           if (res.kind === 'delivered') final.set(r.rid, { rid: r.rid, outcome: 'delivered', host: dest.key, response: res.response });
           else if (res.kind === 'bounced') final.set(r.rid, { rid: r.rid, outcome: 'bounced', host: dest.key, error: res.error });
           else if (res.kind === 'retry') last.set(r.rid, { error: res.error, host: dest.key });
+          else if (res.kind === 'defer') {
+            held.add(r.rid);
+            last.set(r.rid, { error: res.error, host: dest.key });
+          }
           else {
             stop = true;
             // Not the host's doing: keep the host of an earlier try, if any.

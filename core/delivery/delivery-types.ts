@@ -43,6 +43,14 @@ export interface HostFeedback {
   hostAnswered(key: string): void;
   /** Connection refused, timeout, DNS or TLS failure: it is Down. */
   hostFailed(key: string, error: RelayError): void;
+  /**
+   * A transaction of message `mid` died without a reply after the greeting
+   * (dropped, or no reply in time). Not a verdict on the host by itself:
+   * hosts/ marks it Down only when this keeps happening to different messages.
+   */
+  transactionLost(key: string, mid: number, error: RelayError): void;
+  /** A transaction got its replies (delivered, or refused with a code): the host serves mail. */
+  transactionAnswered(key: string): void;
   connectionOpened(key: string): void;
   connectionClosed(key: string): void;
   /** Counts per host for tophosts. */

@@ -44,7 +44,13 @@ export function openFailure(err: SMTPError | undefined, conn: SMTPConnection, de
   return { phase, network, message: `${where}: ${describe(network, err)}`, cause: err };
 }
 
-export function transactionFailure(err: SMTPError | undefined, dest: Destination, dataStarted: boolean): Failure {
+/** How far a transaction got: DATA accepted (content streaming), all content and the final dot handed to the socket. */
+export interface TransactionStage {
+  dataStarted: boolean;
+  contentSent: boolean;
+}
+
+export function transactionFailure(err: SMTPError | undefined, dest: Destination, stage: TransactionStage): Failure {
   const where = `${dest.host}:${dest.port}`;
   const reply = err ? replyOf(err) : undefined;
   let phase: Phase;
@@ -53,7 +59,10 @@ export function transactionFailure(err: SMTPError | undefined, dest: Destination
   // Both come with command "DATA": EENVELOPE is the DATA command refused,
   // EMESSAGE the reply to the final dot.
   else if (err?.command === 'DATA') phase = err.code === 'EMESSAGE' ? 'dot' : 'data';
-  else phase = dataStarted ? 'data' : 'mail';
+  // No command on the error (a drop or a timeout): how far we got says
+  // where. Once the whole message is out, the server may have taken it.
+  else if (stage.contentSent) phase = 'dot';
+  else phase = stage.dataStarted ? 'data' : 'mail';
   if (err?.code === 'EMESSAGE' && phase === 'mail' && !reply) {
     // nodemailer refuses before sending MAIL when SIZE says the message is
     // too big for this server: the server's answer, in effect (RFC 1870 §6.1).

@@ -12,8 +12,9 @@
  * fresh one. A pooled connection that fails its
  * RSET was dropped by the server while idle, so it is discarded and the job
  * gets a fresh connection in the same slot (not a host failure). Shutdown:
- * idle connections QUIT, no new connections are opened, and at the deadline
- * the rest are dropped and the waiters released.
+ * idle connections QUIT, waiting jobs are released at once, nothing is
+ * opened or handed on any more (each connection QUITs when its job gives it
+ * back), and at the deadline the rest are dropped.
  * Does not own: what a session is or how it is opened (injected), host status,
  * logging.
  * Raises: nothing; acquire() resolves with a session or a Failure.
@@ -78,7 +79,12 @@ export class SessionPool<S extends PooledSession, C> {
     if ('session' in grant) {
       const s = grant.session;
       h.busy.add(s);
-      if ((grant.clean && !opts.verify) || (await s.reset())) return { ok: true, session: s, reused: true };
+      if ((grant.clean && !opts.verify) || (await s.reset())) {
+        // Shutdown began during the RSET: this job starts nothing.
+        if (!this.closing) return { ok: true, session: s, reused: true };
+        this.release(dest, s, true);
+        return shutdownResult();
+      }
       // Gone stale while idle (the server's idle timeout, a restart): drop it
       // and open a fresh one in the same slot.
       h.busy.delete(s);
@@ -100,14 +106,17 @@ export class SessionPool<S extends PooledSession, C> {
       this.freeSlot(h);
       return;
     }
-    const next = h.waiters.shift();
-    if (next) {
-      next({ session: s, clean });
-      return;
-    }
+    // Shutting down: never hand a connection to another job. A transaction
+    // started now could be cut at the stop deadline after the server took
+    // the message, and be sent again after the restart (a duplicate).
     if (this.closing) {
       s.quit();
       this.freeSlot(h);
+      return;
+    }
+    const next = h.waiters.shift();
+    if (next) {
+      next({ session: s, clean });
       return;
     }
     s.setIdle(true);
@@ -138,10 +147,12 @@ export class SessionPool<S extends PooledSession, C> {
     }
   }
 
-  /** Stops opening connections and says goodbye to the idle ones. */
+  /** Stops opening and handing on connections, releases the waiting jobs, and says goodbye to the idle connections. */
   close(): void {
     this.closing = true;
     for (const h of this.hosts.values()) {
+      // Waiters hold no slot: they only go back to the queue.
+      for (const w of h.waiters.splice(0)) w({ shutdown: true });
       for (const { session } of [...h.idle]) {
         this.removeIdle(h, session);
         session.quit();
@@ -175,6 +186,12 @@ export class SessionPool<S extends PooledSession, C> {
     }
     const s = r.session;
     h.busy.add(s);
+    if (this.closing) {
+      // Shutdown began while it was opening: QUIT instead of a transaction.
+      // Its close handler below is not needed: release() frees the slot.
+      this.release(dest, s, true);
+      return shutdownResult();
+    }
     // An idle connection that the server closes leaves the pool; a busy one
     // is handed back through release() by its job.
     s.onClose(() => {

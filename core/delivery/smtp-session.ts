@@ -38,7 +38,13 @@ import { LineGuard } from './line-guard.js';
 import { openFailure, transactionFailure } from './session-failure.js';
 import { smtpConnectionOptions, type SmtpTimeouts } from './smtp-options.js';
 
-export type SessionOptions = SmtpTimeouts;
+export interface SessionOptions extends SmtpTimeouts {
+  /**
+   * How long the server may take to answer the final dot (RFC 5321
+   * §4.5.3.2.6): it scans the message then, so it gets longer than a command.
+   */
+  dataTimeoutMs: number;
+}
 
 export type OpenResult = { ok: true; session: SmtpSession } | { ok: false; failure: Failure };
 
@@ -164,8 +170,15 @@ export class SmtpSession {
    * decides when to let go); in use, it guards every command.
    */
   setIdle(idle: boolean): void {
+    this.setSocketTimeout(idle ? 0 : this.opts.commandTimeoutMs);
+  }
+
+  private setSocketTimeout(ms: number): void {
+    // nodemailer arms the socket's inactivity timeout once (at connect and
+    // after STARTTLS) and never per command, so this one is the timeout of
+    // whatever the connection waits for next.
     const socket = this.conn._socket;
-    if (socket && !socket.destroyed) socket.setTimeout(idle ? 0 : this.opts.commandTimeoutMs);
+    if (socket && !socket.destroyed) socket.setTimeout(ms);
   }
 
   /** RSET before reusing the connection (RFC 5321 §4.1.1.5); false if it is not usable. */
@@ -183,10 +196,17 @@ export class SmtpSession {
     this.transactions++;
     this.setIdle(false);
     const guard = new LineGuard();
-    let dataStarted = false;
+    const stage = { dataStarted: false, contentSent: false };
     // nodemailer pipes the guard into its DataStream only once DATA got 354.
     guard.once('resume', () => {
-      dataStarted = true;
+      stage.dataStarted = true;
+    });
+    // All content is with nodemailer, which ends it with the final dot: from
+    // here the wait is for the end-of-data reply, under its own timeout (an
+    // antivirus scan is not a dead server).
+    guard.once('end', () => {
+      stage.contentSent = true;
+      this.setSocketTimeout(this.opts.dataTimeoutMs);
     });
     let contentError: Error | undefined;
     content.on('error', (e: Error) => {
@@ -230,14 +250,14 @@ export class SmtpSession {
               failure: { phase: 'data', network: 'protocol', message: `message not sent: ${(contentError ?? err).message}`, cause: contentError ?? err },
             });
           }
-          done({ ok: false, local: false, answered: answered(), rejected: err.command === 'MAIL FROM' ? [] : rejectedOf(), failure: transactionFailure(err, this.dest, dataStarted) });
+          done({ ok: false, local: false, answered: answered(), rejected: err.command === 'MAIL FROM' ? [] : rejectedOf(), failure: transactionFailure(err, this.dest, stage) });
         }),
       () => ({
         ok: false,
         local: false,
         answered: answered(),
         rejected: rejectedOf(),
-        failure: transactionFailure(this.lastError, this.dest, dataStarted),
+        failure: transactionFailure(this.lastError, this.dest, stage),
       }),
     );
   }

@@ -3,7 +3,8 @@
  *
  * Owns: Up/Down/Unknown with when it last changed, active connections,
  * delivered/deferred/failed counts, last error, suspension by the operator,
- * and a bounded up/down history. Implements delivery's HostFeedback, so the
+ * a bounded up/down history, and the rule that turns lost transactions into
+ * Down (LOST_TRANSACTIONS_FOR_DOWN). Implements delivery's HostFeedback, so the
  * engine reports what it sees and this module alone decides the status.
  * Emits `up` and `down` on transitions (the scheduler delivers a host's queue
  * the moment it comes back; the desktop shell notifies).
@@ -12,7 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { HostFeedback } from '../delivery/delivery-types.js';
-import type { RelayError } from '../errors/relay-error.js';
+import { RelayError } from '../errors/relay-error.js';
 import type { MailLog } from '../log/log-types.js';
 import { logLines } from '../log/log-lines.js';
 import type { Destination } from '../routing/routing-types.js';
@@ -20,6 +21,19 @@ import type { HostRecord } from '../queue/state-store.js';
 
 export type HostStatus = 'up' | 'down' | 'unknown';
 const HISTORY_MAX = 200;
+
+/**
+ * A transaction that dies without a reply after the greeting (dropped after
+ * the final dot, no reply in time) is that message's failure: one message a
+ * server chokes on must not take the host Down, however often it is retried
+ * (DESIGN.md behaviour table). A server that greets and then loses whatever
+ * it is sent is as good as down, though: this many lost transactions in a
+ * row, each of a different message, with no transaction answered in between
+ * (a delivery, or any reply code), mark it Down. With several connections
+ * open, a server that dies mid-transaction loses them all at once and trips
+ * this at once; a lone bad message never does.
+ */
+export const LOST_TRANSACTIONS_FOR_DOWN = 3;
 
 export interface HostState {
   key: string;
@@ -45,6 +59,8 @@ export interface HostEvents {
 
 export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedback {
   private readonly hosts = new Map<string, HostState>();
+  /** Per host: the MIDs of the transactions lost since the last answered one. */
+  private readonly lostStreaks = new Map<string, Set<number>>();
 
   constructor(
     private readonly log: MailLog,
@@ -113,6 +129,7 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
     if (h.status === 'up') return;
     const wasDown = h.status === 'down';
     this.transition(h, 'up', how);
+    this.lostStreaks.delete(key);
     h.probeFailures = 0;
     h.nextProbeAt = undefined;
     if (wasDown) this.log.info(logLines.hostUp(key, how));
@@ -126,9 +143,35 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
       this.emit('change', h);
       return;
     }
+    this.lostStreaks.delete(key);
     this.transition(h, 'down', h.lastError);
     this.log.info(logLines.hostDown(key, h.lastError));
     this.emit('down', h, error);
+  }
+
+  transactionLost(key: string, mid: number, error: RelayError): void {
+    let streak = this.lostStreaks.get(key);
+    if (!streak) {
+      streak = new Set();
+      this.lostStreaks.set(key, streak);
+    }
+    // The same message again (retried, or in two jobs) adds nothing.
+    streak.add(mid);
+    if (streak.size < LOST_TRANSACTIONS_FOR_DOWN) return;
+    this.hostFailed(
+      key,
+      new RelayError({
+        code: error.code,
+        message: `${streak.size} transactions in a row, of different messages, lost without a reply; last: ${error.message}`,
+        enhanced: error.enhanced,
+        temporary: true,
+        cause: error,
+      }),
+    );
+  }
+
+  transactionAnswered(key: string): void {
+    this.lostStreaks.delete(key);
   }
 
   connectionOpened(key: string): void {

@@ -3,7 +3,9 @@
  * what the delivery engine reports (Postfix's qmgr, in one module).
  *
  * Owns: the due-time heap, grouping (recipients of one message that share a
- * route go in one SMTP transaction), skipping Down and suspended hosts, the
+ * route go in one SMTP transaction), the in-flight limits (global, and per
+ * route through route-slots.ts, so a slow host cannot hold everyone's room),
+ * skipping Down and suspended hosts, the
  * outcome bookkeeping (attempts, next attempt from the bounce profile, expiry,
  * delay warnings), "deliver at once" when a host comes back, and operator
  * retries. Every recipient handed to the engine comes back with exactly one
@@ -26,6 +28,7 @@ import { internError } from '../queue/intern.js';
 import { DueHeap } from './due-heap.js';
 import type { NdrSender } from './ndr-sender.js';
 import { expiredStatus, findExpiry, nextAttemptAt } from './retry-schedule.js';
+import { routeCapacity, RouteSlots } from './route-slots.js';
 
 export interface SchedulerDeps {
   queue: MessageQueue;
@@ -39,7 +42,10 @@ export interface SchedulerDeps {
   log: MailLog;
   /** Called whenever recipient state changed in a way worth persisting (the next flush writes the whole index). */
   markDirty: () => void;
+  /** Delivery jobs in flight across all routes. */
   maxInFlight: number;
+  /** delivery.maxConnectionsPerHost: sets each route's share of maxInFlight (route-slots.ts). */
+  connectionsPerHost: number;
   now?: () => number;
 }
 
@@ -59,9 +65,17 @@ export class DeliveryScheduler {
   private stopped = false;
   /** Last resolution per domain: which hosts a domain's recipients wait for. */
   private readonly routeCache = new Map<string, ResolvedRoute>();
+  /**
+   * Jobs in flight per route, and the backlog of a route at its share.
+   * Recipients in a backlog stay `queued` (the operator may delete, bounce
+   * or retry them) and out of the heap; dispatch takes only those still
+   * queued.
+   */
+  private readonly slots: RouteSlots<QueuedRecipient, Group>;
 
   constructor(private readonly d: SchedulerDeps) {
     this.heap = new DueHeap((r) => (r.state === 'queued' ? r.nextAttemptAt : undefined));
+    this.slots = new RouteSlots((route) => routeCapacity(route.destinations, (key) => d.hosts.isAvailable(key), d.connectionsPerHost));
     d.hosts.on('up', (h) => this.hostUp(h.key));
   }
 
@@ -155,25 +169,34 @@ export class DeliveryScheduler {
 
   private async tick(): Promise<void> {
     if (this.stopped) return;
+    // Jobs that waited for their route's room go first, in their order;
+    // held recipients come back through the heap as their line shortens.
+    this.slots.drain(
+      () => this.inFlight < this.d.maxInFlight,
+      (g) => this.dispatch(g),
+      (rs) => {
+        for (const r of rs) if (r.state === 'queued') this.heap.push(r.nextAttemptAt, r);
+      },
+    );
     const room = this.d.maxInFlight - this.inFlight;
     if (room <= 0) return; // a finishing job kicks again
-    const due = this.heap.takeDue(this.now(), room * 20);
-    for (const r of due) this.d.queue.setState(r, 'active');
+    // The same recipient may sit in the heap twice (retried twice in one ms).
+    const due = [...new Set(this.heap.takeDue(this.now(), room * 20))];
+    // They stay `queued` while their routes are looked up: an operator may
+    // still delete or bounce them, and dispatch() skips what is no longer
+    // queued (or was dispatched meanwhile by an overlapping tick).
     const groups = await this.group(due);
     for (const g of groups) {
-      if (this.inFlight >= this.d.maxInFlight) {
-        // Out of room: put the rest back, due now, in order.
-        for (const r of g.recipients) this.requeueNow(r);
+      if (this.stopped || this.inFlight >= this.d.maxInFlight) {
+        // Out of room: put the rest back, due as they were, in order.
+        for (const r of g.recipients) if (r.state === 'queued') this.heap.push(r.nextAttemptAt, r);
         continue;
       }
-      this.dispatch(g);
+      // A route at its share waits in its own line; the others go on.
+      if (this.slots.hasRoom(g)) this.dispatch(g);
+      else this.slots.wait(g);
     }
     this.arm();
-  }
-
-  private requeueNow(r: QueuedRecipient): void {
-    this.d.queue.setState(r, 'queued');
-    this.heap.push(r.nextAttemptAt, r);
   }
 
   private async group(due: QueuedRecipient[]): Promise<Group[]> {
@@ -206,7 +229,11 @@ export class DeliveryScheduler {
     return [...groups.values()];
   }
 
-  private dispatch(g: Group): void {
+  private dispatch(group: Group): void {
+    const recipients = group.recipients.filter((r) => r.state === 'queued');
+    if (recipients.length === 0) return;
+    const g = { ...group, recipients };
+    for (const r of recipients) this.d.queue.setState(r, 'active');
     const ordered = this.d.orderDestinations(g.routeKey, g.route.destinations);
     for (const dest of ordered) this.d.hosts.register(dest);
     const available = ordered.filter((x) => this.d.hosts.isAvailable(x.key));
@@ -232,6 +259,7 @@ export class DeliveryScheduler {
       return;
     }
     this.inFlight++;
+    this.slots.started(g.routeKey);
     const job = this.d.engine
       .deliver({
         mid: g.message.mid,
@@ -258,6 +286,7 @@ export class DeliveryScheduler {
       .catch((e: unknown) => this.d.log.warn(`Scheduler error MID ${g.message.mid}: ${(e as Error).message}`))
       .finally(() => {
         this.inFlight--;
+        this.slots.finished(g.routeKey);
         this.jobs.delete(job);
         this.kick();
       });
@@ -272,6 +301,14 @@ export class DeliveryScheduler {
     for (const o of outcomes) {
       const r = m.recipients.find((x) => x.rid === o.rid);
       if (!r || (r.state !== 'active' && r.state !== 'queued')) continue;
+      if (o.outcome === 'deferred' && o.error.code === 'ESHUTDOWN') {
+        // The relay stopped before this attempt got going (or cut it at the
+        // stop deadline): not a try, so no retry spent and no back-off; it
+        // stays due and the next start sends it at once.
+        this.d.queue.setState(r, 'queued');
+        this.heap.push(r.nextAttemptAt, r);
+        continue;
+      }
       r.lastAttemptAt = now;
       if (o.host !== undefined) this.d.queue.setHost(r, o.host);
       if (o.outcome === 'delivered') {

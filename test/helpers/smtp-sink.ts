@@ -23,6 +23,9 @@
  *   without it AUTH is not offered. Plain-text AUTH is allowed, so tests can
  *   check that the client refuses to send it.
  * - dotDelayMs: wait this long before answering the final dot.
+ * - chokeOn: a message the server chokes on: when this returns true for a
+ *   message's content, the connection is dropped after the final dot without
+ *   a reply (the message is not recorded; `stats.choked` counts the times).
  * Records every message accepted (envelope, raw bytes as received after dot
  * unstuffing, TLS, AUTH user) in `messages`, and counts TCP connections, the
  * most at once, transactions and RSETs in `stats`. Call stop() when done.
@@ -51,6 +54,7 @@ export interface SinkBehaviour {
   starttls?: boolean | 'broken' | 'refuse' | undefined;
   auth?: { user: string; pass: string } | undefined;
   dotDelayMs?: number | undefined;
+  chokeOn?: ((raw: Buffer) => boolean) | undefined;
 }
 
 export interface ReceivedMessage {
@@ -69,6 +73,8 @@ export interface SinkStats {
   maxConcurrent: number;
   transactions: number;
   rsets: number;
+  /** Messages dropped after the final dot by `chokeOn`. */
+  choked: number;
 }
 
 export interface SmtpSink {
@@ -136,7 +142,7 @@ export async function startSmtpSink(initial: SinkBehaviour = {}): Promise<SmtpSi
   const tls = await selfSignedCert();
   const messages: ReceivedMessage[] = [];
   const errors: Error[] = [];
-  const stats: SinkStats = { connections: 0, concurrent: 0, maxConcurrent: 0, transactions: 0, rsets: 0 };
+  const stats: SinkStats = { connections: 0, concurrent: 0, maxConcurrent: 0, transactions: 0, rsets: 0, choked: 0 };
   const sockets = new Map<number, Socket>();
   const waiters = new Set<() => void>();
   let server: SMTPServer | undefined;
@@ -245,6 +251,10 @@ export async function startSmtpSink(initial: SinkBehaviour = {}): Promise<SmtpSi
         });
         stream.on('end', () => {
           if (intercepted('dot', session) || b().silent === 'data' || b().drop === 'data') return;
+          if (b().chokeOn?.(Buffer.concat(chunks))) {
+            stats.choked++;
+            return drop(session);
+          }
           const answer = (): void => {
             stats.transactions++;
             const r = b().dot;

@@ -77,6 +77,12 @@ describe('config', () => {
     });
   });
 
+  it('gives the end-of-data reply its own timeout, 5 minutes unless set', () => {
+    expect(parseConfig({}).delivery.dataTimeoutSeconds).toBe(300);
+    expect(parseConfig({ delivery: {} }).delivery.dataTimeoutSeconds).toBe(300);
+    expect(parseConfig({ delivery: { dataTimeoutSeconds: 600 } }).delivery).toMatchObject({ dataTimeoutSeconds: 600, commandTimeoutSeconds: 60 });
+  });
+
   it('fills every missing bounce profile field with the ESA-like default', () => {
     const c = parseConfig({ bounceProfiles: { fast: { initialRetrySeconds: 1 } } });
     expect(c.bounceProfiles.fast).toMatchObject({ initialRetrySeconds: 1, maxRetrySeconds: 3600, backoffFactor: 2 });
@@ -100,6 +106,8 @@ describe('config', () => {
     [{ limits: { maxRecipients: 0 } }, 'limits.maxRecipients: must be at least 1'],
     [{ bounceProfiles: { default: { backoffFactor: 0.5 } } }, 'bounceProfiles.default.backoffFactor: must be 1 or more'],
     [{ hostnme: 'x' }, 'unknown key hostnme'],
+    [{ delivery: { dataTimeoutSeconds: 0 } }, 'delivery.dataTimeoutSeconds: must be more than 0 seconds'],
+    [{ delivery: { dataTimeoutSeconds: '600' } }, 'delivery.dataTimeoutSeconds: must be number'],
   ])('rejects %j naming the field', (value, expected) => {
     expect(errorOf(value)).toContain(expected);
   });

@@ -24,11 +24,15 @@ describe('classify: the behaviour table', () => {
     ['rcpt', '550 unknown user', 'answered', 'bounce', false, 'ERESPONSE', '5.0.0', false],
     ['data', '451 later', 'answered', 'retry', true, 'ERESPONSE', '4.0.0', true],
     ['data', '554 5.6.0 bad content', 'answered', 'bounce', false, 'ERESPONSE', '5.6.0', false],
-    ['data', 'dropped', 'failed', 'retry', true, 'ECONNECTION', '4.4.2', true],
+    // No reply once a transaction is under way: deferred here, host Up, no next host.
+    ['mail', 'dropped', 'lost', 'retry', false, 'ECONNECTION', '4.4.2', true],
+    ['rcpt', 'timeout', 'lost', 'retry', false, 'ETIMEDOUT', '4.4.2', true],
+    ['data', 'dropped', 'lost', 'retry', false, 'ECONNECTION', '4.4.2', true],
     ['dot', '250 2.0.0 queued', 'answered', 'delivered', false, 'ERESPONSE', '2.0.0', false],
     ['dot', '451 4.3.0 try later', 'answered', 'retry', true, 'ERESPONSE', '4.3.0', true],
     ['dot', '550 5.7.1 spam', 'answered', 'bounce', false, 'ERESPONSE', '5.7.1', false],
-    ['dot', 'timeout', 'failed', 'retry', true, 'ETIMEDOUT', '4.4.2', true],
+    ['dot', 'timeout', 'lost', 'retry', false, 'ETIMEDOUT', '4.4.2', true],
+    ['dot', 'dropped', 'lost', 'retry', false, 'ECONNECTION', '4.4.2', true],
   ];
   it.each(table)('%s %s → host %s, recipients %s', (phase, what, host, recipients, next, code, enhanced, temporary) => {
     const isReply = /^\d{3}/.test(what);
@@ -49,19 +53,33 @@ describe('classify: the behaviour table', () => {
     }
   });
 
-  it('every phase has a rule for 4xx, 5xx and no reply; next host exactly when recipients retry', () => {
+  it('every phase has a rule for 4xx, 5xx and no reply; next host exactly when recipients retry and the transaction was not lost', () => {
     for (const rules of Object.values(RULES)) {
       for (const r of [rules['4xx'], rules['5xx'], rules.none]) {
-        expect(r.nextHost).toBe(r.recipients === 'retry');
+        expect(r.nextHost).toBe(r.recipients === 'retry' && r.host !== 'lost');
         expect(r.reason).toBeTruthy();
       }
-      expect(rules.none.host).toBe('failed');
     }
+  });
+
+  it('no reply: Down while the session is set up, lost (host stays Up) once a transaction is under way', () => {
+    const noReply = Object.fromEntries(Object.entries(RULES).map(([phase, rules]) => [phase, rules.none.host]));
+    expect(noReply).toEqual({
+      connect: 'failed',
+      greeting: 'failed',
+      ehlo: 'failed',
+      starttls: 'failed',
+      auth: 'failed',
+      mail: 'lost',
+      rcpt: 'lost',
+      data: 'lost',
+      dot: 'lost',
+    });
   });
 
   it('an unexpected positive reply where a failure was reported counts as a protocol failure', () => {
     const v = classify(f('mail', '354 go ahead'));
-    expect(v.rule.host).toBe('failed');
+    expect(v.rule.host).toBe('lost');
     expect(v.error.code).toBe('EPROTOCOL');
     expect(v.error.response).toBe('354 go ahead');
   });

@@ -24,7 +24,7 @@ describe('delivery engine: the behaviour table, against real SMTP peers', () => 
       "Info: MID 7 RID [0, 1] Response '250 2.0.0 Ok: queued'",
       'Info: DCID 101 close',
     ]);
-    expect(feedback.calls).toEqual([`answered ${s.key}`, `delivered ${s.key} 2`]);
+    expect(feedback.calls).toEqual([`answered ${s.key}`, `delivered ${s.key} 2`, `tx answered ${s.key}`]);
     expect(feedback.open.get(s.key)).toBe(0);
   });
 
@@ -140,25 +140,64 @@ describe('delivery engine: the behaviour table, against real SMTP peers', () => 
     expect(r.outcomes.map(summary)).toEqual([`0 delivered ${b.key}`, `1 bounced ${d.key} ERESPONSE 550 5.1.1`]);
   });
 
-  it('a connection dropped mid-DATA → temporary, host Down, next host delivers', async () => {
+  it('a connection dropped mid-DATA → deferred on this host, which stays Up; the next host is not tried at once', async () => {
     const a = await sink({ drop: 'data' });
     const b = await sink();
-    const { engine: e, feedback } = engine();
+    const { engine: e, feedback, log } = engine();
     const r = await e.deliver(job([a.destination(), b.destination()], { content: `Subject: big\r\n\r\n${'x'.repeat(200_000)}\r\n` }));
-    expect(r.outcomes.map(summary)).toEqual([`0 delivered ${b.key}`]);
-    expect(feedback.failures.get(a.key)).toMatchObject({ code: 'ECONNECTION', temporary: true });
+    expect(r.outcomes.map(summary)).toEqual([`0 deferred ${a.key} ECONNECTION - 4.4.2`]);
+    expect(feedback.failed(a.key)).toBe(false);
+    expect(feedback.calls).toContain(`lost ${a.key} MID 7`);
     expect(a.messages).toEqual([]);
+    expect(b.stats.connections).toBe(0);
+    expect(log.matching(/Delayed/)).toHaveLength(1);
   });
 
-  it('a silent server → timeout (4.4.2), host Down', async () => {
+  it('dropped after the final dot (a message the server chokes on) → that message deferred, host Up, next host not tried; other mail goes through', async () => {
+    const a = await sink({ chokeOn: (raw) => raw.includes('Subject: choke') });
+    const b = await sink();
+    const { engine: e, feedback, log } = engine();
+    const r = await e.deliver(job([a.destination(), b.destination()], { mid: 1, content: 'Subject: choke\r\n\r\nbody\r\n' }));
+    expect(r.outcomes.map(summary)).toEqual([`0 deferred ${a.key} ECONNECTION - 4.4.2`]);
+    expect(a.stats.choked).toBe(1);
+    expect(b.stats.connections).toBe(0);
+    expect(log.matching(/Connection Error/)).toEqual([expect.stringMatching(/during end of data.* reason: connection lost$/)]);
+    const other = await e.deliver(job([a.destination(), b.destination()], { mid: 2 }));
+    expect(other.outcomes.map(summary)).toEqual([`0 delivered ${a.key}`]);
+    expect(feedback.failed(a.key)).toBe(false);
+    expect(feedback.calls.filter((c) => c.includes(a.key) && !c.startsWith('answered'))).toEqual([`lost ${a.key} MID 1`, `delivered ${a.key} 1`, `tx answered ${a.key}`]);
+  });
+
+  it('a silent server at the greeting → timeout (4.4.2), host Down', async () => {
     const quiet = await sink({ silent: 'greeting' });
-    const afterDot = await sink({ silent: 'dot' });
     const { engine: e, feedback } = engine({ commandTimeoutMs: 300 });
     const r1 = await e.deliver(job([quiet.destination()]));
     expect(r1.outcomes.map(summary)).toEqual([`0 deferred ${quiet.key} ETIMEDOUT - 4.4.2`]);
-    const r2 = await e.deliver(job([afterDot.destination()]));
-    expect(r2.outcomes.map(summary)).toEqual([`0 deferred ${afterDot.key} ETIMEDOUT - 4.4.2`]);
-    expect(feedback.failed(quiet.key) && feedback.failed(afterDot.key)).toBe(true);
+    expect(feedback.failed(quiet.key)).toBe(true);
+  });
+
+  it('the end-of-data reply has its own timeout: a slow scan longer than a command timeout is delivered; past dataTimeoutMs the message is deferred, host Up', async () => {
+    const slow = await sink({ dotDelayMs: 700 });
+    const { engine: e, feedback } = engine({ commandTimeoutMs: 300, dataTimeoutMs: 1500 });
+    const r1 = await e.deliver(job([slow.destination()], { mid: 1 }));
+    expect(r1.outcomes.map(summary)).toEqual([`0 delivered ${slow.key}`]);
+    // Commands after it are back under the command timeout: a MAIL FROM left
+    // unanswered on the reused connection (and on the fresh one the engine
+    // then tries) times out after 300 ms each, not 1500.
+    slow.behaviour.silent = 'mail';
+    let started = Date.now();
+    const rMail = await e.deliver(job([slow.destination()], { mid: 3 }));
+    expect(rMail.outcomes.map(summary)).toEqual([`0 deferred ${slow.key} ETIMEDOUT - 4.4.2`]);
+    expect(Date.now() - started).toBeLessThan(1400);
+    slow.behaviour.silent = undefined;
+    slow.behaviour.dotDelayMs = 3000;
+    started = Date.now();
+    const r2 = await e.deliver(job([slow.destination()], { mid: 2 }));
+    expect(r2.outcomes.map(summary)).toEqual([`0 deferred ${slow.key} ETIMEDOUT - 4.4.2`]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    expect(Date.now() - started).toBeLessThan(2900);
+    expect(feedback.failed(slow.key)).toBe(false);
+    expect(feedback.lost(slow.key)).toBe(true);
   });
 
   it('tls required but STARTTLS not offered → TLS failure (4.7.4), host Down, next host', async () => {
@@ -289,13 +328,24 @@ describe('delivery engine: connections', () => {
     expect(log.matching(/DCID 101 close/)).toHaveLength(1);
   });
 
-  it('close() lets in-flight deliveries finish within the deadline, then takes no jobs', async () => {
-    const s = await sink({ dotDelayMs: 100 });
-    const { engine: e } = engine();
-    const p = e.deliver(job([s.destination()]));
-    await new Promise((r) => setTimeout(r, 20));
+  it('close() lets the transaction in flight finish, starts none of the jobs waiting for its connection, then takes no jobs', async () => {
+    const s = await sink({ dotDelayMs: 300 });
+    const { engine: e, log } = engine({ maxConnectionsPerHost: 1 });
+    const p = [1, 2, 3].map((mid) => e.deliver(job([s.destination()], { mid })));
+    // The first is on the wire; the other two wait for its connection.
+    await until(() => log.matching(/Delivery start/).length > 0);
+    const started = Date.now();
     await e.close(5000);
-    expect((await p).outcomes[0]!.outcome).toBe('delivered');
+    // Back as soon as the one in flight was answered, not at the deadline.
+    expect(Date.now() - started).toBeLessThan(2000);
+    const reports = await Promise.all(p);
+    expect(reports.map((r) => summary(r.outcomes[0]!))).toEqual([
+      `0 delivered ${s.key}`,
+      '0 deferred undefined ESHUTDOWN - 4.3.2',
+      '0 deferred undefined ESHUTDOWN - 4.3.2',
+    ]);
+    expect(s.messages).toHaveLength(1);
+    expect(log.matching(/Delivery start/)).toHaveLength(1);
     const after = await e.deliver(job([s.destination()]));
     expect(after.outcomes.map(summary)).toEqual(['0 deferred undefined ESHUTDOWN - 4.3.2']);
   });

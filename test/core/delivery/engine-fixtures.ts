@@ -43,6 +43,13 @@ export class RecordingFeedback implements HostFeedback {
     this.calls.push(`failed ${key}`);
     this.failures.set(key, error);
   }
+  transactionLost(key: string, mid: number, error: RelayError): void {
+    this.calls.push(`lost ${key} MID ${mid}`);
+    this.failures.set(key, error);
+  }
+  transactionAnswered(key: string): void {
+    this.calls.push(`tx answered ${key}`);
+  }
   connectionOpened(key: string): void {
     this.open.set(key, (this.open.get(key) ?? 0) + 1);
   }
@@ -57,6 +64,9 @@ export class RecordingFeedback implements HostFeedback {
   }
   failed(key: string): boolean {
     return this.calls.includes(`failed ${key}`);
+  }
+  lost(key: string): boolean {
+    return this.calls.some((c) => c.startsWith(`lost ${key} `));
   }
 }
 
@@ -85,6 +95,7 @@ export function engine(opts: Partial<DeliveryEngineOptions> = {}) {
     maxConnectionsPerHost: 4,
     connectTimeoutMs: 2000,
     commandTimeoutMs: 2000,
+    dataTimeoutMs: 2000,
     idleMs: 5000,
     ...opts,
   });

@@ -169,7 +169,7 @@ describe('SessionPool', () => {
     expect((await take()).reused).toBe(false);
   });
 
-  it('close() quits idle connections and opens no more; destroyAll() drops busy ones and releases waiters', async () => {
+  it('close() quits idle connections, releases waiting jobs at once and opens no more; destroyAll() drops busy ones', async () => {
     const other: Destination = { ...dest(), key: 'o:25', host: 'o' };
     const { p, take } = pool({ max: 1 });
     const idle = await take(other);
@@ -178,11 +178,42 @@ describe('SessionPool', () => {
     const waiter = p.acquire(dest(), null); // the only slot is busy
     p.close();
     expect(idle.session.quits).toBe(1);
+    // The waiting job goes back to the queue now, not at the deadline.
+    const w = await waiter;
+    expect(!w.ok && w.shutdown).toBe(true);
     expect((await p.acquire(other, null)).ok).toBe(false); // no new connections while closing
     expect(busy.session.closed).toBe(false); // in-flight work may finish
     p.destroyAll();
-    const w = await waiter;
-    expect(!w.ok && w.shutdown).toBe(true);
     expect(busy.session.closed).toBe(true);
+  });
+
+  it('closing: a connection given back is QUIT, never handed to a job that asked for it just before', async () => {
+    const { p, take, opened } = pool({ max: 1 });
+    const busy = await take();
+    let handedOn = false;
+    const waiter = p.acquire(dest(), null).then((a) => {
+      handedOn = a.ok;
+      return a;
+    });
+    p.close();
+    p.release(dest(), busy.session, true, true);
+    expect((await waiter).ok).toBe(false);
+    expect(handedOn).toBe(false);
+    expect(busy.session.quits).toBe(1);
+    expect(opened).toHaveLength(1);
+    expect(p.stats('h:25')).toEqual({ count: 0, idle: 0, busy: 0, waiting: 0 });
+  });
+
+  it('closing during the RSET of a pooled connection or while one opens: the job gets no connection', async () => {
+    const { p, take, opened } = pool({ max: 2 });
+    const first = await take();
+    p.release(dest(), first.session, true);
+    const reusing = p.acquire(dest(), null); // RSET under way
+    const opening = p.acquire(dest(), null); // second slot: opening
+    p.close();
+    const [a, b] = await Promise.all([reusing, opening]);
+    expect([a.ok, b.ok]).toEqual([false, false]);
+    expect(opened.every((s) => s.closed)).toBe(true);
+    expect(p.stats('h:25')).toEqual({ count: 0, idle: 0, busy: 0, waiting: 0 });
   });
 });

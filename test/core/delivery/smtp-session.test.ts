@@ -4,7 +4,7 @@ import { openSession, type SmtpSession } from '../../../core/delivery/smtp-sessi
 import type { Destination } from '../../../core/routing/routing-types.js';
 import { engine, job, MESSAGE, refusedDest, sink } from './engine-fixtures.js';
 
-const opts = { hostname: 'relay.test', connectTimeoutMs: 2000, commandTimeoutMs: 2000 };
+const opts = { hostname: 'relay.test', connectTimeoutMs: 2000, commandTimeoutMs: 2000, dataTimeoutMs: 2000 };
 
 async function opened(dest: Destination): Promise<SmtpSession> {
   const r = await openSession(dest, 1, opts);

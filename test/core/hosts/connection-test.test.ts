@@ -35,7 +35,7 @@ describe('testSmtpConnection (the Settings page "Test connection"), against real
     const r = await testSmtpConnection({ host: '127.0.0.1', port: s.port, tls: 'required' }, opts);
     expect(r.ok).toBe(false);
     expect(r.detail).toMatch(/self[- ]signed|certificate/i);
-    const delivery = await openSession(s.destination({ tls: 'required' }), 1, { hostname: 'relay.test', connectTimeoutMs: 3000, commandTimeoutMs: 3000 });
+    const delivery = await openSession(s.destination({ tls: 'required' }), 1, { hostname: 'relay.test', connectTimeoutMs: 3000, commandTimeoutMs: 3000, dataTimeoutMs: 3000 });
     expect(delivery.ok).toBe(false);
   });
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RelayError } from '../../../core/errors/relay-error.js';
 import { HostProber } from '../../../core/hosts/host-prober.js';
-import { HostRegistry } from '../../../core/hosts/host-registry.js';
+import { HostRegistry, LOST_TRANSACTIONS_FOR_DOWN } from '../../../core/hosts/host-registry.js';
 import { createSmtpProbe } from '../../../core/hosts/smtp-probe.js';
 import { closedPort } from '../../helpers/ports.js';
 import type { LogLevel, MailLog } from '../../../core/log/log-types.js';
@@ -89,6 +89,33 @@ describe('HostRegistry', () => {
     expect(again.isAvailable('b:25')).toBe(false);
     again.setSuspended('b:25', false);
     expect(again.isAvailable('b:25')).toBe(true);
+  });
+
+  it('lost transactions: one message, however often, never takes the host Down; 3 different messages in a row do', () => {
+    const log = new MemoryLog();
+    const hosts = new HostRegistry(log);
+    const lost = new RelayError({ code: 'ECONNECTION', message: 'connection lost during end of data', enhanced: '4.4.2', temporary: true });
+    const downs: string[] = [];
+    hosts.on('down', (h) => downs.push(h.key));
+    hosts.hostAnswered('d:25');
+    for (let i = 0; i < 10; i++) hosts.transactionLost('d:25', 1, lost);
+    expect(hosts.get('d:25')!.status).toBe('up');
+    // Another message lost, but other mail answered in between: the streak starts over.
+    hosts.transactionLost('d:25', 2, lost);
+    hosts.transactionAnswered('d:25');
+    hosts.transactionLost('d:25', 3, lost);
+    hosts.transactionLost('d:25', 1, lost);
+    expect([hosts.get('d:25')!.status, downs]).toEqual(['up', []]);
+    // A third different message with nothing answered since: Down.
+    hosts.transactionLost('d:25', 4, lost);
+    expect([hosts.get('d:25')!.status, downs]).toEqual(['down', ['d:25']]);
+    expect(log.lines).toEqual([
+      `Info: Host down: d:25 reason: 4.4.2 ${LOST_TRANSACTIONS_FOR_DOWN} transactions in a row, of different messages, lost without a reply; last: connection lost during end of data`,
+    ]);
+    // Back Up (a probe), it starts from nothing: one more lost message is not enough.
+    hosts.hostAnswered('d:25', 'probe');
+    hosts.transactionLost('d:25', 5, lost);
+    expect(hosts.get('d:25')!.status).toBe('up');
   });
 
   it('counts connections and recipients per host', () => {
