@@ -16,6 +16,11 @@
  *   source routes and rejects "u@d@s" with its own 501 before any handler runs,
  *   so a relay-denied client would not get 554 for every address. The wrapper
  *   offers each line to an interceptor first, which may answer it instead.
+ * - smtp-server's parser splits the argument at whitespace and refuses
+ *   "<...>" holding "<", so it answers 501 to valid RFC 5321 quoted local
+ *   parts ("john doe"@d). The interceptor may hand it a rewritten line instead
+ *   (standInLine): the same command and parameters with a stand-in address
+ *   it can parse; the listener keeps the real one.
  * - STARTTLS is not offered (no certificate is configured, and smtp-server's
  *   built-in one has a published private key). A STARTTLS line still gets the
  *   treatment RFC 3207 5 asks for, as smtp-server gives it when it does
@@ -44,6 +49,7 @@
  * Raises: nothing; replies are written to the client, socket errors of a
  * refused connection are re-emitted as the server's 'error' event.
  */
+import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { lineTooLong, startTlsUnavailable, tooManyConnections, tooManyLongLines } from './inbound-replies.js';
@@ -66,7 +72,9 @@ export interface InterceptReply {
   code: number;
   message: string;
 }
-export type CommandInterceptor = (line: Buffer, session: SMTPServerSession) => InterceptReply | undefined;
+/** What the interceptor decided: answer the line itself, or give smtp-server another line. */
+export type InterceptResult = { reply: InterceptReply } | { rewrite: Buffer } | undefined;
+export type CommandInterceptor = (line: Buffer, session: SMTPServerSession) => InterceptResult;
 
 export interface GuardHooks {
   /** Sees every command line first; a reply means smtp-server never sees it. */
@@ -186,12 +194,12 @@ export class GuardedSmtpServer extends SMTPServer {
         answer(startTlsUnavailable().toSmtpReply(), callback);
         return;
       }
-      const reply = this.hooks.intercept(command, conn.session);
-      if (reply) {
-        answer(reply, callback);
+      const verdict = this.hooks.intercept(command, conn.session);
+      if (verdict && 'reply' in verdict) {
+        answer(verdict.reply, callback);
         return;
       }
-      onCommand(command, callback);
+      onCommand(verdict?.rewrite ?? command, callback);
     };
   }
 }
@@ -209,4 +217,16 @@ function retireParser(conn: SmtpConnection): void {
   const fresh = conn._createParser();
   conn._parser = fresh;
   conn._socket.pipe(fresh);
+}
+
+/**
+ * A MAIL/RCPT line smtp-server's parser accepts, for an address the listener
+ * has already checked and keeps: "RCPT TO:<q1f...@quoted.invalid> NOTIFY=NEVER".
+ * The stand-in is a hash of the address (case-folded, as smtp-server compares
+ * recipients), so smtp-server's envelope still has one entry per recipient;
+ * the parameters are passed on unchanged for smtp-server to check.
+ */
+export function standInLine(role: 'sender' | 'recipient', address: string, params: string): Buffer {
+  const digest = createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 24);
+  return Buffer.from(`${role === 'sender' ? 'MAIL FROM' : 'RCPT TO'}:<q${digest}@quoted.invalid>${params}`, 'latin1');
 }

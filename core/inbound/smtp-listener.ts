@@ -31,7 +31,7 @@ import { acceptMessage } from './accept-message.js';
 import { RelayAccessPolicy } from './access-policy.js';
 import { badAddressSyntax, clientFacing, forSmtpServer, relayDenied, replyLine, shuttingDown, tooManyRecipients, type SmtpServerError } from './inbound-replies.js';
 import { parseAddressCommand } from './address-syntax.js';
-import { GuardedSmtpServer, type InterceptReply, type SmtpConnection } from './command-guard.js';
+import { GuardedSmtpServer, standInLine, type InterceptResult, type SmtpConnection } from './command-guard.js';
 
 export interface InboundDeps {
   config: RelayConfig;
@@ -195,7 +195,7 @@ export class SmtpListener {
    * is no address an outside client may send to, and no address form (source
    * route, %-hack, bang path, quoted "@") needs to be understood to refuse it.
    */
-  private intercept(line: Buffer, session: SMTPServerSession): InterceptReply | undefined {
+  private intercept(line: Buffer, session: SMTPServerSession): InterceptResult {
     const s = this.sessions.get(session);
     if (!s) return undefined;
     s.pending = undefined;
@@ -204,17 +204,21 @@ export class SmtpListener {
     // Any RCPT line at all, even one too mangled to parse, so that no spelling
     // of the command reaches smtp-server's parser from an outside client.
     const isRcpt = cmd?.role === 'recipient' || /^RCPT(?: |$)/i.test(text);
-    let err: RelayError | undefined;
+    let err: RelayError;
     if (isRcpt && session.envelope.mailFrom && s.relayMatch === undefined) err = relayDenied();
     else if (!cmd) return undefined;
     else if (!cmd.verdict.ok) err = cmd.verdict.error;
-    else s.pending = cmd.verdict.address;
-    if (!err) return undefined;
+    else {
+      s.pending = cmd.verdict.address;
+      // smtp-server's own parser would answer 501 to a quoted local part
+      // ("john doe"@d): it gets a stand-in, the handlers use s.pending.
+      return s.pending.startsWith('"') ? { rewrite: standInLine(cmd.role, s.pending, cmd.params) } : undefined;
+    }
     const { log } = this.deps;
     const path = cmd?.path ?? text.slice(5);
     if (isRcpt) log.info(logLines.rcptRejected(s.icid, path, replyLine(err)));
     else log.info(logLines.senderRejected(s.icid, path, replyLine(err)));
-    return err.toSmtpReply();
+    return { reply: err.toSmtpReply() };
   }
 
   private async onMailFrom(_address: SMTPServerAddress, session: SMTPServerSession, cb: Done): Promise<void> {
