@@ -22,6 +22,15 @@ export const lineTooLong = (): RelayError => policy(500, '5.5.2', 'Line too long
 export const tooManyLongLines = (): RelayError => policy(421, '4.7.0', 'Too many overlong command lines, closing connection');
 export const messageTooBig = (max: number): RelayError =>
   policy(552, '5.3.4', `Message size exceeds fixed maximum message size ${max}`);
+/**
+ * RFC 5322 2.1.1 / RFC 5321 4.5.3.1.6, answered after the final dot: 550 is
+ * RFC 5321 4.3.2's rejection for policy reasons, X.6.0 a media (content)
+ * problem (RFC 3463). `line` counts from the first line after DATA.
+ */
+export const messageLineTooLong = (line: number): RelayError =>
+  policy(550, '5.6.0', `Message refused: line ${line} is longer than 998 octets (RFC 5322 2.1.1); send long lines as quoted-printable or base64`);
+export const headerLineTooLong = (line: number): RelayError =>
+  policy(550, '5.6.0', `Message refused: header line ${line} is longer than 998 octets and has no white space to fold it at (RFC 5322 2.1.1)`);
 /** RFC 3463: X.1.7 is the sender's address, X.1.3 a recipient's. */
 export const badAddressSyntax = (role: 'sender' | 'recipient', why: string): RelayError =>
   policy(501, role === 'sender' ? '5.1.7' : '5.1.3', `Bad ${role} address syntax: ${why}`);

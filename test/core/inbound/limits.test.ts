@@ -19,7 +19,7 @@ describe('message size limit', () => {
     expect(h.messages).toEqual([]);
     expect(h.log.grep(/Message rejected: 552 5\.3\.4/)).toHaveLength(1);
     // just under the limit is fine on the same connection
-    const small = `Subject: small\r\n\r\n${'y'.repeat(1500)}\r\n`;
+    const small = `Subject: small\r\n\r\n${`${'y'.repeat(73)}\r\n`.repeat(20)}`;
     expect((await sendMail(c, 'a@b.example', ['c@d.example'], small)).code).toBe(250);
     expect(await h.spooled()).toHaveLength(1);
   });
@@ -30,6 +30,47 @@ describe('message size limit', () => {
     await c.hello();
     expect(line(await c.command('MAIL FROM:<a@b.example> SIZE=2049'))).toMatch(/^552 5\.3\.4 /);
     expect((await c.command('MAIL FROM:<a@b.example> SIZE=2048')).code).toBe(250);
+  });
+});
+
+describe('line length (RFC 5322 2.1.1: 998 octets)', () => {
+  it('folds a 100 KB header line at white space and spools it; unfolded it is the line that was sent', async () => {
+    h = await kit.start();
+    const c = await client(h.port);
+    await c.hello();
+    const to = `To: ${Array.from({ length: 5000 }, (_, i) => `<u${i}@corp.example>`).join(', ')}`;
+    expect(to.length).toBeGreaterThan(100_000);
+    const body = `${to}\r\nSubject: many\r\n\r\nhello\r\n`;
+    expect((await sendMail(c, 'app@office.example', ['c@corp.example'], body)).code).toBe(250);
+    const [msg] = await h.spooled();
+    const content = (await h.fileSpool.readContent(msg?.envelope.mid ?? 0)).toString('latin1');
+    const sent = content.slice(content.indexOf('To: '));
+    expect(sent.replace(/\r\n(?=[ \t])/g, '')).toBe(body);
+    expect(content.split('\r\n').every((l) => l.length <= 998)).toBe(true);
+  });
+
+  it('refuses a message with a body line over 998 octets with 550 5.6.0, keeps nothing, and the session goes on', async () => {
+    h = await kit.start();
+    const c = await client(h.port);
+    await c.hello();
+    const body = `Subject: html\r\n\r\n<p>ok</p>\r\n<div>${'x'.repeat(995)}</div>\r\n`;
+    const reply = await sendMail(c, 'app@office.example', ['c@corp.example'], body);
+    expect(line(reply)).toBe('550 5.6.0 Message refused: line 4 is longer than 998 octets (RFC 5322 2.1.1); send long lines as quoted-printable or base64');
+    expect(await h.spooled()).toEqual([]);
+    expect(h.messages).toEqual([]);
+    expect(h.log.grep(/ICID 1 Message rejected: 550 5\.6\.0 Message refused: line 4/)).toHaveLength(1);
+    expect(h.log.grep(/Message finished MID \d+ aborted/)).toHaveLength(1);
+    expect((await sendMail(c, 'app@office.example', ['c@corp.example'], 'Subject: short\r\n\r\nfine\r\n')).code).toBe(250);
+    expect(await h.spooled()).toHaveLength(1);
+  });
+
+  it('refuses a header line over 998 octets that has no white space to fold at', async () => {
+    h = await kit.start();
+    const c = await client(h.port);
+    await c.hello();
+    const reply = await sendMail(c, 'app@office.example', ['c@corp.example'], `X-Data: ${'A'.repeat(100_000)}\r\n\r\nx\r\n`);
+    expect(line(reply)).toMatch(/^550 5\.6\.0 Message refused: header line 1 is longer than 998 octets and has no white space to fold it at/);
+    expect(await h.spooled()).toEqual([]);
   });
 });
 
