@@ -39,9 +39,23 @@ export const addressNotAllowed = (role: 'sender' | 'recipient', why: string): Re
 
 /** RFC 3207 5: STARTTLS is only offered with a certificate of our own (none is configured). */
 export const startTlsUnavailable = (): RelayError => policy(502, '5.5.1', 'STARTTLS not available');
-/** RFC 3463 X.7.0: the connection limit is policy, not a protocol error. */
+/**
+ * Connection limits (connection-limits.ts). RFC 5321 3.8: 421 with our name
+ * first; RFC 3463 X.7.0: a limit is policy, not a protocol error. The reason
+ * is in the text, so whoever reads the client's log knows which limit it hit.
+ */
 export const tooManyConnections = (host: string): RelayError =>
   policy(421, '4.7.0', `${host} Too many connections, try again later`);
+export const tooManyFromClient = (host: string, address: string): RelayError =>
+  policy(421, '4.7.0', `${host} Too many connections from ${address}, try again later`);
+export const reservedForRelayClients = (host: string): RelayError =>
+  policy(421, '4.7.0', `${host} Too many connections from clients outside the relay networks, try again later`);
+
+/** RFC 3463 X.4.2 (bad connection), as Postfix answers its timeouts. */
+export const sessionTooLong = (host: string, seconds: number): RelayError =>
+  policy(421, '4.4.2', `${host} Session time limit of ${seconds} s exceeded, closing connection`);
+export const clientTooSlow = (host: string, seconds: number, inData: boolean): RelayError =>
+  policy(421, '4.4.2', `${host} ${inData ? 'No message data' : 'No complete command'} within ${seconds} s, closing connection`);
 
 /** acceptingMessages() is false or stop() has begun: RFC 5321 4.5.3.2 / RFC 3463 X.3.2. */
 export const shuttingDown = (): RelayError =>

@@ -102,22 +102,23 @@ describe('recipient limit', () => {
 describe('connection limit', () => {
   it('answers 421 to the connection past maxConnections', async () => {
     h = await kit.start({ config: { limits: { maxConnections: 2 } } });
-    const a = await client(h.port);
-    const b = await client(h.port);
+    // three clients, so that the per-client limit (also 2 here) is not what refuses
+    const a = await client(h.port, '127.0.0.2');
+    const b = await client(h.port, '127.0.0.3');
     expect((await a.readReply()).code).toBe(220);
     expect((await b.readReply()).code).toBe(220);
-    const third = await client(h.port);
+    const third = await client(h.port, '127.0.0.4');
     const reply = await third.readReply();
     expect(line(reply)).toBe('421 4.7.0 relay.test Too many connections, try again later');
     await third.closed;
     // refused before a session: no ICID, but the operator sees it
-    expect(h.log.grep(/^Info: Inbound connection refused: address 127\.0\.0\.1 reply: 421 4\.7\.0 /)).toHaveLength(1);
+    expect(h.log.grep(/^Info: Inbound connection refused: address 127\.0\.0\.4 reply: 421 4\.7\.0 /)).toHaveLength(1);
     expect(h.log.grep(/New SMTP ICID/)).toHaveLength(2);
     // once one leaves, there is room again
     await a.command('QUIT');
     await a.closed;
     await h.log.waitFor(/ICID 1 close/);
-    const fourth = await client(h.port);
+    const fourth = await client(h.port, '127.0.0.4');
     expect((await fourth.readReply()).code).toBe(220);
     await Promise.all([b.close(), fourth.close()]);
     await untilZero(h);
