@@ -80,7 +80,9 @@ export function relaywatchConfig(o: RelaywatchOptions): Record<string, unknown> 
     hostname: 'bench-relaywatch.localdomain',
     listen: { host: '127.0.0.1', port: 0 },
     relayNetworks: ['127.0.0.0/8'],
-    limits: { maxMessageBytes: o.maxMessageBytes, maxRecipients: o.maxRecipients, maxConnections: o.maxConnections },
+    // Every bench session comes from 127.0.0.1; Postfix exempts mynetworks from
+    // its per-client limit, so here that one client may use them all too.
+    limits: { maxMessageBytes: o.maxMessageBytes, maxRecipients: o.maxRecipients, maxConnections: o.maxConnections, maxConnectionsPerClient: o.maxConnections },
     control: { host: '127.0.0.1', port: 0 },
     routes: [{ domain: 'ALL', destinations: [{ host: '127.0.0.1', port: o.sink.port, priority: 0, tls: 'none' }], bounceProfile: 'bench' }],
     bounceProfiles: {

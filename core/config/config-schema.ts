@@ -9,7 +9,8 @@
  * Raises: nothing; parse results are returned to the caller.
  *
  * Additions to the contract, all optional: `delivery` (timeouts and per-host
- * concurrency, so tests and slow links can tune them) and `log` (rotation).
+ * concurrency, so tests and slow links can tune them), `log` (rotation), and
+ * limits' connection and session keys (limitsSchema).
  */
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
@@ -78,6 +79,46 @@ export const bounceProfileSchema = z.strictObject({
   delayWarningSeconds: seconds.default(0),
 });
 
+/**
+ * Inbound limits. The per-client limit and the reserve protect the office's
+ * own devices from a few clients that take every connection (issue 10, item
+ * 7): a client gets at most maxConnectionsPerClient (Exchange's default per
+ * source is 20; Postfix uses 50 of 100, but exempts mynetworks, which here is
+ * every legitimate client), and clients outside relayNetworks, which can
+ * never relay anyway, share at most maxConnections - reservedForRelayNetworks.
+ * Both default from maxConnections so that a config that sets only it stays
+ * valid; at 100, one client (20) cannot fill the reserve (30).
+ * sessionTimeoutSeconds: 600 s carries 25 MiB at 350 kbit/s, slower than any LAN.
+ * idleTimeoutSeconds: 60 s, as before (smtp-server's default); RFC 5321
+ * 4.5.3.2.7 suggests 5 minutes, which is for the open internet, not a LAN.
+ */
+const positiveSeconds = (max: number) =>
+  z.number().finite().positive('must be more than 0 seconds').max(max, `must be at most ${max} seconds`);
+
+export const limitsSchema = z
+  .strictObject({
+    maxMessageBytes: z.number().int().min(1024, 'must be at least 1024').default(26214400),
+    maxRecipients: z.number().int().min(1, 'must be at least 1').default(100),
+    maxConnections: z.number().int().min(1, 'must be at least 1').default(100),
+    maxConnectionsPerClient: z.number().int().min(1, 'must be at least 1').optional(),
+    reservedForRelayNetworks: z.number().int().min(0, 'must be 0 or more').optional(),
+    sessionTimeoutSeconds: positiveSeconds(86400).default(600),
+    idleTimeoutSeconds: positiveSeconds(3600).default(60),
+  })
+  .superRefine((l, ctx) => {
+    for (const key of ['maxConnectionsPerClient', 'reservedForRelayNetworks'] as const) {
+      const v = l[key];
+      if (v !== undefined && v > l.maxConnections) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `must not exceed limits.maxConnections (${l.maxConnections})` });
+      }
+    }
+  })
+  .transform(({ maxConnectionsPerClient, reservedForRelayNetworks, ...l }) => ({
+    ...l,
+    maxConnectionsPerClient: maxConnectionsPerClient ?? Math.min(20, l.maxConnections),
+    reservedForRelayNetworks: reservedForRelayNetworks ?? Math.floor(l.maxConnections * 0.3),
+  }));
+
 export const routeSchema = z.strictObject({
   domain: routeDomain,
   destinations: z.array(destinationSchema).min(1, 'must list at least one destination'),
@@ -94,13 +135,7 @@ export const configSchema = z
       .strictObject({ host: hostOrIp.default('127.0.0.1'), port: port.default(2525) })
       .default({ host: '127.0.0.1', port: 2525 }),
     relayNetworks: z.array(cidr).default(['127.0.0.0/8', '::1/128']),
-    limits: z
-      .strictObject({
-        maxMessageBytes: z.number().int().min(1024, 'must be at least 1024').default(26214400),
-        maxRecipients: z.number().int().min(1, 'must be at least 1').default(100),
-        maxConnections: z.number().int().min(1, 'must be at least 1').default(100),
-      })
-      .default({ maxMessageBytes: 26214400, maxRecipients: 100, maxConnections: 100 }),
+    limits: limitsSchema.prefault({}),
     control: z
       .strictObject({ host: hostOrIp.default('127.0.0.1'), port: port.default(8025) })
       .default({ host: '127.0.0.1', port: 8025 }),

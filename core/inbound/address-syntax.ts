@@ -10,6 +10,9 @@
  * addresses an office device sends: source routes (@a,@b:u@d), "%" and "!"
  * in the local part (u%d@s, d!u@s), a quoted local part holding "@", "%" or
  * "!". They are refused for senders too: a sender is where an NDR goes.
+ * Other quoted local parts ("john doe"@d, "a\"b"@d) are valid RFC 5321 and
+ * accepted, kept byte for byte; only "<" and ">" inside the quotes are
+ * refused, as delivery's SMTP client (nodemailer) cannot send them.
  * Does not own: relay permission (access-policy.ts) or recipient limits.
  * Raises: nothing; the verdict carries a RelayError (EPOLICY) for the reply:
  * 501 for text that is not an address, 553 for an address form we refuse.
@@ -25,6 +28,8 @@ export interface AddressCommand {
   role: AddressRole;
   /** The text between the angle brackets (or after the colon), for log lines. */
   path: string;
+  /** What follows the closing ">" (" SIZE=100"), or "" when there is no path. */
+  params: string;
   verdict: AddressVerdict;
 }
 
@@ -49,7 +54,8 @@ export function parseAddressCommand(line: string): AddressCommand | undefined {
   const argument = (m[2] ?? '').replace(/^ +/, '');
   const end = argument.startsWith('<') ? closingBracket(argument) : -1;
   const path = end === -1 ? argument : argument.slice(1, end);
-  return { role, path, verdict: checkArgument(argument, end, role) };
+  const params = end === -1 ? '' : argument.slice(end + 1);
+  return { role, path, params, verdict: checkArgument(argument, end, role) };
 }
 
 function checkArgument(argument: string, end: number, role: AddressRole): AddressVerdict {
@@ -93,6 +99,8 @@ export function checkMailbox(mailbox: string, role: AddressRole): AddressVerdict
     local = mailbox.slice(0, close + 1);
     rest = mailbox.slice(close + 1);
     if (/[@%!]/.test(local)) return refuse('quoted local part containing @, % or ! is not accepted');
+    if (/[<>]/.test(local)) return refuse('quoted local part containing < or > is not accepted');
+    // RFC 5321 4.1.2: Quoted-string = DQUOTE *(qtextSMTP / quoted-pairSMTP) DQUOTE
     if (!/^"([\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/.test(local)) return bad('bad quoted local part');
     if (!rest.startsWith('@')) return bad('address must include a domain');
   } else {

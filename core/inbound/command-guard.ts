@@ -1,5 +1,6 @@
 /**
- * command-guard: the one place that reaches into smtp-server's internals.
+ * command-guard: the one place that reaches into smtp-server's internals
+ * (with command-deadline.ts, its slow-client clock).
  *
  * Read from smtp-server 3.21.6 (dist/esm/smtp-server.js, smtp-connection.js,
  * smtp-stream.js); re-check this file whenever that dependency is upgraded.
@@ -16,6 +17,11 @@
  *   source routes and rejects "u@d@s" with its own 501 before any handler runs,
  *   so a relay-denied client would not get 554 for every address. The wrapper
  *   offers each line to an interceptor first, which may answer it instead.
+ * - smtp-server's parser splits the argument at whitespace and refuses
+ *   "<...>" holding "<", so it answers 501 to valid RFC 5321 quoted local
+ *   parts ("john doe"@d). The interceptor may hand it a rewritten line instead
+ *   (standInLine): the same command and parameters with a stand-in address
+ *   it can parse; the listener keeps the real one.
  * - STARTTLS is not offered (no certificate is configured, and smtp-server's
  *   built-in one has a published private key). A STARTTLS line still gets the
  *   treatment RFC 3207 5 asks for, as smtp-server gives it when it does
@@ -25,17 +31,27 @@
  *   whether or not TLS follows. (Bytes still in the socket's own buffer because
  *   the parser applied back-pressure reach the new parser; with no TLS boundary
  *   there is nothing they could cross, so this bound is good enough.)
- * - maxConnections: smtp-server's own refusal is "421 <name> Too many connected
- *   clients" without an enhanced code, written before `send` can be wrapped.
- *   connect() refuses the connection itself first, with 421 4.7.0.
+ * - Connection limits: smtp-server's own maxClients refusal is "421 <name> Too
+ *   many connected clients" without an enhanced code, written before `send`
+ *   can be wrapped, and it knows no per-client limit or reserve. connect()
+ *   asks hooks.admit (connection-limits.ts) and refuses with its 421 itself.
+ * - Slow clients: smtp-server's idle timeout restarts on every byte, so a
+ *   client sending one byte a second holds its slot for ever. With
+ *   hooks.commandTimeoutMs, a command line must be complete that long after
+ *   our last reply, however it trickles in (Postfix's per-record deadline);
+ *   during DATA the same time may pass without a byte. The guard then answers
+ *   421 4.4.2 and closes. Its clock (command-deadline.ts) runs only while the
+ *   client owes us input: not while a handler works or the message is being
+ *   spooled. (smtp-server's own idle timeout, set longer by the listener,
+ *   stays as a backstop.)
  * - smtp-server adds its own enhanced status code to every reply once
  *   ENHANCEDSTATUSCODES is on; our replies carry theirs already ("5.7.1 ..."),
  *   so `send` is wrapped to leave a reply alone that starts with one.
  *
- * How: `connect(socket, opts)` is overridden; super.connect() builds the
- * SMTPConnection and adds it to `this.connections` (a Set, so insertion-
- * ordered: the newest is last). If the Set did not grow, init() refused the
- * connection at once and there is nothing to wrap.
+ * How: `connect(socket, opts)` is overridden: it builds the SMTPConnection as
+ * super.connect() would, asks hooks.admit, and either writes the refusal to
+ * the socket or adds the connection to `this.connections` and wraps its
+ * `_onCommand` and `send` before any byte is read.
  * Lines that arrive while a TLS upgrade is in progress, before the greeting,
  * inside an AUTH exchange or while the server closes go to smtp-server
  * untouched: it discards or refuses them itself.
@@ -44,9 +60,12 @@
  * Raises: nothing; replies are written to the client, socket errors of a
  * refused connection are re-emitted as the server's 'error' event.
  */
+import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
-import { lineTooLong, startTlsUnavailable, tooManyConnections, tooManyLongLines } from './inbound-replies.js';
+import { commandDeadline, inDataMode } from './command-deadline.js';
+import type { Refusal } from './connection-limits.js';
+import { clientTooSlow, lineTooLong, startTlsUnavailable, tooManyConnections, tooManyLongLines } from './inbound-replies.js';
 // smtp-server's connection class (exported as lib/smtp-connection.js).
 import { SMTPConnection as SmtpConnectionClass } from 'smtp-server/lib/smtp-connection.js';
 
@@ -66,13 +85,21 @@ export interface InterceptReply {
   code: number;
   message: string;
 }
-export type CommandInterceptor = (line: Buffer, session: SMTPServerSession) => InterceptReply | undefined;
+/** What the interceptor decided: answer the line itself, or give smtp-server another line. */
+export type InterceptResult = { reply: InterceptReply } | { rewrite: Buffer } | undefined;
+export type CommandInterceptor = (line: Buffer, session: SMTPServerSession) => InterceptResult;
 
 export interface GuardHooks {
   /** Sees every command line first; a reply means smtp-server never sees it. */
   intercept: CommandInterceptor;
-  /** A connection refused at maxClients (it never gets a session). */
-  onRefused(remoteAddress: string, reply: string): void;
+  /** Whether a client may connect now; a refusal is answered and the socket closed. Default: maxClients. */
+  admit?(remoteAddress: string): Refusal | undefined;
+  /** A connection admit() refused (it never gets a session). */
+  onRefused(remoteAddress: string, reply: string, rule: string): void;
+  /** How long a client may take over one command line, or go silent during DATA; none without it. */
+  commandTimeoutMs?: number;
+  /** The guard hung up on a client that took longer (after the 421 was written). */
+  onTimedOut?(session: SMTPServerSession, reply: string): void;
 }
 
 /** 512 octets including CRLF; smtp-stream passes the line without it. */
@@ -98,17 +125,20 @@ export class GuardedSmtpServer extends SMTPServer {
     const [socket] = args;
     this.prune();
     this.sockets.add(socket);
-    const max = this.options.maxClients;
-    if (max && this.connections.size >= max) {
-      this.refuse(socket);
-      return;
-    }
     // What super.connect() does, minus smtp-server's fixed 100 ms pause before
     // the greeting (an early-talker trap for the open internet). Our clients
     // are the office's own printers and apps inside relayNetworks, and that
     // pause alone capped intake at ~185 msg/s with 20 sessions (bench/).
     // Early talkers are still caught by smtp-server's own check once ready.
+    // The constructor only reads the socket's addresses (normalised as the
+    // session will show them) and makes a parser; nothing is attached yet, so
+    // a refused one is simply dropped.
     const conn = new SmtpConnectionClass(this, ...args) as unknown as SmtpConnection & ConnectionInternals;
+    const refusal = this.hooks.admit ? this.hooks.admit(conn.remoteAddress) : this.maxClientsReached();
+    if (refusal) {
+      this.refuse(socket, conn.remoteAddress, refusal);
+      return;
+    }
     this.connections.add(conn);
     conn.on('error', (err: Error) => (this as unknown as ServerInternals)._onError(err));
     conn.on('connect', (data: unknown) => (this as unknown as ServerInternals)._onClientConnect(data));
@@ -140,9 +170,14 @@ export class GuardedSmtpServer extends SMTPServer {
     for (const s of this.sockets) if (s.destroyed) this.sockets.delete(s);
   }
 
-  private refuse(socket: Socket): void {
-    const address = socket.remoteAddress ?? '-';
-    const reply = tooManyConnections(this.options.name ?? 'relay').toSmtpReply();
+  private maxClientsReached(): Refusal | undefined {
+    const max = this.options.maxClients;
+    if (!max || this.connections.size < max) return undefined;
+    return { rule: 'total', error: tooManyConnections(this.options.name ?? 'relay') };
+  }
+
+  private refuse(socket: Socket, address: string, refusal: Refusal): void {
+    const reply = refusal.error.toSmtpReply();
     const text = `${reply.code} ${reply.message}`;
     socket.on('error', (err: Error & { remoteAddress?: string }) => {
       err.remoteAddress = address;
@@ -153,7 +188,7 @@ export class GuardedSmtpServer extends SMTPServer {
     const linger = setTimeout(() => socket.destroy(), REFUSE_LINGER_MS);
     linger.unref();
     socket.once('close', () => clearTimeout(linger));
-    this.hooks.onRefused(address, text);
+    this.hooks.onRefused(address, text, refusal.rule);
   }
 
   private guard(conn: SmtpConnection): void {
@@ -161,8 +196,19 @@ export class GuardedSmtpServer extends SMTPServer {
     const send = conn.send.bind(conn);
     const startTlsOffered = !this.options.hideSTARTTLS && !(this.options.disabledCommands ?? []).includes('STARTTLS');
     let longLines = 0;
+    const ms = this.hooks.commandTimeoutMs;
+    const deadline = ms
+      ? commandDeadline(conn, ms, () => {
+          const reply = clientTooSlow(this.options.name ?? 'relay', ms / 1000, inDataMode(conn)).toSmtpReply();
+          conn.send(reply.code, reply.message); // a 421: smtp-server closes the connection
+          this.hooks.onTimedOut?.(conn.session, `${reply.code} ${reply.message}`);
+        })
+      : undefined;
 
-    conn.send = (code, data, context) => send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+    conn.send = (code, data, context) => {
+      send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
+      deadline?.arm(); // a reply: the client's turn (the greeting too)
+    };
 
     const answer = (reply: { code: number; message: string }, callback: (() => void) | undefined): void => {
       conn.send(reply.code, reply.message); // a 421 also closes the connection
@@ -172,6 +218,7 @@ export class GuardedSmtpServer extends SMTPServer {
     };
 
     conn._onCommand = (command, callback) => {
+      deadline?.stop(); // a whole line came: our turn
       if (conn._upgrading || !conn._ready || conn._nextHandler || this._closeTimeout) {
         onCommand(command, callback);
         return;
@@ -186,12 +233,12 @@ export class GuardedSmtpServer extends SMTPServer {
         answer(startTlsUnavailable().toSmtpReply(), callback);
         return;
       }
-      const reply = this.hooks.intercept(command, conn.session);
-      if (reply) {
-        answer(reply, callback);
+      const verdict = this.hooks.intercept(command, conn.session);
+      if (verdict && 'reply' in verdict) {
+        answer(verdict.reply, callback);
         return;
       }
-      onCommand(command, callback);
+      onCommand(verdict?.rewrite ?? command, callback);
     };
   }
 }
@@ -209,4 +256,16 @@ function retireParser(conn: SmtpConnection): void {
   const fresh = conn._createParser();
   conn._parser = fresh;
   conn._socket.pipe(fresh);
+}
+
+/**
+ * A MAIL/RCPT line smtp-server's parser accepts, for an address the listener
+ * has already checked and keeps: "RCPT TO:<q1f...@quoted.invalid> NOTIFY=NEVER".
+ * The stand-in is a hash of the address (case-folded, as smtp-server compares
+ * recipients), so smtp-server's envelope still has one entry per recipient;
+ * the parameters are passed on unchanged for smtp-server to check.
+ */
+export function standInLine(role: 'sender' | 'recipient', address: string, params: string): Buffer {
+  const digest = createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 24);
+  return Buffer.from(`${role === 'sender' ? 'MAIL FROM' : 'RCPT TO'}:<q${digest}@quoted.invalid>${params}`, 'latin1');
 }

@@ -22,6 +22,15 @@ export const lineTooLong = (): RelayError => policy(500, '5.5.2', 'Line too long
 export const tooManyLongLines = (): RelayError => policy(421, '4.7.0', 'Too many overlong command lines, closing connection');
 export const messageTooBig = (max: number): RelayError =>
   policy(552, '5.3.4', `Message size exceeds fixed maximum message size ${max}`);
+/**
+ * RFC 5322 2.1.1 / RFC 5321 4.5.3.1.6, answered after the final dot: 550 is
+ * RFC 5321 4.3.2's rejection for policy reasons, X.6.0 a media (content)
+ * problem (RFC 3463). `line` counts from the first line after DATA.
+ */
+export const messageLineTooLong = (line: number): RelayError =>
+  policy(550, '5.6.0', `Message refused: line ${line} is longer than 998 octets (RFC 5322 2.1.1); send long lines as quoted-printable or base64`);
+export const headerLineTooLong = (line: number): RelayError =>
+  policy(550, '5.6.0', `Message refused: header line ${line} is longer than 998 octets and has no white space to fold it at (RFC 5322 2.1.1)`);
 /** RFC 3463: X.1.7 is the sender's address, X.1.3 a recipient's. */
 export const badAddressSyntax = (role: 'sender' | 'recipient', why: string): RelayError =>
   policy(501, role === 'sender' ? '5.1.7' : '5.1.3', `Bad ${role} address syntax: ${why}`);
@@ -30,9 +39,23 @@ export const addressNotAllowed = (role: 'sender' | 'recipient', why: string): Re
 
 /** RFC 3207 5: STARTTLS is only offered with a certificate of our own (none is configured). */
 export const startTlsUnavailable = (): RelayError => policy(502, '5.5.1', 'STARTTLS not available');
-/** RFC 3463 X.7.0: the connection limit is policy, not a protocol error. */
+/**
+ * Connection limits (connection-limits.ts). RFC 5321 3.8: 421 with our name
+ * first; RFC 3463 X.7.0: a limit is policy, not a protocol error. The reason
+ * is in the text, so whoever reads the client's log knows which limit it hit.
+ */
 export const tooManyConnections = (host: string): RelayError =>
   policy(421, '4.7.0', `${host} Too many connections, try again later`);
+export const tooManyFromClient = (host: string, address: string): RelayError =>
+  policy(421, '4.7.0', `${host} Too many connections from ${address}, try again later`);
+export const reservedForRelayClients = (host: string): RelayError =>
+  policy(421, '4.7.0', `${host} Too many connections from clients outside the relay networks, try again later`);
+
+/** RFC 3463 X.4.2 (bad connection), as Postfix answers its timeouts. */
+export const sessionTooLong = (host: string, seconds: number): RelayError =>
+  policy(421, '4.4.2', `${host} Session time limit of ${seconds} s exceeded, closing connection`);
+export const clientTooSlow = (host: string, seconds: number, inData: boolean): RelayError =>
+  policy(421, '4.4.2', `${host} ${inData ? 'No message data' : 'No complete command'} within ${seconds} s, closing connection`);
 
 /** acceptingMessages() is false or stop() has begun: RFC 5321 4.5.3.2 / RFC 3463 X.3.2. */
 export const shuttingDown = (): RelayError =>

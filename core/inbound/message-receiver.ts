@@ -3,11 +3,13 @@
  * spool.
  *
  * Owns: the content stream the spool writes (our Received header, then the
- * client's data through the BodyNormalizer), keeping a copy of the header
- * block for the log lines, and aborting the spool write when the message must
- * not be kept: over the size limit, client gone mid-DATA, or the spool failed.
+ * client's data through the BodyNormalizer and the LineLengthGuard), keeping
+ * a copy of the header block for the log lines, and aborting the spool write
+ * when the message must not be kept: over the size limit, a line too long,
+ * client gone mid-DATA, or the spool failed.
  * Does not own: the reply (the listener sends it), the envelope, limits policy.
  * Raises (rejects with): RelayError EPOLICY 552 5.3.4 for an oversized message,
+ * EPOLICY 550 5.6.0 for a line over 998 octets that was not folded,
  * ECONNECTION when the client went away, and whatever the spool threw
  * (ENOSPACE, ESPOOL) as a RelayError.
  *
@@ -23,6 +25,7 @@ import { splitHeaderBlock } from '../message/header-block.js';
 import type { SpooledMessage } from '../spool/spool-types.js';
 import { BodyNormalizer } from './body-normalizer.js';
 import { connectionLost, messageTooBig } from './inbound-replies.js';
+import { LineLengthGuard } from './line-length-guard.js';
 
 /** Enough for any sane header block; the log only needs Message-ID and Subject. */
 const HEADER_CAP = 64 * 1024;
@@ -45,9 +48,10 @@ export interface Received {
 export async function receiveMessage(opts: ReceiveOptions): Promise<Received> {
   const { source } = opts;
   const normalizer = new BodyNormalizer();
+  const guard = new LineLengthGuard();
   const content = new PassThrough();
   content.write(opts.prefix);
-  normalizer.pipe(content);
+  normalizer.pipe(guard).pipe(content);
 
   const head: Buffer[] = [];
   let headBytes = 0;
@@ -64,8 +68,10 @@ export async function receiveMessage(opts: ReceiveOptions): Promise<Received> {
   const abort = (err: RelayError): void => {
     if (aborted) return;
     aborted = err;
-    normalizer.unpipe(content);
+    normalizer.unpipe(guard);
+    guard.unpipe(content);
     normalizer.destroy();
+    guard.destroy();
     content.destroy(err);
     source.resume(); // keep draining to the final dot, see the header
   };
@@ -76,6 +82,8 @@ export async function receiveMessage(opts: ReceiveOptions): Promise<Received> {
   content.on('error', (e) => {
     if (e !== aborted) abort(toRelayError(e));
   });
+  // A line too long (already a client-facing RelayError): keep nothing.
+  guard.on('error', (e) => abort(toRelayError(e)));
 
   source.on('data', (chunk: Buffer) => {
     if (aborted) return;

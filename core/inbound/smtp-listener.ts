@@ -2,18 +2,20 @@
  * smtp-listener: the relay's inbound SMTP server (DESIGN.md "Security defaults").
  *
  * Owns: the listening socket and each client session: ICIDs and their log
- * lines, relay access (554 5.7.1 at every RCPT from outside relayNetworks),
- * address syntax, the recipient limit (452 4.5.3 each), the size limit (SIZE
- * advertised; 552 5.3.4 at MAIL FROM SIZE= and at the end of DATA), MIDs
- * (given out at MAIL; logged as aborted when no message follows), the reply
- * "250 2.0.0 Ok: queued as MID n" once accept-message.ts has spooled and
- * queued the message, and a bounded stop().
+ * lines, the size limit (SIZE advertised; 552 5.3.4 at MAIL FROM SIZE= and at
+ * the end of DATA), the reply "250 2.0.0 Ok: queued as MID n" once
+ * accept-message.ts has spooled and queued the message, and a bounded stop().
  * Not offered: STARTTLS (the config has no certificate for the listener;
  * command-guard.ts answers it and discards what was pipelined behind it),
  * AUTH, SMTPUTF8. No DNS lookups: the client is named by its IP literal.
- * Does not own: line length, connection limit and the smtp-server hooks
- * (command-guard.ts), the address rules (address-syntax.ts), the accept path
- * (accept-message.ts, message-receiver.ts), queueing (deps.onMessage).
+ * Also owns: the session time limit (limits.sessionTimeoutSeconds: 421 4.4.2,
+ * but never between a message's final dot and its reply), and wiring the
+ * connection limits and the slow-client clock into the guard.
+ * Does not own: MAIL/RCPT, relay access at RCPT and MIDs (envelope-commands.ts),
+ * line length, the slow-client clock and the smtp-server hooks (command-guard.ts),
+ * the connection limits (connection-limits.ts) and their log lines
+ * (refusal-log.ts), the accept path (accept-message.ts, message-receiver.ts),
+ * queueing (deps.onMessage).
  * Raises: start() rejects with RelayError ECONFIG when it cannot listen.
  * Client-facing errors are RelayErrors turned into SMTP replies; a spool
  * failure is its own reply (ENOSPACE -> 452 4.3.1, else 451 4.3.0), nothing
@@ -21,7 +23,7 @@
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { RelayConfig } from '../config/config-schema.js';
 import { RelayError, toRelayError } from '../errors/relay-error.js';
 import { logLines } from '../log/log-lines.js';
@@ -29,9 +31,11 @@ import type { MailLog } from '../log/log-types.js';
 import type { SpooledMessage, SpoolStore } from '../spool/spool-types.js';
 import { acceptMessage } from './accept-message.js';
 import { RelayAccessPolicy } from './access-policy.js';
-import { badAddressSyntax, clientFacing, forSmtpServer, relayDenied, replyLine, shuttingDown, tooManyRecipients, type SmtpServerError } from './inbound-replies.js';
-import { parseAddressCommand } from './address-syntax.js';
-import { GuardedSmtpServer, type InterceptReply, type SmtpConnection } from './command-guard.js';
+import { badAddressSyntax, forSmtpServer, replyLine, sessionTooLong, shuttingDown, type SmtpServerError } from './inbound-replies.js';
+import { GuardedSmtpServer, type SmtpConnection } from './command-guard.js';
+import { admit, type Refusal } from './connection-limits.js';
+import { abandon, interceptAddressLine, mailFrom, newEnvelope, rcptTo, type Envelope, type EnvelopeDeps } from './envelope-commands.js';
+import { RefusalLog } from './refusal-log.js';
 
 export interface InboundDeps {
   config: RelayConfig;
@@ -47,17 +51,14 @@ export interface InboundDeps {
 /** How long stop() lets in-flight DATA finish before dropping the sockets. */
 export const STOP_GRACE_MS = 10_000;
 
-interface Session {
-  icid: number;
-  /** The relayNetworks entry the client matched; undefined: relay denied. */
-  relayMatch: string | undefined;
-  /** The address the interceptor checked for the MAIL/RCPT now being handled. */
-  pending: string | undefined;
-  mid: number | undefined;
-  sender: string;
-  recipients: string[];
-  recipientKeys: Set<string>;
+interface Session extends Envelope {
   inData: boolean;
+  /** The DATA stream being read; once its writable side has ended the message is in. */
+  data: SMTPServerDataStream | undefined;
+  /** limits.sessionTimeoutSeconds. */
+  timer: NodeJS.Timeout | undefined;
+  /** Hang up with this once the message being decided is answered. */
+  hangUpAfterReply: RelayError | undefined;
 }
 
 type Done = (err?: SmtpServerError | null) => void;
@@ -72,10 +73,19 @@ export class SmtpListener {
   private drained: (() => void) | undefined;
   private stopping = false;
   private stopped: Promise<void> | undefined;
+  private readonly refusals: RefusalLog;
+  private readonly envelopeDeps: EnvelopeDeps;
 
   constructor(private readonly deps: InboundDeps) {
     const { hostname, limits } = deps.config;
     this.policy = new RelayAccessPolicy(deps.config.relayNetworks);
+    this.refusals = new RefusalLog(deps.log);
+    this.envelopeDeps = {
+      spool: deps.spool,
+      log: deps.log,
+      maxRecipients: limits.maxRecipients,
+      accepting: () => !this.stopping && deps.acceptingMessages?.() !== false,
+    };
     this.server = new GuardedSmtpServer(
       {
         name: hostname,
@@ -95,16 +105,28 @@ export class SmtpListener {
         // header names the client by its address literal.
         disableReverseLookup: true,
         closeTimeout: STOP_GRACE_MS,
+        // The guard's slow-client clock (idleTimeoutSeconds) answers first;
+        // smtp-server's idle timeout is only the backstop, so never the same.
+        socketTimeout: limits.idleTimeoutSeconds * 2000,
         logger: false,
         onConnect: (session, cb) => this.onConnect(session, cb),
-        onMailFrom: (address, session, cb) => void this.onMailFrom(address, session, cb),
-        onRcptTo: (address, session, cb) => this.onRcptTo(session, cb),
+        onMailFrom: (_address, session, cb) => void this.onMailFrom(session, cb),
+        onRcptTo: (_address, session, cb) => this.onRcptTo(session, cb),
         onData: (stream, session, cb) => void this.onData(stream, session, cb),
         onClose: (session) => this.onClose(session),
       },
       {
-        intercept: (line, session) => this.intercept(line, session),
-        onRefused: (address, reply) => deps.log.info(logLines.connectionRefused(address, reply)),
+        intercept: (line, session) => {
+          const s = this.sessions.get(session);
+          return s && interceptAddressLine(s, line, !!session.envelope.mailFrom, deps.log);
+        },
+        admit: (address) => this.admit(address),
+        onRefused: (address, reply, rule) => this.refusals.refused(rule, address, reply),
+        commandTimeoutMs: limits.idleTimeoutSeconds * 1000,
+        onTimedOut: (session, reply) => {
+          const s = this.sessions.get(session);
+          if (s) deps.log.info(logLines.icidDropped(s.icid, reply));
+        },
       },
     );
     // Without a listener an 'error' event (a client resetting mid-transaction,
@@ -170,6 +192,14 @@ export class SmtpListener {
     // smtp-server runs onClose a tick after each socket closed; wait for those,
     // so every "ICID n close" is logged before the caller closes the log.
     if (this.liveSessions > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    this.refusals.flush();
+  }
+
+  /** Connection limits: the connections open now, and whether each is a relay client. */
+  private admit(address: string): Refusal | undefined {
+    const relayClient = (a: string): boolean => this.policy.match(a) !== undefined;
+    const open = [...this.server.connections].map((c) => ({ address: c.remoteAddress, relayClient: relayClient(c.remoteAddress) }));
+    return admit(this.deps.config.limits, this.deps.config.hostname, { address, relayClient: relayClient(address) }, open);
   }
 
   // --- session handlers ---------------------------------------------------------
@@ -178,7 +208,9 @@ export class SmtpListener {
     if (this.stopping) return cb(forSmtpServer(shuttingDown()));
     const icid = this.deps.nextIcid();
     const relayMatch = this.policy.match(session.remoteAddress);
-    this.sessions.set(session, { icid, relayMatch, pending: undefined, mid: undefined, sender: '', recipients: [], recipientKeys: new Set(), inData: false });
+    const timer = setTimeout(() => this.sessionExpired(session), this.deps.config.limits.sessionTimeoutSeconds * 1000);
+    timer.unref();
+    this.sessions.set(session, { ...newEnvelope(icid, relayMatch), inData: false, data: undefined, timer, hangUpAfterReply: undefined });
     this.liveSessions++;
     const { log } = this.deps;
     log.info(logLines.newIcid(icid, session.localAddress, session.remoteAddress, session.remotePort));
@@ -187,77 +219,16 @@ export class SmtpListener {
     cb();
   }
 
-  /**
-   * Sees every command line before smtp-server parses it (command-guard.ts)
-   * and answers the MAIL/RCPT lines it refuses.
-   * A client outside relayNetworks gets 554 for every RCPT, whatever the
-   * address looks like: the relay has no local domains or mailboxes, so there
-   * is no address an outside client may send to, and no address form (source
-   * route, %-hack, bang path, quoted "@") needs to be understood to refuse it.
-   */
-  private intercept(line: Buffer, session: SMTPServerSession): InterceptReply | undefined {
+  private async onMailFrom(session: SMTPServerSession, cb: Done): Promise<void> {
     const s = this.sessions.get(session);
-    if (!s) return undefined;
-    s.pending = undefined;
-    const text = line.toString('latin1');
-    const cmd = parseAddressCommand(text);
-    // Any RCPT line at all, even one too mangled to parse, so that no spelling
-    // of the command reaches smtp-server's parser from an outside client.
-    const isRcpt = cmd?.role === 'recipient' || /^RCPT(?: |$)/i.test(text);
-    let err: RelayError | undefined;
-    if (isRcpt && session.envelope.mailFrom && s.relayMatch === undefined) err = relayDenied();
-    else if (!cmd) return undefined;
-    else if (!cmd.verdict.ok) err = cmd.verdict.error;
-    else s.pending = cmd.verdict.address;
-    if (!err) return undefined;
-    const { log } = this.deps;
-    const path = cmd?.path ?? text.slice(5);
-    if (isRcpt) log.info(logLines.rcptRejected(s.icid, path, replyLine(err)));
-    else log.info(logLines.senderRejected(s.icid, path, replyLine(err)));
-    return err.toSmtpReply();
-  }
-
-  private async onMailFrom(_address: SMTPServerAddress, session: SMTPServerSession, cb: Done): Promise<void> {
-    const s = this.sessions.get(session);
-    const sender = s?.pending;
-    if (!s || sender === undefined) return cb(forSmtpServer(badAddressSyntax('sender', 'unreadable command')));
-    s.pending = undefined;
-    this.abandon(s); // RSET, then a new MAIL: the MID given out before is not used
-    // 421 makes smtp-server close the connection after the reply.
-    if (this.stopping || this.deps.acceptingMessages?.() === false) return cb(forSmtpServer(shuttingDown()));
-    let mid: number;
-    try {
-      mid = await this.deps.spool.allocateMid();
-    } catch (e) {
-      const err = toRelayError(e);
-      const shown = clientFacing(err);
-      this.deps.log.warn(logLines.senderRejected(s.icid, sender, `${replyLine(shown)}: MID allocation failed: ${err.message}`));
-      return cb(forSmtpServer(shown));
-    }
-    Object.assign(s, { mid, sender, recipients: [], recipientKeys: new Set() });
-    this.deps.log.info(logLines.startMid(mid, s.icid));
-    this.deps.log.info(logLines.from(mid, s.icid, sender));
-    cb();
+    const err = s ? await mailFrom(this.envelopeDeps, s) : badAddressSyntax('sender', 'unreadable command');
+    cb(err && forSmtpServer(err));
   }
 
   private onRcptTo(session: SMTPServerSession, cb: Done): void {
     const s = this.sessions.get(session);
-    const rcpt = s?.pending;
-    if (!s || rcpt === undefined || s.mid === undefined) return cb(forSmtpServer(badAddressSyntax('recipient', 'unreadable command')));
-    s.pending = undefined;
-    if (s.relayMatch === undefined) return cb(forSmtpServer(relayDenied())); // intercept() answers first
-    // A repeated recipient is one recipient (smtp-server keeps one entry too).
-    const key = rcpt.toLowerCase();
-    if (s.recipientKeys.has(key)) return cb();
-    if (s.recipients.length >= this.deps.config.limits.maxRecipients) {
-      const err = tooManyRecipients();
-      this.deps.log.info(logLines.rcptRejected(s.icid, rcpt, replyLine(err)));
-      return cb(forSmtpServer(err));
-    }
-    s.recipientKeys.add(key);
-    s.recipients.push(rcpt);
-    this.deps.log.info(logLines.to(s.mid, s.icid, s.recipients.length - 1, rcpt));
-    cb();
+    const err = s ? rcptTo(this.envelopeDeps, s) : badAddressSyntax('recipient', 'unreadable command');
+    cb(err && forSmtpServer(err));
   }
 
   private async onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: SmtpServerError | null, message?: string) => void): Promise<void> {
@@ -270,10 +241,13 @@ export class SmtpListener {
     const recipients = [...s.recipients];
     s.mid = undefined; // this MID is used up, whatever happens next
     s.inData = true;
+    s.data = stream;
     const finish = (err: SmtpServerError | null, reply?: string): void => {
       s.inData = false;
+      s.data = undefined;
       cb(err, reply);
-      if (this.stopping) setImmediate(() => this.hangUpSession(session));
+      const after = this.stopping ? shuttingDown() : s.hangUpAfterReply;
+      if (after) setImmediate(() => this.hangUpSession(session, after));
     };
 
     const { config, spool, log, onMessage } = this.deps;
@@ -288,31 +262,47 @@ export class SmtpListener {
     finish(null, reply);
   }
 
-  /** Logs the end of a MID that was given out at MAIL but never reached DATA. */
-  private abandon(s: Session): void {
-    if (s.mid === undefined) return;
-    this.deps.log.info(logLines.messageFinished(s.mid, 'aborted'));
-    s.mid = undefined;
+  /**
+   * limits.sessionTimeoutSeconds is up: 421 and close, whatever the client is
+   * doing, DATA included (that message is not kept). Except between the final
+   * dot and our reply: that message may already be spooled, so its reply goes
+   * out first and the hang-up follows (a client cut off there would send it
+   * again: a duplicate).
+   */
+  private sessionExpired(session: SMTPServerSession): void {
+    const s = this.sessions.get(session);
+    if (!s) return;
+    const err = sessionTooLong(this.deps.config.hostname, this.deps.config.limits.sessionTimeoutSeconds);
+    if (s.data?.writableEnded) {
+      s.hangUpAfterReply = err;
+      return;
+    }
+    this.hangUpSession(session, err);
   }
 
   private onClose(session: SMTPServerSession): void {
     const s = this.sessions.get(session);
     if (!s) return; // closed before onConnect ran: never had an ICID
+    clearTimeout(s.timer);
     this.sessions.delete(session);
     this.liveSessions--;
-    this.abandon(s);
+    abandon(s, this.deps.log);
     this.deps.log.info(logLines.icidClose(s.icid));
     if (this.liveSessions === 0) this.drained?.();
   }
 
-  private hangUpSession(session: SMTPServerSession): void {
+  /** 421 and close, logged as a drop unless the relay is stopping. */
+  private hangUpSession(session: SMTPServerSession, err: RelayError): void {
     const conn = this.server.connectionOf(session);
-    if (conn) hangUp(conn);
+    if (!conn) return;
+    const s = this.sessions.get(session);
+    if (s && err.code !== 'ESHUTDOWN') this.deps.log.info(logLines.icidDropped(s.icid, replyLine(err)));
+    hangUp(conn, err);
   }
 }
 
 /** 421 and close: smtp-server's send() closes the connection after any 421. */
-function hangUp(conn: SmtpConnection): void {
-  const reply = shuttingDown().toSmtpReply();
+function hangUp(conn: SmtpConnection, err: RelayError = shuttingDown()): void {
+  const reply = err.toSmtpReply();
   conn.send(reply.code, reply.message);
 }

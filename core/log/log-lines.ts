@@ -43,6 +43,10 @@ export const logLines = {
     `ICID ${icid} Rejected MAIL FROM ${addr(sender)}: ${clean(reply)}`,
   connectionRefused: (address: string, reply: string) =>
     `Inbound connection refused: address ${clean(address, 64)} reply: ${clean(reply)}`,
+  /** The rest of a storm of refusals like the one logged by connectionRefused, summed up. */
+  connectionsRefused: (count: number, seconds: number, addresses: number, top: string, topCount: number, reply: string) =>
+    `Inbound connection refused: ${count} more in ${seconds} s from ${addresses} address${addresses === 1 ? '' : 'es'}, most from ${clean(top, 64)} (${topCount}) reply: ${clean(reply)}`,
+  icidDropped: (icid: number, reply: string) => `ICID ${icid} dropped: ${clean(reply)}`,
   spoolRemoveFailed: (mid: number, reason: string) => `MID ${mid} spool file not removed: ${clean(reason)}`,
 
   // --- delivery ------------------------------------------------------------

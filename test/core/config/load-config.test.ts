@@ -83,6 +83,24 @@ describe('config', () => {
     expect(parseConfig({ delivery: { dataTimeoutSeconds: 600 } }).delivery).toMatchObject({ dataTimeoutSeconds: 600, commandTimeoutSeconds: 60 });
   });
 
+  it('fills the connection and session limits with defaults that follow maxConnections', () => {
+    expect(parseConfig({}).limits).toEqual({
+      maxMessageBytes: 26214400,
+      maxRecipients: 100,
+      maxConnections: 100,
+      maxConnectionsPerClient: 20,
+      reservedForRelayNetworks: 30,
+      sessionTimeoutSeconds: 600,
+      idleTimeoutSeconds: 60,
+    });
+    // a config that sets only maxConnections stays valid
+    expect(parseConfig({ limits: { maxConnections: 2 } }).limits).toMatchObject({ maxConnectionsPerClient: 2, reservedForRelayNetworks: 0 });
+    expect(parseConfig({ limits: { maxConnections: 500 } }).limits).toMatchObject({ maxConnectionsPerClient: 20, reservedForRelayNetworks: 150 });
+    // what config get prints parses back to the same
+    const all = parseConfig({ limits: { maxConnections: 40, reservedForRelayNetworks: 40, idleTimeoutSeconds: 0.5 } });
+    expect(parseConfig(all).limits).toEqual(all.limits);
+  });
+
   it('fills every missing bounce profile field with the ESA-like default', () => {
     const c = parseConfig({ bounceProfiles: { fast: { initialRetrySeconds: 1 } } });
     expect(c.bounceProfiles.fast).toMatchObject({ initialRetrySeconds: 1, maxRetrySeconds: 3600, backoffFactor: 2 });
@@ -104,6 +122,16 @@ describe('config', () => {
     [{ relayNetworks: ['10.0.0.0/33'] }, 'relayNetworks[0]: must be an IP address or CIDR block'],
     [{ listen: { host: '127.0.0.1', prot: 25 } }, 'unknown key listen.prot'],
     [{ limits: { maxRecipients: 0 } }, 'limits.maxRecipients: must be at least 1'],
+    [{ limits: { maxConnectionsPerClient: 0 } }, 'limits.maxConnectionsPerClient: must be at least 1'],
+    [{ limits: { maxConnectionsPerClient: 2.5 } }, 'limits.maxConnectionsPerClient: must be a whole number'],
+    [{ limits: { maxConnections: 10, maxConnectionsPerClient: 11 } }, 'limits.maxConnectionsPerClient: must not exceed limits.maxConnections (10)'],
+    [{ limits: { reservedForRelayNetworks: -1 } }, 'limits.reservedForRelayNetworks: must be 0 or more'],
+    [{ limits: { reservedForRelayNetworks: 101 } }, 'limits.reservedForRelayNetworks: must not exceed limits.maxConnections (100)'],
+    [{ limits: { sessionTimeoutSeconds: 0 } }, 'limits.sessionTimeoutSeconds: must be more than 0 seconds'],
+    [{ limits: { sessionTimeoutSeconds: 86401 } }, 'limits.sessionTimeoutSeconds: must be at most 86400 seconds'],
+    [{ limits: { idleTimeoutSeconds: '60' } }, 'limits.idleTimeoutSeconds: must be number'],
+    [{ limits: { idleTimeoutSeconds: -1 } }, 'limits.idleTimeoutSeconds: must be more than 0 seconds'],
+    [{ limits: { maxConnectionPerClient: 5 } }, 'unknown key limits.maxConnectionPerClient'],
     [{ bounceProfiles: { default: { backoffFactor: 0.5 } } }, 'bounceProfiles.default.backoffFactor: must be 1 or more'],
     [{ hostnme: 'x' }, 'unknown key hostnme'],
     [{ delivery: { dataTimeoutSeconds: 0 } }, 'delivery.dataTimeoutSeconds: must be more than 0 seconds'],

@@ -21,6 +21,9 @@ describe('parseAddressCommand', () => {
     ['RCPT TO: <user@example.com>', 'user@example.com'],
     ['RCPT TO :<user@example.com>', 'user@example.com'],
     ['RCPT TO:<"john smith"@example.com>', '"john smith"@example.com'],
+    ['MAIL FROM:<"john doe"@src.example> SIZE=10', '"john doe"@src.example'],
+    ['RCPT TO:<"a\\"b\\\\c d"@example.com>', '"a\\"b\\\\c d"@example.com'], // quoted-pairs: \" and \\
+    ['RCPT TO:<"..x y.."@example.com>', '"..x y.."@example.com'], // dots are plain qtext inside quotes
     ['RCPT TO:<user@[192.0.2.1]>', 'user@[192.0.2.1]'],
     ['RCPT TO:<user@[IPv6:2001:db8::1]>', 'user@[IPv6:2001:db8::1]'],
     ['RCPT TO:<user@localhost>', 'user@localhost'],
@@ -41,6 +44,9 @@ describe('parseAddressCommand', () => {
     ['RCPT TO:<"user@target.example"@relay.example>', '553 5.1.3'],
     ['RCPT TO:<"user%target"@relay.example>', '553 5.1.3'],
     ['RCPT TO:<"a!b"@relay.example>', '553 5.1.3'],
+    ['RCPT TO:<"a>b"@relay.example>', '553 5.1.3'], // nodemailer cannot send it on
+    ['MAIL FROM:<"a<b"@relay.example>', '553 5.1.7'],
+    ['RCPT TO:<"a\\\x01"@example.com>', '501 5.1.3'], // quoted-pair of a control character
     ['MAIL FROM:<user%other@relay.example>', '553 5.1.7'],
     // not an address: 501
     ['RCPT TO:<user@target.example@relay.example>', '501 5.1.3'],

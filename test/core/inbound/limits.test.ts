@@ -19,7 +19,7 @@ describe('message size limit', () => {
     expect(h.messages).toEqual([]);
     expect(h.log.grep(/Message rejected: 552 5\.3\.4/)).toHaveLength(1);
     // just under the limit is fine on the same connection
-    const small = `Subject: small\r\n\r\n${'y'.repeat(1500)}\r\n`;
+    const small = `Subject: small\r\n\r\n${`${'y'.repeat(73)}\r\n`.repeat(20)}`;
     expect((await sendMail(c, 'a@b.example', ['c@d.example'], small)).code).toBe(250);
     expect(await h.spooled()).toHaveLength(1);
   });
@@ -30,6 +30,47 @@ describe('message size limit', () => {
     await c.hello();
     expect(line(await c.command('MAIL FROM:<a@b.example> SIZE=2049'))).toMatch(/^552 5\.3\.4 /);
     expect((await c.command('MAIL FROM:<a@b.example> SIZE=2048')).code).toBe(250);
+  });
+});
+
+describe('line length (RFC 5322 2.1.1: 998 octets)', () => {
+  it('folds a 100 KB header line at white space and spools it; unfolded it is the line that was sent', async () => {
+    h = await kit.start();
+    const c = await client(h.port);
+    await c.hello();
+    const to = `To: ${Array.from({ length: 5000 }, (_, i) => `<u${i}@corp.example>`).join(', ')}`;
+    expect(to.length).toBeGreaterThan(100_000);
+    const body = `${to}\r\nSubject: many\r\n\r\nhello\r\n`;
+    expect((await sendMail(c, 'app@office.example', ['c@corp.example'], body)).code).toBe(250);
+    const [msg] = await h.spooled();
+    const content = (await h.fileSpool.readContent(msg?.envelope.mid ?? 0)).toString('latin1');
+    const sent = content.slice(content.indexOf('To: '));
+    expect(sent.replace(/\r\n(?=[ \t])/g, '')).toBe(body);
+    expect(content.split('\r\n').every((l) => l.length <= 998)).toBe(true);
+  });
+
+  it('refuses a message with a body line over 998 octets with 550 5.6.0, keeps nothing, and the session goes on', async () => {
+    h = await kit.start();
+    const c = await client(h.port);
+    await c.hello();
+    const body = `Subject: html\r\n\r\n<p>ok</p>\r\n<div>${'x'.repeat(995)}</div>\r\n`;
+    const reply = await sendMail(c, 'app@office.example', ['c@corp.example'], body);
+    expect(line(reply)).toBe('550 5.6.0 Message refused: line 4 is longer than 998 octets (RFC 5322 2.1.1); send long lines as quoted-printable or base64');
+    expect(await h.spooled()).toEqual([]);
+    expect(h.messages).toEqual([]);
+    expect(h.log.grep(/ICID 1 Message rejected: 550 5\.6\.0 Message refused: line 4/)).toHaveLength(1);
+    expect(h.log.grep(/Message finished MID \d+ aborted/)).toHaveLength(1);
+    expect((await sendMail(c, 'app@office.example', ['c@corp.example'], 'Subject: short\r\n\r\nfine\r\n')).code).toBe(250);
+    expect(await h.spooled()).toHaveLength(1);
+  });
+
+  it('refuses a header line over 998 octets that has no white space to fold at', async () => {
+    h = await kit.start();
+    const c = await client(h.port);
+    await c.hello();
+    const reply = await sendMail(c, 'app@office.example', ['c@corp.example'], `X-Data: ${'A'.repeat(100_000)}\r\n\r\nx\r\n`);
+    expect(line(reply)).toMatch(/^550 5\.6\.0 Message refused: header line 1 is longer than 998 octets and has no white space to fold it at/);
+    expect(await h.spooled()).toEqual([]);
   });
 });
 
@@ -61,22 +102,23 @@ describe('recipient limit', () => {
 describe('connection limit', () => {
   it('answers 421 to the connection past maxConnections', async () => {
     h = await kit.start({ config: { limits: { maxConnections: 2 } } });
-    const a = await client(h.port);
-    const b = await client(h.port);
+    // three clients, so that the per-client limit (also 2 here) is not what refuses
+    const a = await client(h.port, '127.0.0.2');
+    const b = await client(h.port, '127.0.0.3');
     expect((await a.readReply()).code).toBe(220);
     expect((await b.readReply()).code).toBe(220);
-    const third = await client(h.port);
+    const third = await client(h.port, '127.0.0.4');
     const reply = await third.readReply();
     expect(line(reply)).toBe('421 4.7.0 relay.test Too many connections, try again later');
     await third.closed;
     // refused before a session: no ICID, but the operator sees it
-    expect(h.log.grep(/^Info: Inbound connection refused: address 127\.0\.0\.1 reply: 421 4\.7\.0 /)).toHaveLength(1);
+    expect(h.log.grep(/^Info: Inbound connection refused: address 127\.0\.0\.4 reply: 421 4\.7\.0 /)).toHaveLength(1);
     expect(h.log.grep(/New SMTP ICID/)).toHaveLength(2);
     // once one leaves, there is room again
     await a.command('QUIT');
     await a.closed;
     await h.log.waitFor(/ICID 1 close/);
-    const fourth = await client(h.port);
+    const fourth = await client(h.port, '127.0.0.4');
     expect((await fourth.readReply()).code).toBe(220);
     await Promise.all([b.close(), fourth.close()]);
     await untilZero(h);

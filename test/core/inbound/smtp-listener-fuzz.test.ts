@@ -255,6 +255,7 @@ describe(`SmtpListener fuzz (seed ${SEED})`, () => {
       const content = (await h.fileSpool.readContent(m.envelope.mid)).toString('latin1');
       expect(content.length, `MID ${m.envelope.mid}`).toBeLessThan(2 * 4096 + 1024); // bare LFs double in size
       expect(content, `MID ${m.envelope.mid}`).not.toMatch(/\r(?!\n)|(?<!\r)\n|\x00/);
+      expect(Math.max(...content.split('\r\n').map((l) => l.length)), `MID ${m.envelope.mid}`).toBeLessThanOrEqual(998);
     }
 
     // And it still does its job afterwards.

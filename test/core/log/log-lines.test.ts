@@ -29,6 +29,8 @@ const ARGS: { [K in keyof Lines]: Parameters<Lines[K]> } = {
   inboundError: ['192.168.1.40', 'read ECONNRESET'],
   senderRejected: [17, 'bad@@example', '553 5.1.7 Bad sender address syntax'],
   connectionRefused: ['203.0.113.9', '554 5.7.1 Access denied'],
+  connectionsRefused: [57, 60, 43, '203.0.113.9', 12, '421 4.7.0 relay.office.example Too many connections, try again later'],
+  icidDropped: [17, '421 4.4.2 relay.office.example Session time limit of 600 s exceeded, closing connection'],
   spoolRemoveFailed: [1042, 'EBUSY: resource busy or locked'],
   newDcid: [300, '127.0.0.1', '10.1.1.6', 25],
   deliveryStart: [300, 1042, [0, 1]],
