@@ -1,7 +1,8 @@
 // Lint: TypeScript rules plus the architecture of DESIGN.md, enforced:
 //  - common/ imports only common/: no package, no node: (core, electron and
 //    the renderer all run it);
-//  - core/ imports nothing from electron/ or renderer/, and never 'electron';
+//  - core/ imports nothing from electron/, renderer/ or cli/, and never 'electron';
+//  - cli/ imports common/ and a few core entry points (tools/check-imports.ts lists them);
 //  - renderer/ imports nothing from core/ (what they share is in common/);
 //  - electron/ imports core only through its public surface;
 //  - no import cycles anywhere: tools/check-imports.ts (run by `npm run lint`),
@@ -41,7 +42,7 @@ export default tseslint.config(
         {
           paths: [{ name: 'electron', message: "core/ is plain Node: 'electron' only under electron/." }],
           patterns: [
-            { group: ['**/electron/**', '**/renderer/**'], message: 'core/ must not import electron/ or renderer/ (DESIGN.md).' },
+            { group: ['**/electron/**', '**/renderer/**', '**/cli/**'], message: 'core/ must not import electron/, renderer/ or cli/ (DESIGN.md).' },
           ],
         },
       ],

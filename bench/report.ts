@@ -4,7 +4,7 @@
  * Owns: the Figure record, the ratio (always "how many times better
  * Relaywatch is": Relaywatch/Postfix for higher-is-better figures,
  * Postfix/Relaywatch for lower-is-better ones, so > 1 means Relaywatch wins),
- * the targets of issue 6 as data, and the line format
+ * the performance targets as data, and the line format
  * `name  relaywatch  postfix  ratio  target  met?`.
  * Does not own: measuring (run.ts).
  * Raises: nothing.

@@ -1,5 +1,5 @@
 /**
- * run: `npm run bench` — Relaywatch against a private Postfix (issue 6).
+ * run: `npm run bench` — Relaywatch against a private Postfix.
  *
  * Owns: the phases and their order, driving both relays alternately with
  * smtp-source into smtp-sink, turning raw timings into the figures of

@@ -1,6 +1,6 @@
 /**
  * showrecipients: how long `showrecipients` takes with 100,000 recipients
- * queued (issue 3 asks for under 100 ms). A benchmark, not a test.
+ * queued (the target is under 100 ms). A benchmark, not a test.
  *
  * Owns: timing the control API call (the work the relay does per request)
  * and the CLI (what an operator waits for, node start-up included), with and

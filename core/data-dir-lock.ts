@@ -1,18 +1,8 @@
 /**
- * data-dir-lock: one relay per data dir, held by a listening local socket, so
- * the operating system releases it when the holder dies, however it dies
- * (SIGKILL, crash, power cut) — a PID file cannot tell a dead relay from the
- * live process that got its PID after a reboot, or from its zombie.
- *
- * Owns: where the lock lives — `relay.lock` in the data dir, a Unix domain
- * socket (0600); when that path is too long for sun_path, a socket named by
- * a hash of the data dir's real path in a private per-user dir under
- * os.tmpdir(); on Windows the named pipe `\\.\pipe\relaywatch-<hash>` —
- * taking it, telling a live holder from a stale socket file, removing a stale
- * one without ever removing a live one, and the holder's answer to a probe
- * (one JSON line with its PID).
- * Does not own: the message shown to the operator (data-dir.ts).
- * Raises: DirLockError naming the path when the lock cannot be taken or examined.
+ * data-dir-lock: one relay per data dir, held by a listening local socket
+ * (`relay.lock`, a hashed path under os.tmpdir() when that is too long, a named
+ * pipe on Windows), so the OS releases it however the holder dies. Raises
+ * DirLockError naming the path.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, link, lstat, mkdir, rename, unlink } from 'node:fs/promises';
@@ -86,6 +76,11 @@ function fits(path: string): boolean {
  * removing the lock the first had just taken. So a stale lock is removed
  * only by the holder of a second, short-lived socket lock (the takeover
  * guard), after it has checked again that the file is stale.
+ *
+ * Why a socket and not a PID file: a PID file cannot tell a dead relay from the
+ * live process that got its PID after a reboot, or from its zombie. A stale
+ * socket file is removed only after a probe finds no live holder answering (one
+ * JSON line with its PID).
  */
 export async function takeDirLock(address: string, platform: NodeJS.Platform = process.platform): Promise<TakeResult> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {

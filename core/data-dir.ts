@@ -1,13 +1,8 @@
 /**
- * data-dir: where a relay keeps its state, and opening it as the one relay
- * that uses it.
- *
- * Owns: the default per-user location (XDG on Linux, Application Support on
- * macOS, %APPDATA% on Windows), the layout (spool/, corrupt/, state.json,
- * mail.log, relay.json, control.token, relay.lock), opening the dir (private
- * modes, the lock of data-dir-lock.ts, the sweep of file-modes.ts), and
- * relay.json, which tells the CLI where the running relay listens.
- * Raises: RelayError EARGS when the dir is unusable or another live relay holds it.
+ * data-dir: where a relay keeps its state: the default per-user location, the
+ * layout (spool/, corrupt/, state.json, mail.log, relay.json, control.token),
+ * opening it as its one relay (private modes, lock, sweep), and relay.json, which
+ * says where the running relay listens. Raises RelayError EARGS.
  */
 import { readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, platform } from 'node:os';

@@ -1,15 +1,8 @@
 /**
- * file-modes: the data dir is private to the user that runs the relay. Mail
- * addresses and subjects (mail.log, the spool, state.json) and the control
- * token must not be readable by other local users.
- *
- * Owns: the modes (files 0600, directories 0700), creating a private
- * directory and repairing one that already exists with looser bits, and the
- * start-up sweep of the data dir's top level (files left loose by an older
- * version, temp files left by a write a crash or a full disk interrupted).
- * Windows has no POSIX modes (the per-user profile's ACLs protect %APPDATA%),
- * so the chmods are skipped there.
- * Raises: the fs error of a failed mkdir/chmod (the caller names the dir).
+ * file-modes: the data dir is private to the user that runs the relay (files
+ * 0600, directories 0700): creating or repairing a private dir, and the start-up
+ * sweep of leftovers (loose files of older versions, interrupted temp files).
+ * Windows has no POSIX modes (the profile's ACLs protect %APPDATA%): no chmods there.
  */
 import { chmod, lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -39,29 +39,29 @@ function argsError(channel: string, e: z.ZodError): ControlErrorBody['error'] {
   return { code: 'EARGS', message: `${channel}: ${field ? `${field}: ` : ''}${issue?.message ?? 'invalid arguments'}`, ...(field ? { field } : {}) };
 }
 
-export function registerIpcHandlers(d: IpcDeps): () => void {
+export function registerIpcHandlers(deps: IpcDeps): () => void {
   const channels: string[] = [];
   /** subscriptions per window: webContentsId → subscription id → unsubscribe */
   const subs = new Map<number, Map<number, () => void>>();
 
   const handle = (channel: string, fn: (sender: IpcSender, arg: unknown) => Promise<IpcReply>): void => {
     channels.push(channel);
-    d.ipc.handle(channel, async (sender, arg) => {
-      if (!d.isTrusted(sender)) {
-        d.log.warn(shellLines.ipcRefused(channel, sender.frameUrl));
+    deps.ipc.handle(channel, async (sender, arg) => {
+      if (!deps.isTrusted(sender)) {
+        deps.log.warn(shellLines.ipcRefused(channel, sender.frameUrl));
         return FORBIDDEN;
       }
       try {
         return await fn(sender, arg);
       } catch (e) {
-        return { ok: false, error: errorBody(channel, e, d.log) };
+        return { ok: false, error: errorBody(channel, e, deps.log) };
       }
     });
   };
 
   for (const method of CONTROL_METHODS) {
     const channel = controlChannel(method);
-    handle(channel, async (_s, arg) => ({ ok: true, value: await dispatch(d.control, method, arg) }));
+    handle(channel, async (_s, arg) => ({ ok: true, value: await dispatch(deps.control, method, arg) }));
   }
 
   handle(IPC.subscribe, async (sender, arg) => {
@@ -86,13 +86,13 @@ export function registerIpcHandlers(d: IpcDeps): () => void {
       }
       sender.send(IPC.event, m);
     };
-    const s = d.hub.subscribe((envelope) => send({ subscription, envelope }), since);
+    const s = deps.hub.subscribe((envelope) => send({ subscription, envelope }), since);
     mine.set(subscription, () => {
       s.unsubscribe();
       mine.delete(subscription);
     });
     // The ring no longer reaches back to `since`: the window must refetch its state.
-    if (!s.complete) send({ subscription, envelope: { type: 'resync', seq: d.hub.lastSeq } });
+    if (!s.complete) send({ subscription, envelope: { type: 'resync', seq: deps.hub.lastSeq } });
     return { ok: true, value: { subscription, complete: s.complete } };
   });
 
@@ -106,20 +106,20 @@ export function registerIpcHandlers(d: IpcDeps): () => void {
   handle(IPC.settingsGet, async (_s, arg) => {
     const p = noArgs.safeParse(arg);
     if (!p.success) return { ok: false, error: argsError(IPC.settingsGet, p.error) };
-    return { ok: true, value: d.settings.current };
+    return { ok: true, value: deps.settings.current };
   });
 
   handle(IPC.settingsSet, async (_s, arg) => {
     const p = settingsArgs.safeParse(arg);
     if (!p.success) return { ok: false, error: argsError(IPC.settingsSet, p.error) };
-    const r = await d.settings.save(p.data.settings);
+    const r = await deps.settings.save(p.data.settings);
     if (!r.ok) return { ok: false, error: r.error };
-    d.onSettingsSaved(r.settings);
+    deps.onSettingsSaved(r.settings);
     return { ok: true, value: r.settings };
   });
 
   return () => {
-    for (const c of channels) d.ipc.removeHandler(c);
+    for (const c of channels) deps.ipc.removeHandler(c);
     for (const m of subs.values()) for (const off of [...m.values()]) off();
     subs.clear();
   };

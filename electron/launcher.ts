@@ -11,7 +11,7 @@
  * the relay treats a second one as "exit now"), and reading the dashboard URL
  * from the data dir once the relay is up (`relay.json` for the control
  * address, `control.token` for the token; DESIGN.md "Public contract").
- * Does not own: the relay (core/cli/relaywatch.ts) or the app (main.ts).
+ * Does not own: the relay (cli/relaywatch.ts) or the app (main.ts).
  * Raises: nothing; exits with the child's status, or 1 with one line on stderr.
  *
  * Usage: node dist/electron/launcher.js [--headless] [--config FILE] [--data-dir DIR]
@@ -79,7 +79,7 @@ const root = resolve(here, fromSource ? '..' : '../..');
 
 /** The CLI the same way this launcher runs: built JS, or the TypeScript source through tsx. */
 function serveCommand(args: string[]): { cmd: string; args: string[] } {
-  const cli = fromSource ? ['--import', 'tsx', join(root, 'core', 'cli', 'relaywatch.ts')] : [join(root, 'dist', 'core', 'cli', 'relaywatch.js')];
+  const cli = fromSource ? ['--import', 'tsx', join(root, 'cli', 'relaywatch.ts')] : [join(root, 'dist', 'cli', 'relaywatch.js')];
   return { cmd: process.execPath, args: [...cli, 'serve', ...args] };
 }
 

@@ -51,23 +51,23 @@ export interface Shell {
   stop(): void;
 }
 
-export async function startShell(d: ShellDeps): Promise<Shell> {
-  const timers = d.timers ?? realTimers;
-  const minInterval = d.refreshMinIntervalMs ?? 1000;
-  let settings = d.settings;
+export async function startShell(deps: ShellDeps): Promise<Shell> {
+  const timers = deps.timers ?? realTimers;
+  const minInterval = deps.refreshMinIntervalMs ?? 1000;
+  let settings = deps.settings;
   let hosts: HostSummary[] = [];
   let view: TrayView | undefined;
   let stopped = false;
 
   const showNotice = (n: RuleNotice): void => {
-    d.log.info(shellLines.notice(n.title, n.body));
-    if (!d.notifier.isSupported()) return;
-    d.notifier.show(n, () => d.window.show(n.route));
+    deps.log.info(shellLines.notice(n.title, n.body));
+    if (!deps.notifier.isSupported()) return;
+    deps.notifier.show(n, () => deps.window.show(n.route));
   };
 
   const rules = new NotificationRules({
     settings: settings.notifications,
-    policy: d.policy,
+    policy: deps.policy,
     timers,
     emit: showNotice,
     queuedFor: (host) => hosts.find((h) => h.host === host)?.queued,
@@ -76,19 +76,19 @@ export async function startShell(d: ShellDeps): Promise<Shell> {
 
   const thresholds = () => ({
     oldestSeconds: settings.notifications.oldestThresholdSeconds,
-    queuedRecipients: d.warnQueuedRecipients ?? DEFAULT_TRAY_THRESHOLDS.queuedRecipients,
+    queuedRecipients: deps.warnQueuedRecipients ?? DEFAULT_TRAY_THRESHOLDS.queuedRecipients,
   });
 
   const render = (status: StatusResult): void => {
     view = trayView({ hosts, queue: status.queue }, thresholds());
-    d.tray.setIcon(view.icon);
-    d.tray.setToolTip(view.toolTip);
-    d.tray.setMenu(trayMenu(view, hosts, d.app.getOpenAtLogin()), (id) => void act(id));
+    deps.tray.setIcon(view.icon);
+    deps.tray.setToolTip(view.toolTip);
+    deps.tray.setMenu(trayMenu(view, hosts, deps.app.getOpenAtLogin()), (id) => void act(id));
     rules.queueAge(status.queue.oldestMessageAgeSeconds, status.queue.messages);
   };
 
   const load = async (): Promise<void> => {
-    const [h, status] = await Promise.all([d.control.tophosts(), d.control.status()]);
+    const [h, status] = await Promise.all([deps.control.tophosts(), deps.control.status()]);
     hosts = h;
     if (!stopped) render(status);
   };
@@ -103,7 +103,7 @@ export async function startShell(d: ShellDeps): Promise<Shell> {
     cancelTimer = undefined;
     lastStart = timers.now();
     inFlight = load()
-      .catch((e: Error) => d.log.warn(shellLines.refreshFailed(e.message)))
+      .catch((e: Error) => deps.log.warn(shellLines.refreshFailed(e.message)))
       .finally(() => {
         inFlight = undefined;
         if (again && !stopped) {
@@ -132,16 +132,17 @@ export async function startShell(d: ShellDeps): Promise<Shell> {
     } else if (e.type === 'queue') {
       rules.bounced((e.data as EventEnvelope<'queue'>['data']).bounced);
     }
-    // Every event may change what the tray shows: suspensions arrive only as
-    // log lines, so even those trigger a (throttled) refresh.
+    // Every event may change what the tray shows (a suspension is a host
+    // event whose status stays the same; log lines move the counts), so each
+    // one triggers a (throttled) refresh.
     requestRefresh();
   };
 
   const act = async (id: MenuActionId): Promise<void> => {
     try {
-      await MENU_ACTIONS[id]({ control: d.control, window: d.window, app: d.app, hosts: () => hosts });
+      await MENU_ACTIONS[id]({ control: deps.control, window: deps.window, app: deps.app, hosts: () => hosts });
     } catch (e) {
-      d.log.warn(shellLines.menuFailed(id, (e as Error).message));
+      deps.log.warn(shellLines.menuFailed(id, (e as Error).message));
     }
     if (id !== 'quit' && !stopped) await refresh();
   };
@@ -152,7 +153,7 @@ export async function startShell(d: ShellDeps): Promise<Shell> {
   };
 
   // Subscribe before the first load, so nothing that happens in between is missed.
-  const sub = d.hub.subscribe(onEvent);
+  const sub = deps.hub.subscribe(onEvent);
   await run();
   for (const h of hosts) rules.seedHost(h.host, h.status, h.lastError);
 

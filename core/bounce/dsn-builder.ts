@@ -1,17 +1,7 @@
 /**
- * dsn-builder: the bytes of a delivery status notification.
- *
- * Owns: whether a sender may get one at all (shouldSendNdr), and the message
- * itself: RFC 6522 multipart/report with report-type=delivery-status, three
- * parts: a plain-text explanation for the person who sent the mail, the
- * machine-readable RFC 3464 message/delivery-status, and the original header
- * block as text/rfc822-headers. CRLF everywhere, lines within RFC 5322's
- * limits, network-supplied values stripped of CR/LF/NUL. Built by hand rather
- * than with nodemailer's MIME composer, which reorders and re-encodes fields
- * (the output is golden-tested byte for byte).
- * Does not own: when a DSN is due or where it goes (scheduler/ndr-sender.ts),
- * status codes and wording of reasons (dsn-status.ts).
- * Raises: nothing; every input yields a well-formed message.
+ * dsn-builder: whether a sender may get a DSN (shouldSendNdr), and its bytes:
+ * RFC 6522 multipart/report with a text explanation, the RFC 3464
+ * message/delivery-status part and the original headers (text/rfc822-headers).
  */
 import { reasonInWords } from './dsn-status.js';
 import { CRLF, foldField, hasNonAscii, normalizeHeaderBlock, rfc5322Date, sanitizeField, wrapText } from './rfc5322-format.js';
@@ -130,7 +120,13 @@ function deliveryStatus(opts: DsnOptions, reporting: string, rs: readonly CleanR
 
 const STATUS_RE = /^[245]\.\d{1,3}\.\d{1,3}$/;
 
-/** The complete DSN message, ready to spool (from `<>` to the original sender). */
+/**
+ * The complete DSN message, ready to spool (from `<>` to the original sender).
+ *
+ * Built by hand rather than with nodemailer's MIME composer, which reorders and
+ * re-encodes fields (the output is golden-tested byte for byte): CRLF everywhere,
+ * lines within RFC 5322's limits, network-supplied values stripped of CR/LF/NUL.
+ */
 export function buildDsn(opts: DsnOptions): Buffer {
   const reporting = sanitizeField(opts.reportingMta, 255);
   const boundary = safeBoundary(opts.boundary);

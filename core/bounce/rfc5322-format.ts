@@ -1,13 +1,8 @@
 /**
- * rfc5322-format: the byte-level rules for writing a message ourselves.
- *
- * Owns: the RFC 5322 date, header-field folding within the line limits
- * (§2.1.1: 998 octets a line, 78 recommended), word-wrapping plain text,
- * sanitising values that came from the network, and normalising a received
- * header block to CRLF lines within the limit.
- * Does not own: MIME structure or DSN fields (dsn-builder.ts). Encoded words
- * (RFC 2047) are not produced: non-ASCII passes through as UTF-8 / 8bit.
- * Raises: nothing.
+ * rfc5322-format: the byte-level rules for writing a message ourselves: the
+ * date, header folding within §2.1.1's limits, word-wrapped text, sanitised
+ * network values, a received header block as CRLF lines. No RFC 2047 encoded
+ * words: non-ASCII passes through as UTF-8 / 8bit.
  */
 
 export const CRLF = '\r\n';

@@ -1,16 +1,9 @@
 /**
- * config-schema: the shape of the relay's JSON config file (DESIGN.md, "Public
- * contract") and its validation.
- *
- * Owns: the zod schema, defaults for every optional field, and the RelayConfig
- * type the rest of core/ reads. Unknown keys are rejected (strict objects) so a
- * typo never silently means "default".
- * Does not own: reading the file or formatting errors (load-config.ts).
- * Raises: nothing; parse results are returned to the caller.
- *
- * Additions to the contract, all optional: `delivery` (timeouts and per-host
- * concurrency, so tests and slow links can tune them), `log` (rotation), and
- * limits' connection and session keys (limitsSchema).
+ * config-schema: the relay's JSON config file (DESIGN.md "Public contract") as
+ * a zod schema with a default for every optional field, and the RelayConfig type
+ * core/ reads. Strict objects: a typo is an error, never a silent default.
+ * Additions to the contract, all optional: `delivery`, `log`, and limits'
+ * connection and session keys.
  */
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';

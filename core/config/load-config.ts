@@ -1,11 +1,7 @@
 /**
- * load-config: reads and validates the JSON config file.
- *
- * Owns: turning a file (or no file) into a RelayConfig, and turning any problem
- * into one line that names the field, e.g.
+ * load-config: a config file (or none) into a RelayConfig, every problem as one
+ * RelayError ECONFIG line naming the field, e.g.
  *   config /etc/rw.json: routes[0].destinations[1].port: must be 0–65535
- * Does not own: the schema itself (config-schema.ts).
- * Raises: RelayError ECONFIG (file unreadable, not JSON, invalid field).
  */
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';

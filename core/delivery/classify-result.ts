@@ -1,14 +1,7 @@
 /**
- * classify-result: what one delivery failure means, as a table.
- *
- * Owns: the rule table of DESIGN.md's behaviour table (SMTP phase × reply
- * class → host effect, recipient effect, whether the next host is tried) and
- * building the RelayError every outcome carries: SMTP code, RFC 3463 enhanced
- * status (from the reply when it has one, else derived), the server's reply
- * text, and temporary/permanent.
- * Does not own: talking SMTP (smtp-session.ts) or acting on the verdict
- * (delivery-engine.ts).
- * Raises: nothing; classify() is total.
+ * classify-result: what one delivery failure means, as the rule table of
+ * DESIGN.md's behaviour table (SMTP phase × reply class → host effect, recipient
+ * effect, next host or not), and the RelayError each outcome carries. classify() is total.
  */
 import { parseEnhancedStatus, RelayError, type RelayErrorCode } from '../errors/relay-error.js';
 

@@ -1,19 +1,8 @@
 /**
- * delivery-engine: one delivery attempt of one message to one route.
- *
- * Owns: walking the job's destinations in order within one attempt (DESIGN.md
- * "A 4xx or a connection failure moves to the next host at once"), applying the
- * verdicts of classify-result.ts to each recipient, telling hosts/ what each
- * host did (HostFeedback), the delivery lines of the mail log (New SMTP DCID,
- * Delivery start, Message done, Response, Connection Error, Delayed, DCID
- * close), retrying once on a fresh connection when a pooled one turns out
- * stale, and shutdown.
- * Does not own: when to retry, NDRs, expiry (scheduler/), host status
- * (hosts/), the SMTP conversation (smtp-session.ts), connection reuse
- * (session-pool.ts).
- * Raises: nothing: deliver() always resolves with exactly one outcome per
- * recipient, in the job's order; an unexpected error defers every recipient
- * not yet decided and is logged.
+ * delivery-engine: one delivery attempt of one message to one route: the
+ * destinations in order, classify-result.ts's verdict per recipient, host
+ * feedback, the delivery lines of the mail log, and shutdown. deliver()
+ * always resolves with exactly one outcome per recipient, in the job's order.
  */
 import type { Readable } from 'node:stream';
 import { RelayError, toRelayError } from '../errors/relay-error.js';
@@ -56,27 +45,74 @@ interface OpenCtx {
   domain: string;
 }
 
+type LastTry = { error: RelayError; host: string | undefined };
+
 const INVALID_ADDRESS = /[\r\n<>\x00]/;
 
-export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngine {
-  const { log, feedback } = opts;
-  const sessionOpts = {
-    hostname: opts.hostname,
-    connectTimeoutMs: opts.connectTimeoutMs,
-    commandTimeoutMs: opts.commandTimeoutMs,
-    dataTimeoutMs: opts.dataTimeoutMs,
-  };
-  const inflight = new Set<Promise<DeliveryReport>>();
-  const sessions = new Set<SmtpSession>();
-  let closing = false;
+const shutdownError = (): RelayError =>
+  new RelayError({ code: 'ESHUTDOWN', message: 'the relay is shutting down; will retry', enhanced: '4.3.2', temporary: true });
 
-  const shutdownError = (): RelayError =>
-    new RelayError({ code: 'ESHUTDOWN', message: 'the relay is shutting down; will retry', enhanced: '4.3.2', temporary: true });
+export class SmtpDeliveryEngine implements DeliveryEngine {
+  private readonly log: MailLog;
+  private readonly feedback: HostFeedback;
+  private readonly sessionOpts: { hostname: string; connectTimeoutMs: number; commandTimeoutMs: number; dataTimeoutMs: number };
+  private readonly inflight = new Set<Promise<DeliveryReport>>();
+  private readonly sessions = new Set<SmtpSession>();
+  private readonly pool: SessionPool<SmtpSession, OpenCtx>;
+  private closing = false;
+
+  constructor(private readonly opts: DeliveryEngineOptions) {
+    this.log = opts.log;
+    this.feedback = opts.feedback;
+    this.sessionOpts = {
+      hostname: opts.hostname,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      commandTimeoutMs: opts.commandTimeoutMs,
+      dataTimeoutMs: opts.dataTimeoutMs,
+    };
+    this.pool = new SessionPool<SmtpSession, OpenCtx>({ maxPerHost: opts.maxConnectionsPerHost, idleMs: opts.idleMs, open: (dest, ctx) => this.open(dest, ctx) });
+  }
+
+  deliver(job: DeliveryJob): Promise<DeliveryReport> {
+    if (this.closing) return Promise.resolve({ outcomes: this.finish(job, new Map(), new Map()) });
+    const p = this.run(job);
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+    return p;
+  }
+
+  async close(deadlineMs: number): Promise<void> {
+    this.closing = true;
+    this.pool.close();
+    const deadline = Date.now() + deadlineMs;
+    const settled = async (what: Promise<unknown>[]): Promise<boolean> => {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+      });
+      const ok = await Promise.race([Promise.allSettled(what).then(() => true), expired]);
+      clearTimeout(timer);
+      return ok;
+    };
+    if (!(await settled([...this.inflight]))) {
+      // Out of time: drop the connections in use. Their jobs settle as
+      // "connection lost", and as the engine is closing no further host is
+      // tried; the scheduler requeues what was not delivered.
+      this.pool.destroyAll();
+      await Promise.allSettled([...this.inflight]);
+    }
+    // Idle connections were sent QUIT; give them the rest of the deadline
+    // to say goodbye, then drop what is left.
+    const closes = [...this.sessions].map((s) => new Promise<void>((resolve) => s.onClose(() => resolve())));
+    if (!(await settled(closes))) for (const s of this.sessions) s.destroy();
+    this.pool.destroyAll();
+  }
 
   /** Opens a session with its log lines and host feedback. */
-  async function open(dest: Destination, ctx: OpenCtx): Promise<OpenResult> {
-    const dcid = opts.nextDcid();
-    const r = await openSession(dest, dcid, sessionOpts);
+  private async open(dest: Destination, ctx: OpenCtx): Promise<OpenResult> {
+    const { log, feedback } = this;
+    const dcid = this.opts.nextDcid();
+    const r = await openSession(dest, dcid, this.sessionOpts);
     if (!r.ok) {
       const v = classify(r.failure);
       log.info(logLines.connectionError(dcid, ctx.domain, dest.host, dest.port, v.error.toLine(), v.reason));
@@ -86,12 +122,12 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
       return r;
     }
     const s = r.session;
-    sessions.add(s);
+    this.sessions.add(s);
     log.info(logLines.newDcid(dcid, s.localAddress, s.remoteAddress, dest.port));
     feedback.connectionOpened(dest.key);
     feedback.hostAnswered(dest.key);
     s.onClose((err) => {
-      sessions.delete(s);
+      this.sessions.delete(s);
       feedback.connectionClosed(dest.key);
       // An error under a command is reported with that command's outcome;
       // one that hits a pooled, idle connection is only worth a line.
@@ -101,10 +137,67 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     return r;
   }
 
-  const pool = new SessionPool<SmtpSession, OpenCtx>({ maxPerHost: opts.maxConnectionsPerHost, idleMs: opts.idleMs, open });
+  /**
+   * Walks the job's destinations within one attempt (DESIGN.md: a 4xx or a
+   * connection failure moves to the next host at once). Never rejects: an
+   * unexpected error defers every recipient not yet decided and is logged.
+   */
+  private async run(job: DeliveryJob): Promise<DeliveryReport> {
+    const final = new Map<number, RecipientOutcome>();
+    const last = new Map<number, LastTry>();
+    // nodemailer would refuse the whole envelope for one bad address; such an
+    // address cannot be delivered anywhere (inbound should never let it in).
+    if (INVALID_ADDRESS.test(job.sender)) {
+      const error = new RelayError({ code: 'EPOLICY', message: 'invalid sender address', enhanced: '5.1.7', temporary: false });
+      for (const r of job.recipients) final.set(r.rid, { rid: r.rid, outcome: 'bounced', host: undefined, error });
+    }
+    for (const r of job.recipients) {
+      if (!final.has(r.rid) && (r.address === '' || INVALID_ADDRESS.test(r.address))) {
+        const error = new RelayError({ code: 'EPOLICY', message: 'invalid recipient address', enhanced: '5.1.3', temporary: false });
+        final.set(r.rid, { rid: r.rid, outcome: 'bounced', host: undefined, error });
+      }
+    }
+    const tried = new Set<string>();
+    /** Deferred for good in this attempt: no further host is tried for them. */
+    const held = new Set<number>();
+    try {
+      for (const dest of job.destinations) {
+        const pending = job.recipients.filter((r) => !final.has(r.rid) && !held.has(r.rid));
+        if (pending.length === 0 || this.closing) break;
+        if (tried.has(dest.key)) continue;
+        tried.add(dest.key);
+        const results = await this.tryHost(job, dest, pending);
+        let stop = false;
+        for (const r of pending) {
+          const res = results.get(r.rid);
+          if (!res) continue;
+          if (res.kind === 'delivered') final.set(r.rid, { rid: r.rid, outcome: 'delivered', host: dest.key, response: res.response });
+          else if (res.kind === 'bounced') final.set(r.rid, { rid: r.rid, outcome: 'bounced', host: dest.key, error: res.error });
+          else if (res.kind === 'retry') last.set(r.rid, { error: res.error, host: dest.key });
+          else if (res.kind === 'defer') {
+            held.add(r.rid);
+            last.set(r.rid, { error: res.error, host: dest.key });
+          }
+          else {
+            stop = true;
+            // Not the host's doing: keep the host of an earlier try, if any.
+            last.set(r.rid, { error: res.error, host: last.get(r.rid)?.host });
+          }
+        }
+        if (stop) break;
+      }
+    } catch (e) {
+      const error = toRelayError(e, 'EPROTOCOL');
+      const open = job.recipients.filter((r) => !final.has(r.rid));
+      this.log.warn(logLines.deliveryAborted(job.mid, open.map((r) => r.rid), error.message));
+      for (const r of open) last.set(r.rid, { error, host: last.get(r.rid)?.host });
+    }
+    return { outcomes: this.finish(job, final, last) };
+  }
 
   /** One host, one transaction (plus one retry on a fresh connection if a pooled one was stale). */
-  async function tryHost(job: DeliveryJob, dest: Destination, rcpts: Rcpt[]): Promise<Map<number, HostResult>> {
+  private async tryHost(job: DeliveryJob, dest: Destination, rcpts: Rcpt[]): Promise<Map<number, HostResult>> {
+    const { pool, log } = this;
     const all = (res: HostResult): Map<number, HostResult> => new Map(rcpts.map((r) => [r.rid, res]));
     for (let round = 0; ; round++) {
       // The retry must not meet another connection the server has just
@@ -125,7 +218,7 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
         log.warn(logLines.deliveryAborted(job.mid, rcpts.map((r) => r.rid), error.message));
         return all({ kind: 'stop', error });
       }
-      if (closing) {
+      if (this.closing) {
         // Shutdown began while this job got its connection and content:
         // nothing new starts now (a transaction cut at the stop deadline may
         // already have reached the server: a duplicate after the restart).
@@ -150,15 +243,17 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
         continue;
       }
       pool.release(dest, s, result.ok || !result.local, result.ok);
-      if (closing && !result.ok && result.failure.network) {
+      if (this.closing && !result.ok && result.failure.network) {
         // Most likely our own shutdown dropped it: not the host's fault.
         return all({ kind: 'stop', error: shutdownError() });
       }
-      return interpret(job, dest, s, byAddress, result);
+      return this.interpret(job, dest, s, byAddress, result);
     }
   }
 
-  function interpret(job: DeliveryJob, dest: Destination, s: SmtpSession, byAddress: Map<string, Rcpt[]>, result: TransactionResult): Map<number, HostResult> {
+  /** Applies one transaction's result to its recipients, with the log lines and host feedback it calls for. */
+  private interpret(job: DeliveryJob, dest: Destination, s: SmtpSession, byAddress: Map<string, Rcpt[]>, result: TransactionResult): Map<number, HostResult> {
+    const { log, feedback } = this;
     const out = new Map<number, HostResult>();
     const rids = (list: Rcpt[]): number[] => list.map((r) => r.rid);
     if (!result.ok && result.local) {
@@ -208,67 +303,15 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
     return out;
   }
 
-  async function run(job: DeliveryJob): Promise<DeliveryReport> {
-    const final = new Map<number, RecipientOutcome>();
-    const last = new Map<number, { error: RelayError; host: string | undefined }>();
-    // nodemailer would refuse the whole envelope for one bad address; such an
-    // address cannot be delivered anywhere (inbound should never let it in).
-    if (INVALID_ADDRESS.test(job.sender)) {
-      const error = new RelayError({ code: 'EPOLICY', message: 'invalid sender address', enhanced: '5.1.7', temporary: false });
-      for (const r of job.recipients) final.set(r.rid, { rid: r.rid, outcome: 'bounced', host: undefined, error });
-    }
-    for (const r of job.recipients) {
-      if (!final.has(r.rid) && (r.address === '' || INVALID_ADDRESS.test(r.address))) {
-        const error = new RelayError({ code: 'EPOLICY', message: 'invalid recipient address', enhanced: '5.1.3', temporary: false });
-        final.set(r.rid, { rid: r.rid, outcome: 'bounced', host: undefined, error });
-      }
-    }
-    const tried = new Set<string>();
-    /** Deferred for good in this attempt: no further host is tried for them. */
-    const held = new Set<number>();
-    try {
-      for (const dest of job.destinations) {
-        const pending = job.recipients.filter((r) => !final.has(r.rid) && !held.has(r.rid));
-        if (pending.length === 0 || closing) break;
-        if (tried.has(dest.key)) continue;
-        tried.add(dest.key);
-        const results = await tryHost(job, dest, pending);
-        let stop = false;
-        for (const r of pending) {
-          const res = results.get(r.rid);
-          if (!res) continue;
-          if (res.kind === 'delivered') final.set(r.rid, { rid: r.rid, outcome: 'delivered', host: dest.key, response: res.response });
-          else if (res.kind === 'bounced') final.set(r.rid, { rid: r.rid, outcome: 'bounced', host: dest.key, error: res.error });
-          else if (res.kind === 'retry') last.set(r.rid, { error: res.error, host: dest.key });
-          else if (res.kind === 'defer') {
-            held.add(r.rid);
-            last.set(r.rid, { error: res.error, host: dest.key });
-          }
-          else {
-            stop = true;
-            // Not the host's doing: keep the host of an earlier try, if any.
-            last.set(r.rid, { error: res.error, host: last.get(r.rid)?.host });
-          }
-        }
-        if (stop) break;
-      }
-    } catch (e) {
-      const error = toRelayError(e, 'EPROTOCOL');
-      const open = job.recipients.filter((r) => !final.has(r.rid));
-      log.warn(logLines.deliveryAborted(job.mid, open.map((r) => r.rid), error.message));
-      for (const r of open) last.set(r.rid, { error, host: last.get(r.rid)?.host });
-    }
-    return { outcomes: finish(job, final, last) };
-  }
-
-  function finish(job: DeliveryJob, final: Map<number, RecipientOutcome>, last: Map<number, { error: RelayError; host: string | undefined }>): RecipientOutcome[] {
+  /** One outcome per recipient in the job's order; the undecided are deferred, with one Delayed line per reason. */
+  private finish(job: DeliveryJob, final: Map<number, RecipientOutcome>, last: Map<number, LastTry>): RecipientOutcome[] {
     const delayed = new Map<string, number[]>();
     const outcomes = job.recipients.map((r): RecipientOutcome => {
       const f = final.get(r.rid);
       if (f) return f;
       const l = last.get(r.rid) ?? {
         host: undefined,
-        error: closing
+        error: this.closing
           ? shutdownError()
           : new RelayError({ code: 'ENOROUTE', message: 'no destination host to try', enhanced: '4.4.1', temporary: true }),
       };
@@ -276,46 +319,14 @@ export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngin
       delayed.set(line, [...(delayed.get(line) ?? []), r.rid]);
       return { rid: r.rid, outcome: 'deferred', host: l.host, error: l.error };
     });
-    for (const [reason, rids] of delayed) log.info(logLines.delayed(job.mid, rids, reason));
+    for (const [reason, rids] of delayed) this.log.info(logLines.delayed(job.mid, rids, reason));
     return outcomes;
   }
+}
 
-  return {
-    deliver(job) {
-      if (closing) return Promise.resolve({ outcomes: finish(job, new Map(), new Map()) });
-      const p = run(job);
-      inflight.add(p);
-      void p.finally(() => inflight.delete(p));
-      return p;
-    },
-
-    async close(deadlineMs) {
-      closing = true;
-      pool.close();
-      const deadline = Date.now() + deadlineMs;
-      const settled = async (what: Promise<unknown>[]): Promise<boolean> => {
-        let timer: NodeJS.Timeout | undefined;
-        const expired = new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
-        });
-        const ok = await Promise.race([Promise.allSettled(what).then(() => true), expired]);
-        clearTimeout(timer);
-        return ok;
-      };
-      if (!(await settled([...inflight]))) {
-        // Out of time: drop the connections in use. Their jobs settle as
-        // "connection lost", and as the engine is closing no further host is
-        // tried; the scheduler requeues what was not delivered.
-        pool.destroyAll();
-        await Promise.allSettled([...inflight]);
-      }
-      // Idle connections were sent QUIT; give them the rest of the deadline
-      // to say goodbye, then drop what is left.
-      const closes = [...sessions].map((s) => new Promise<void>((resolve) => s.onClose(() => resolve())));
-      if (!(await settled(closes))) for (const s of sessions) s.destroy();
-      pool.destroyAll();
-    },
-  };
+/** The engine as core/relay.ts builds it. */
+export function createDeliveryEngine(opts: DeliveryEngineOptions): DeliveryEngine {
+  return new SmtpDeliveryEngine(opts);
 }
 
 /** After a pooled connection failed before the server answered MAIL FROM: stale, not a host failure. */

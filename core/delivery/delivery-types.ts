@@ -1,9 +1,7 @@
 /**
- * delivery-types: the contract between the scheduler and the delivery engine.
- *
- * One DeliveryJob is one message's recipients that share a route; the engine
- * tries its destinations in the order given, and every recipient ends the
- * attempt with exactly one outcome: delivered, deferred or bounced.
+ * delivery-types: the contract between the scheduler and the delivery engine:
+ * a DeliveryJob is one message's recipients that share a route; each ends the
+ * attempt with exactly one outcome (delivered, deferred or bounced).
  */
 import type { Readable } from 'node:stream';
 import type { RelayError } from '../errors/relay-error.js';

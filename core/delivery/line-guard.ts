@@ -1,15 +1,7 @@
 /**
- * line-guard: the last look at a message's bytes before they leave.
- *
- * Owns: a Transform that makes every line end CRLF (a bare CR or a bare LF
- * becomes CRLF) and drops NUL bytes (RFC 5321 §4.5.2 / RFC 5322 §2.3 allow
- * neither). The inbound side already normalises what it spools; this is
- * defence in depth, so that a spool file written by an older version, edited by
- * hand or damaged can never carry a bare-LF "<LF>.<LF>" past us to a server
- * that would read it as the end of data (SMTP smuggling).
- * Does not own: dot-stuffing and the final "<CRLF>.<CRLF>": nodemailer's
- * DataStream adds them, so doing it here too would double the dots (tested).
- * Raises: nothing; stream errors pass through.
+ * line-guard: the last look at a message's bytes before they leave: every line
+ * ends CRLF and NUL bytes are dropped (RFC 5321 §4.5.2, RFC 5322 §2.3).
+ * Dot-stuffing and the final dot are nodemailer's (DataStream).
  */
 import { isCrlfClean } from '../message/crlf-clean.js';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -18,6 +10,12 @@ const CR = 0x0d;
 const LF = 0x0a;
 const NUL = 0x00;
 
+/**
+ * Defence in depth: the inbound side already normalises what it spools, but a
+ * spool file written by an older version, edited by hand or damaged must never
+ * carry a bare-LF "<LF>.<LF>" past us to a server that would read it as the end
+ * of data (SMTP smuggling). Stuffing dots here too would double them (tested).
+ */
 export class LineGuard extends Transform {
   /** The previous chunk ended in CR: its LF, if any, starts this chunk. */
   private pendingCr = false;

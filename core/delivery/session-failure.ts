@@ -1,13 +1,7 @@
 /**
- * session-failure: what nodemailer's errors mean, as Failures.
- *
- * Owns: reading an SMTPConnection error (its code, the command in flight, the
- * server's reply, the system error under it, whether STARTTLS was under way)
- * into the phase of the conversation and either the reply or the kind of
- * network failure, with a sentence for the operator. classify-result.ts then
- * decides what that means.
- * Does not own: the decisions (classify-result.ts) or the session itself.
- * Raises: nothing.
+ * session-failure: nodemailer's SMTPConnection errors read into Failures: the
+ * phase of the conversation, the server's reply or the kind of network failure,
+ * and a sentence for the operator (classify-result.ts decides what it means).
  */
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SMTPError } from 'nodemailer/lib/smtp-connection';

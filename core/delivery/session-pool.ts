@@ -1,23 +1,8 @@
 /**
- * session-pool: outbound connections per destination host, reused.
- *
- * Owns: at most `maxPerHost` connections per host key (open, opening or idle);
- * jobs beyond that wait first-in first-out for a free connection or slot;
- * a finished connection is handed straight to the next waiter, or kept idle
- * for `idleMs` and reused (RSET first). A handoff right after a transaction
- * that ended in 250 skips the RSET: the server has just cleared its state
- * (RFC 5321 §4.1.1.4) and the connection was alive a moment ago, so the RSET
- * would only cost a round trip per message; a connection that died in that
- * moment fails at MAIL, which the engine treats as stale and retries on a
- * fresh one. A pooled connection that fails its
- * RSET was dropped by the server while idle, so it is discarded and the job
- * gets a fresh connection in the same slot (not a host failure). Shutdown:
- * idle connections QUIT, waiting jobs are released at once, nothing is
- * opened or handed on any more (each connection QUITs when its job gives it
- * back), and at the deadline the rest are dropped.
- * Does not own: what a session is or how it is opened (injected), host status,
- * logging.
- * Raises: nothing; acquire() resolves with a session or a Failure.
+ * session-pool: outbound connections per destination host, reused: at most
+ * `maxPerHost` per host key, waiters served first-in first-out, finished
+ * connections handed on or kept idle for `idleMs`, and a shutdown that QUITs
+ * what is idle. acquire() resolves with a session or a Failure.
  */
 import type { Destination } from '../routing/routing-types.js';
 import type { Failure } from './classify-result.js';
@@ -48,6 +33,18 @@ interface HostSlots<S> {
   busy: Set<S>;
 }
 
+/**
+ * A handoff right after a transaction that ended in 250 skips the RSET: the
+ * server has just cleared its state (RFC 5321 §4.1.1.4) and the connection was
+ * alive a moment ago, so the RSET would only cost a round trip per message; a
+ * connection that died in that moment fails at MAIL, which the engine treats as
+ * stale and retries on a fresh one. A pooled connection that fails its RSET was
+ * dropped by the server while idle: it is discarded and the job gets a fresh
+ * connection in the same slot (not a host failure). Shutdown: idle connections
+ * QUIT, waiters are released at once, nothing is opened or handed on any more
+ * (each connection QUITs when its job gives it back), and at the deadline the
+ * rest are dropped.
+ */
 export class SessionPool<S extends PooledSession, C> {
   private readonly hosts = new Map<string, HostSlots<S>>();
   private closing = false;

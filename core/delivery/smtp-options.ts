@@ -1,18 +1,8 @@
 /**
- * smtp-options: how Relaywatch opens an SMTP connection to a destination —
- * the one place the TLS policy of DESIGN.md's `tls` setting becomes
- * nodemailer options.
- *
- * Owns: none → STARTTLS never used; opportunistic → used when offered, the
- * certificate not checked (an office server's self-signed one is normal);
- * required → STARTTLS or no delivery, and the certificate verified; AUTH
- * forces TLS unless the operator said none (credentials never go in clear
- * by accident). Timeouts and our EHLO name.
- * Does not own: what happens on the connection (smtp-session.ts delivers,
- * hosts/ probes and tests it). Every one of those uses these options, so the
- * settings page's connection test and the prober judge a host exactly as
- * delivery will.
- * Raises: nothing.
+ * smtp-options: the one place the route's `tls` and `auth` settings become
+ * nodemailer options (with timeouts and our EHLO name). Delivery, the prober
+ * and the settings page's connection test all use them, so each judges a host
+ * exactly as delivery will.
  */
 import type { Destination } from '../routing/routing-types.js';
 

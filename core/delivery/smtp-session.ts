@@ -1,34 +1,8 @@
 /**
- * smtp-session: one outbound SMTP connection, on nodemailer's SMTPConnection.
- *
- * Owns: opening a session to a Destination (connect, EHLO, STARTTLS per the
- * TLS mode, AUTH), one mail transaction (MAIL FROM with SIZE, RCPT per
- * recipient, DATA streaming the content through the LineGuard, never buffered
- * whole), RSET between transactions, QUIT; nodemailer's errors become
- * Failures (phase + reply or network kind) through session-failure.ts.
- * Every callback of SMTPConnection is turned into exactly one settled promise,
- * including when the connection dies under a command (nodemailer's close()
- * forgets a pending send; see `settleOnEnd`).
- * Does not own: pooling, retries, host status or logging (session-pool.ts and
- * delivery-engine.ts).
- * Raises: nothing; failures are results.
- *
- * TLS modes (DESIGN.md `tls`):
- * - none: STARTTLS is never sent.
- * - opportunistic: STARTTLS when offered, any certificate accepted: RFC 7435
- *   opportunistic security is unauthenticated encryption, and an office's
- *   internal Exchange usually has a self-signed certificate. If the server
- *   refuses the STARTTLS command itself, the session continues in clear (RFC
- *   3207 §4.1 allows the server to say no); a handshake that starts and fails
- *   is a TLS failure (the host is Down per the behaviour table).
- * - required: STARTTLS must succeed and the certificate is verified against
- *   the host name (a smarthost on the internet, e.g. smtp.office365.com).
- *   A self-signed internal server needs `opportunistic`.
- * Credentials are sent only over TLS unless the route says `tls: none`
- * explicitly: with `auth` set, opportunistic behaves as "TLS required, any
- * certificate", so a password never crosses the LAN in clear by accident.
- * AUTH is attempted only when the server advertises it, as Postfix does; a
- * server that wants it anyway answers MAIL with 530.
+ * smtp-session: one outbound SMTP connection on nodemailer's SMTPConnection:
+ * open (EHLO, STARTTLS per the TLS mode, AUTH), one transaction (MAIL with SIZE,
+ * RCPT each, DATA streamed through the LineGuard), RSET, QUIT. Failures are
+ * results: every callback settles exactly one promise (see settleOnEnd).
  */
 import type { Readable } from 'node:stream';
 import SMTPConnection, { type SMTPConnectionEnvelope, type SMTPError } from 'nodemailer/lib/smtp-connection';
@@ -75,6 +49,23 @@ export type TransactionResult =
       local: boolean;
     };
 
+/**
+ * TLS modes (DESIGN.md `tls`):
+ * - none: STARTTLS is never sent.
+ * - opportunistic: STARTTLS when offered, any certificate accepted: RFC 7435
+ *   opportunistic security is unauthenticated encryption, and an office's
+ *   internal Exchange usually has a self-signed certificate. If the server
+ *   refuses the STARTTLS command itself, the session continues in clear (RFC
+ *   3207 §4.1 allows the server to say no); a handshake that starts and fails
+ *   is a TLS failure (the host is Down per the behaviour table).
+ * - required: STARTTLS must succeed and the certificate is verified against
+ *   the host name (a smarthost on the internet, e.g. smtp.office365.com).
+ * Credentials are sent only over TLS unless the route says `tls: none`
+ * explicitly: with `auth` set, opportunistic behaves as "TLS required, any
+ * certificate", so a password never crosses the LAN in clear by accident.
+ * AUTH is attempted only when the server advertises it, as Postfix does; a
+ * server that wants it anyway answers MAIL with 530.
+ */
 export function openSession(dest: Destination, dcid: number, opts: SessionOptions): Promise<OpenResult> {
   const conn = new SMTPConnection(smtpConnectionOptions(dest, opts));
   return new Promise<OpenResult>((resolve) => {

@@ -1,12 +1,7 @@
 /**
- * relay-error: the one vocabulary of errors in Relaywatch.
- *
- * Owns: RelayError (code, SMTP reply code, RFC 3463 enhanced status, temporary
- * or permanent, whether it speaks against the destination host) and the
- * constructors for the common cases. Modelled on nodemailer's lib/errors.js.
- * Does not own: deciding what a delivery error means for a recipient; that is
- * the rule table in delivery/classify-result.ts.
- * Raises: nothing itself.
+ * relay-error: the one vocabulary of errors: RelayError (code, SMTP reply code,
+ * RFC 3463 enhanced status, temporary or permanent) and constructors for the
+ * common cases, after nodemailer's lib/errors.js.
  */
 
 export type RelayErrorCode =

@@ -1,16 +1,8 @@
 /**
  * accept-message: one transaction's accept path, from the DATA stream to a
- * queued MID (DESIGN.md "Durability": 250 only once the message is on disk).
- *
- * Owns: the spool envelope, the Received header, streaming the content into
- * the spool (message-receiver.ts), handing the spooled message to the queue
- * (deps.onMessage, undone by removing the file if it throws), and the mail-log
- * lines of the outcome: Message-ID, Subject and "ready", or "Message
- * rejected" with the real reason plus "Message finished ... aborted".
- * Does not own: session state or sending the reply (smtp-listener.ts).
- * Raises (rejects with): the RelayError the client should see: EPOLICY 552
- * 5.3.4 (too big), ENOSPACE 452 4.3.1 (disk full), ECONNECTION (client gone),
- * anything else as 451 4.3.0 without internal details.
+ * queued MID (250 only once the message is on disk): envelope, Received header,
+ * spooling, handing it to the queue, and the mail-log lines of the outcome.
+ * Rejects with the RelayError the client should see (552, 452, 451 without internals).
  */
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { toRelayError, type RelayError } from '../errors/relay-error.js';

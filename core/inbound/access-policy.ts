@@ -1,17 +1,7 @@
 /**
- * access-policy: who may relay through us (DESIGN.md "Security defaults").
- *
- * Owns: matching a client IP address against config.relayNetworks (CIDR blocks,
- * IPv4 and IPv6) and naming the block that matched, for the ICID ACCEPT line.
- * IPv4-mapped IPv6 works both ways: a dual-stack socket's "::ffff:a.b.c.d"
- * peer is matched as IPv4, and Node's BlockList lets an IPv4 client match a
- * network written as ::ffff:a.b.c.d/n. (So an IPv6 network that contains
- * ::ffff:0:0/96, such as ::/0, also admits every IPv4 client: that is what
- * such a network says.)
- * Does not own: what happens to a client that does not match (the listener
- * answers every RCPT with 554 5.7.1; there are no local mailboxes to accept).
- * Raises: RelayError ECONFIG for a network that is not an IP or CIDR block
- * (config-schema.ts rejects those first; this is the second line of defence).
+ * access-policy: who may relay through us: a client IP address against
+ * config.relayNetworks (CIDR blocks, IPv4 and IPv6), naming the block that
+ * matched. Raises RelayError ECONFIG for a network that is not an IP or CIDR block.
  */
 import { BlockList, isIP } from 'node:net';
 import { RelayError } from '../errors/relay-error.js';
@@ -24,6 +14,13 @@ interface Network {
 // "::ffff:127.0.0.1" is how a dual-stack socket reports an IPv4 peer.
 const MAPPED_V4 = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
 
+/**
+ * IPv4-mapped IPv6 works both ways: a dual-stack socket's "::ffff:a.b.c.d"
+ * peer is matched as IPv4, and Node's BlockList lets an IPv4 client match a
+ * network written as ::ffff:a.b.c.d/n. (So an IPv6 network that contains
+ * ::ffff:0:0/96, such as ::/0, also admits every IPv4 client: that is what
+ * such a network says.)
+ */
 export class RelayAccessPolicy {
   // One BlockList per network, so the match can be named in the log.
   private readonly networks: Network[];

@@ -1,21 +1,8 @@
 /**
- * address-syntax: checks the path of a MAIL FROM or RCPT TO command line.
- *
- * Owns: reading the <path> from the raw command line (before smtp-server's own
- * parser, which silently strips source routes and turns domains to Unicode)
- * and the RFC 5321 4.1.2 / 4.5.3.1 checks: local part <= 64 octets, domain
- * <= 255, path <= 256 including the angle brackets; printable ASCII only
- * (SMTPUTF8 is not offered); a domain that is a host name or an address
- * literal. Refused outright because they are old relay tricks rather than
- * addresses an office device sends: source routes (@a,@b:u@d), "%" and "!"
- * in the local part (u%d@s, d!u@s), a quoted local part holding "@", "%" or
- * "!". They are refused for senders too: a sender is where an NDR goes.
- * Other quoted local parts ("john doe"@d, "a\"b"@d) are valid RFC 5321 and
- * accepted, kept byte for byte; only "<" and ">" inside the quotes are
- * refused, as delivery's SMTP client (nodemailer) cannot send them.
- * Does not own: relay permission (access-policy.ts) or recipient limits.
- * Raises: nothing; the verdict carries a RelayError (EPOLICY) for the reply:
- * 501 for text that is not an address, 553 for an address form we refuse.
+ * address-syntax: checks the <path> of a raw MAIL FROM or RCPT TO line (before
+ * smtp-server's parser, which strips source routes and turns domains to Unicode)
+ * against RFC 5321 §4.1.2 / §4.5.3.1 and the relay tricks we refuse. The verdict
+ * carries the RelayError to answer: 501 for text that is not an address, 553 for a refused form.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type { RelayError } from '../errors/relay-error.js';
@@ -46,6 +33,14 @@ const COMMAND = /^(MAIL FROM|RCPT TO) *:([\s\S]*)$/i;
 /**
  * Reads a MAIL FROM / RCPT TO line (without its CRLF, as latin1 so every octet
  * is one character). Returns undefined for any other command.
+ *
+ * Refused outright because they are old relay tricks rather than addresses an
+ * office device sends: source routes (@a,@b:u@d), "%" and "!" in the local part
+ * (u%d@s, d!u@s), a quoted local part holding "@", "%" or "!". They are refused
+ * for senders too: a sender is where an NDR goes. Other quoted local parts
+ * ("john doe"@d, "a\"b"@d) are valid RFC 5321 and accepted, kept byte for byte;
+ * only "<" and ">" inside the quotes are refused, as delivery's SMTP client
+ * (nodemailer) cannot send them. SMTPUTF8 is not offered: printable ASCII only.
  */
 export function parseAddressCommand(line: string): AddressCommand | undefined {
   const m = COMMAND.exec(line);

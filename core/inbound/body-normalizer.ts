@@ -1,18 +1,7 @@
 /**
- * body-normalizer: makes every line end in the message content a CRLF.
- *
- * Owns: the byte-level rewrite done between smtp-server's DATA stream and the
- * spool, like Postfix's `smtpd_forbid_bare_newline = normalize`: a bare LF or
- * a bare CR becomes CRLF and NUL bytes are dropped. This is the smuggling
- * defence's second half: smtp-server ends DATA only on CRLF.CRLF, so "\n.\n"
- * and friends arrive here as content, and normalising them means no later hop
- * can read them as an end of data with a different, laxer parser.
- * Does not own: dot-unstuffing or finding the end of data (smtp-stream does).
- * Raises: nothing.
- *
- * Chunk boundaries: a CR at the end of a chunk is held back until the next
- * byte is known, so "...\r" + "\n..." is one CRLF, not CRLF + CRLF. NUL bytes
- * are dropped before pairing, so "\r\0\n" is one CRLF too.
+ * body-normalizer: every line end in the message content becomes CRLF (a bare
+ * LF or CR too) and NUL bytes are dropped, between smtp-server's DATA stream and
+ * the spool, like Postfix's `smtpd_forbid_bare_newline = normalize`.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { isCrlfClean } from '../message/crlf-clean.js';
@@ -21,6 +10,14 @@ const CR = 0x0d;
 const LF = 0x0a;
 const NUL = 0x00;
 
+/**
+ * The smuggling defence's second half: smtp-server ends DATA only on CRLF.CRLF,
+ * so "\n.\n" and friends arrive here as content, and normalising them means no
+ * later hop can read them as an end of data with a different, laxer parser.
+ * Chunk boundaries: a CR at the end of a chunk is held back until the next byte
+ * is known, so "...\r" + "\n..." is one CRLF, not CRLF + CRLF. NUL bytes are
+ * dropped before pairing, so "\r\0\n" is one CRLF too.
+ */
 export class BodyNormalizer extends Transform {
   private pendingCr = false;
 

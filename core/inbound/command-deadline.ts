@@ -1,15 +1,8 @@
 /**
- * command-deadline: the slow-client clock of one connection (command-guard.ts,
- * "Slow clients"), which reaches into smtp-server's connection state with it.
- *
- * Owns: when the clock runs. arm() at every reply we send, and again at every
- * chunk the client sends during DATA; stop() when a whole command line came.
- * So a command line must be complete `ms` after our reply, however it
- * trickles in, and DATA may not go silent for `ms`. It does not run while
- * the client waits for us: a handler working (smtp-server's _handlerPending)
- * or a message in and not yet answered (a DATA stream out of data mode).
- * Does not own: what happens when it runs out (the caller's expire()).
- * Raises: nothing.
+ * command-deadline: the slow-client clock of one connection (command-guard.ts).
+ * arm() at every reply we send and at every chunk during DATA, stop() when a
+ * whole command line came; it does not run while the client waits for us (a
+ * handler working, or a message in and not yet answered).
  */
 import type { Socket } from 'node:net';
 import type { SMTPConnection as SmtpConnection } from 'smtp-server/lib/smtp-connection.js';

@@ -1,64 +1,8 @@
 /**
- * command-guard: the one place that reaches into smtp-server's internals
- * (with command-deadline.ts, its slow-client clock).
- *
- * Read from smtp-server 3.21.6 (dist/esm/smtp-server.js, smtp-connection.js,
- * smtp-stream.js); re-check this file whenever that dependency is upgraded.
- *
- * Why it exists:
- * - RFC 5321 4.5.3.1.4 limits a command line to 512 octets with its CRLF and
- *   DESIGN.md promises "500" for longer ones while the session goes on.
- *   smtp-server's own `maxCommandLength` answers 421 and closes. It stays at its
- *   16K default as the hard bound on what the parser buffers for one line; below
- *   it each connection's `_onCommand(command, callback)` is wrapped: a line over
- *   510 octets (the parser hands it over without CRLF) gets 500 5.5.2 and is
- *   skipped, and after ten of them the client is dropped with 421.
- * - The listener must see the raw MAIL/RCPT line: smtp-server's parser strips
- *   source routes and rejects "u@d@s" with its own 501 before any handler runs,
- *   so a relay-denied client would not get 554 for every address. The wrapper
- *   offers each line to an interceptor first, which may answer it instead.
- * - smtp-server's parser splits the argument at whitespace and refuses
- *   "<...>" holding "<", so it answers 501 to valid RFC 5321 quoted local
- *   parts ("john doe"@d). The interceptor may hand it a rewritten line instead
- *   (standInLine): the same command and parameters with a stand-in address
- *   it can parse; the listener keeps the real one.
- * - STARTTLS is not offered (no certificate is configured, and smtp-server's
- *   built-in one has a published private key). A STARTTLS line still gets the
- *   treatment RFC 3207 5 asks for, as smtp-server gives it when it does
- *   upgrade: 502 5.5.1, and whatever the client pipelined behind it is thrown
- *   away unanswered, by retiring the command parser like smtp-server's
- *   upgrade() does. So "commands pipelined after STARTTLS are discarded" holds
- *   whether or not TLS follows. (Bytes still in the socket's own buffer because
- *   the parser applied back-pressure reach the new parser; with no TLS boundary
- *   there is nothing they could cross, so this bound is good enough.)
- * - Connection limits: smtp-server's own maxClients refusal is "421 <name> Too
- *   many connected clients" without an enhanced code, written before `send`
- *   can be wrapped, and it knows no per-client limit or reserve. connect()
- *   asks hooks.admit (connection-limits.ts) and refuses with its 421 itself.
- * - Slow clients: smtp-server's idle timeout restarts on every byte, so a
- *   client sending one byte a second holds its slot for ever. With
- *   hooks.commandTimeoutMs, a command line must be complete that long after
- *   our last reply, however it trickles in (Postfix's per-record deadline);
- *   during DATA the same time may pass without a byte. The guard then answers
- *   421 4.4.2 and closes. Its clock (command-deadline.ts) runs only while the
- *   client owes us input: not while a handler works or the message is being
- *   spooled. (smtp-server's own idle timeout, set longer by the listener,
- *   stays as a backstop.)
- * - smtp-server adds its own enhanced status code to every reply once
- *   ENHANCEDSTATUSCODES is on; our replies carry theirs already ("5.7.1 ..."),
- *   so `send` is wrapped to leave a reply alone that starts with one.
- *
- * How: `connect(socket, opts)` is overridden: it builds the SMTPConnection as
- * super.connect() would, asks hooks.admit, and either writes the refusal to
- * the socket or adds the connection to `this.connections` and wraps its
- * `_onCommand` and `send` before any byte is read.
- * Lines that arrive while a TLS upgrade is in progress, before the greeting,
- * inside an AUTH exchange or while the server closes go to smtp-server
- * untouched: it discards or refuses them itself.
- *
- * Does not own: policy (the interceptor decides), the handlers, DATA.
- * Raises: nothing; replies are written to the client, socket errors of a
- * refused connection are re-emitted as the server's 'error' event.
+ * command-guard: the one place that reaches into smtp-server's internals: an
+ * SMTPServer whose connections pass every command line through our interceptor
+ * and guards (long lines, STARTTLS, connection limits, slow clients, enhanced
+ * codes) before smtp-server parses it. The class comment says why each exists.
  */
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -110,6 +54,59 @@ const MAX_LONG_LINES = 10;
 const REFUSE_LINGER_MS = 1000;
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
+/**
+ * Why each override exists (read from smtp-server 3.21.6's dist/esm/smtp-server.js,
+ * smtp-connection.js, smtp-stream.js; re-check this class whenever that dependency is upgraded):
+ * - RFC 5321 4.5.3.1.4 limits a command line to 512 octets with its CRLF and
+ *   DESIGN.md promises "500" for longer ones while the session goes on.
+ *   smtp-server's own `maxCommandLength` answers 421 and closes. It stays at its
+ *   16K default as the hard bound on what the parser buffers for one line; below
+ *   it each connection's `_onCommand(command, callback)` is wrapped: a line over
+ *   510 octets (the parser hands it over without CRLF) gets 500 5.5.2 and is
+ *   skipped, and after ten of them the client is dropped with 421.
+ * - The listener must see the raw MAIL/RCPT line: smtp-server's parser strips
+ *   source routes and rejects "u@d@s" with its own 501 before any handler runs,
+ *   so a relay-denied client would not get 554 for every address. The wrapper
+ *   offers each line to an interceptor first, which may answer it instead.
+ * - smtp-server's parser splits the argument at whitespace and refuses
+ *   "<...>" holding "<", so it answers 501 to valid RFC 5321 quoted local
+ *   parts ("john doe"@d). The interceptor may hand it a rewritten line instead
+ *   (standInLine): the same command and parameters with a stand-in address
+ *   it can parse; the listener keeps the real one.
+ * - STARTTLS is not offered (no certificate is configured, and smtp-server's
+ *   built-in one has a published private key). A STARTTLS line still gets the
+ *   treatment RFC 3207 5 asks for, as smtp-server gives it when it does
+ *   upgrade: 502 5.5.1, and whatever the client pipelined behind it is thrown
+ *   away unanswered, by retiring the command parser like smtp-server's
+ *   upgrade() does. So "commands pipelined after STARTTLS are discarded" holds
+ *   whether or not TLS follows. (Bytes still in the socket's own buffer because
+ *   the parser applied back-pressure reach the new parser; with no TLS boundary
+ *   there is nothing they could cross, so this bound is good enough.)
+ * - Connection limits: smtp-server's own maxClients refusal is "421 <name> Too
+ *   many connected clients" without an enhanced code, written before `send`
+ *   can be wrapped, and it knows no per-client limit or reserve. connect()
+ *   asks hooks.admit (connection-limits.ts) and refuses with its 421 itself.
+ * - Slow clients: smtp-server's idle timeout restarts on every byte, so a
+ *   client sending one byte a second holds its slot for ever. With
+ *   hooks.commandTimeoutMs, a command line must be complete that long after
+ *   our last reply, however it trickles in (Postfix's per-record deadline);
+ *   during DATA the same time may pass without a byte. The guard then answers
+ *   421 4.4.2 and closes. Its clock (command-deadline.ts) runs only while the
+ *   client owes us input: not while a handler works or the message is being
+ *   spooled. (smtp-server's own idle timeout, set longer by the listener,
+ *   stays as a backstop.)
+ * - smtp-server adds its own enhanced status code to every reply once
+ *   ENHANCEDSTATUSCODES is on; our replies carry theirs already ("5.7.1 ..."),
+ *   so `send` is wrapped to leave a reply alone that starts with one.
+ *
+ * How: `connect(socket, opts)` is overridden: it builds the SMTPConnection as
+ * super.connect() would, asks hooks.admit, and either writes the refusal to
+ * the socket or adds the connection to `this.connections` and wraps its
+ * `_onCommand` and `send` before any byte is read.
+ * Lines that arrive while a TLS upgrade is in progress, before the greeting,
+ * inside an AUTH exchange or while the server closes go to smtp-server
+ * untouched: it discards or refuses them itself.
+ */
 export class GuardedSmtpServer extends SMTPServer {
   /** Every socket handed to connect(), so stop() can destroy stragglers. */
   private readonly sockets = new Set<Socket>();

@@ -1,20 +1,8 @@
 /**
- * connection-limits: whether one more SMTP connection may open (issue 10,
- * item 7: a few slow clients took every slot and the printer got 421).
- *
- * Owns: the admission rules, as a table checked in order when a client
- * connects, and the 421 each one answers (inbound-replies.ts):
- *   per-client  a client (one IP address) has maxConnectionsPerClient open
- *   total       maxConnections are open
- *   reserve     a client outside relayNetworks, and such clients already
- *               hold maxConnections - reservedForRelayNetworks
- * The per-client rule comes first: when the client itself is the hog, that
- * is the reason worth telling it. Every client counts for the total, relay
- * clients included, as in Postfix and ESA.
- * Does not own: counting (the caller lists the connections open now),
- * matching relayNetworks (access-policy.ts), writing the refusal (command-guard.ts)
- * or logging it (refusal-log.ts).
- * Raises: nothing; a refusal is returned.
+ * connection-limits: whether one more SMTP connection may open, as a table of
+ * admission rules checked in order (per-client, total, the reserve for
+ * relayNetworks), each with its 421 (inbound-replies.ts). A refusal is returned;
+ * writing it is command-guard.ts's, logging it refusal-log.ts's.
  */
 import type { RelayConfig } from '../config/config-schema.js';
 import type { RelayError } from '../errors/relay-error.js';
@@ -46,6 +34,17 @@ interface Rule {
   reply(host: string, client: Peer): RelayError;
 }
 
+/**
+ * The rules, in order:
+ *   per-client  a client (one IP address) has maxConnectionsPerClient open
+ *   total       maxConnections are open
+ *   reserve     a client outside relayNetworks, and such clients already
+ *               hold maxConnections - reservedForRelayNetworks
+ * The per-client rule comes first: when the client itself is the hog, that is
+ * the reason worth telling it. Every client counts for the total, relay clients
+ * included, as in Postfix and ESA. Without the reserve, a few slow clients could
+ * take every slot and the office's printer would get 421.
+ */
 const RULES: readonly Rule[] = [
   { name: 'per-client', full: (c, l) => c.fromClient >= l.maxConnectionsPerClient, reply: (host, p) => tooManyFromClient(host, p.address) },
   { name: 'total', full: (c, l) => c.total >= l.maxConnections, reply: (host) => tooManyConnections(host) },

@@ -1,14 +1,8 @@
 /**
- * envelope-commands: MAIL FROM and RCPT TO in one client session.
- *
- * Owns: the look at each raw MAIL/RCPT line before smtp-server parses it
- * (address-syntax.ts; relay access: 554 5.7.1 at every RCPT from outside
- * relayNetworks; a stand-in line for a quoted local part, which smtp-server's
- * parser would refuse), the MID given out at MAIL (logged as aborted when no
- * message follows), the recipient list (a repeat is one recipient; 452 4.5.3
- * past maxRecipients), and their mail-log lines.
- * Does not own: the session's connection, timers and DATA (smtp-listener.ts).
- * Raises: nothing; a refusal is returned as the RelayError to answer with.
+ * envelope-commands: MAIL FROM and RCPT TO in one client session: the look at
+ * each raw line (address-syntax.ts; 554 5.7.1 at every RCPT from outside
+ * relayNetworks), the MID given out at MAIL, the recipient list (452 4.5.3 past
+ * maxRecipients) and their mail-log lines. A refusal is returned as the RelayError to answer.
  */
 import { toRelayError, type RelayError } from '../errors/relay-error.js';
 import { logLines } from '../log/log-lines.js';

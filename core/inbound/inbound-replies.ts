@@ -1,12 +1,7 @@
 /**
- * inbound-replies: the SMTP replies the listener gives on its own account.
- *
- * Owns: one RelayError constructor per policy or limit reply (code EPOLICY
- * unless said otherwise), so the wording and status codes live in one place,
- * and the adapter that hands a RelayError to smtp-server's handler callbacks.
- * Does not own: deciding when a reply applies (access-policy, address-syntax,
- * smtp-listener do).
- * Raises: nothing; it only builds errors.
+ * inbound-replies: the SMTP replies the listener gives on its own account, one
+ * RelayError constructor each (EPOLICY unless said otherwise), so wording and
+ * codes live in one place; and the adapter to smtp-server's handler callbacks.
  */
 import { RelayError } from '../errors/relay-error.js';
 

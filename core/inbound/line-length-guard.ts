@@ -1,26 +1,8 @@
 /**
- * line-length-guard: holds the content the relay spools to RFC 5322 2.1.1's
- * 998 octets a line (RFC 5321 4.5.3.1.6: 1000 with the CRLF), so the office
- * server never gets a line it may refuse the whole message for, after our 250.
- *
- * Owns: folding a header field line over 998 octets at white space, and
- * refusing the message (550 5.6.0, inbound-replies.ts) for a body line over
- * 998 octets or a header line with no white space to fold it at.
- * Why fold headers but refuse body lines: RFC 5322 2.2.3 unfolding removes a
- * CRLF that stands before white space, so a field folded there means exactly
- * what it meant (relaxed DKIM still verifies). No such rule exists for body
- * text: a line break added there changes the content (quoted-printable, HTML,
- * signed text), so the sender hears about it now, at intake, as KumoMTA does,
- * instead of the message being altered or refused downstream after our 250.
- * A fold never leaves a line of white space only (FWS does not allow it, and
- * some parsers take such a line for the end of the header section).
- * The header section is the run of field lines ("Name:" or a continuation)
- * at the start; the first other line, or the empty line, starts the body.
- * Input is CRLF-clean (body-normalizer.ts runs first): every LF follows a CR.
- * Does not own: the size limit (smtp-server counts it), dot-unstuffing.
- * Raises: a RelayError (EPOLICY 550 5.6.0) as the stream's error, at the
- * first line found too long; nothing before it is taken back (the caller
- * aborts the spool write).
+ * line-length-guard: holds spooled content to RFC 5322 §2.1.1's 998 octets a
+ * line: a header field line over it is folded at white space; a body line over
+ * it, or a header line with nowhere to fold, fails the stream with EPOLICY 550
+ * 5.6.0 (the caller aborts the spool write). Input is CRLF-clean (body-normalizer.ts runs first).
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { headerLineTooLong, messageLineTooLong } from './inbound-replies.js';
@@ -47,6 +29,18 @@ const isWsp = (b: number | undefined): boolean => b === 0x20 || b === 0x09;
 const NONE = -1;
 const WAIT = -2;
 
+/**
+ * Why fold headers but refuse body lines: RFC 5322 §2.2.3 unfolding removes a
+ * CRLF that stands before white space, so a field folded there means exactly
+ * what it meant (relaxed DKIM still verifies). No such rule exists for body
+ * text: a line break added there changes the content (quoted-printable, HTML,
+ * signed text), so the sender hears about it now, at intake, as KumoMTA does,
+ * instead of the message being altered or refused downstream after our 250.
+ * A fold never leaves a line of white space only (FWS does not allow it, and
+ * some parsers take such a line for the end of the header section).
+ * The header section is the run of field lines ("Name:" or a continuation) at
+ * the start; the first other line, or the empty line, starts the body.
+ */
 export class LineLengthGuard extends Transform {
   private inHeader = true;
   /** Header section: the physical line read so far and not yet passed on. */

@@ -1,22 +1,8 @@
 /**
  * message-receiver: moves one message from smtp-server's DATA stream into the
- * spool.
- *
- * Owns: the content stream the spool writes (our Received header, then the
- * client's data through the BodyNormalizer and the LineLengthGuard), keeping
- * a copy of the header block for the log lines, and aborting the spool write
- * when the message must not be kept: over the size limit, a line too long,
- * client gone mid-DATA, or the spool failed.
- * Does not own: the reply (the listener sends it), the envelope, limits policy.
- * Raises (rejects with): RelayError EPOLICY 552 5.3.4 for an oversized message,
- * EPOLICY 550 5.6.0 for a line over 998 octets that was not folded,
- * ECONNECTION when the client went away, and whatever the spool threw
- * (ENOSPACE, ESPOOL) as a RelayError.
- *
- * The source is always read to its end, even after an abort: smtp-server sends
- * the reply only once the DATA stream has ended (RFC 5321 wants the reply after
- * the final dot, not in the middle of the client's data), so an early reply
- * would sit unsent and a paused source would hang the session.
+ * spool (our Received header, then the data through BodyNormalizer and
+ * LineLengthGuard), keeping the header block for the log lines, and aborts the
+ * write when it must not be kept (too big 552, line too long 550, client gone, spool failed).
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { SMTPServerDataStream } from 'smtp-server';
@@ -45,6 +31,12 @@ export interface Received {
   headers: Buffer;
 }
 
+/**
+ * The source is always read to its end, even after an abort: smtp-server sends
+ * the reply only once the DATA stream has ended (RFC 5321 wants the reply after
+ * the final dot, not in the middle of the client's data), so an early reply
+ * would sit unsent and a paused source would hang the session.
+ */
 export async function receiveMessage(opts: ReceiveOptions): Promise<Received> {
   const { source } = opts;
   const normalizer = new BodyNormalizer();

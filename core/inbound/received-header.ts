@@ -1,20 +1,8 @@
 /**
- * received-header: the trace field the relay adds to every accepted message.
- *
- * Owns: the Received header (RFC 5321 4.4, RFC 5322 3.6.7) and the RFC 5322
- * date-time it ends with:
- *   Received: from <helo> ([<ip>])
- *   \tby <hostname> (Relaywatch) with <SMTP|ESMTP|ESMTPS|ESMTPA|ESMTPSA> id <MID>
- *   \tfor <rcpt>; <date>
- * The TCP-info in parentheses is the address literal alone (RFC 5321 4.4
- * allows that form): the listener does no reverse DNS lookups.
- * "for" names the recipient only when there is exactly one, so a message to
- * many people does not tell each of them who else got it.
- * Every value is sanitised here even though the listener has validated it
- * already: a header is the last place where a CR, LF or ";" could split or
- * fold the field, so this module does not trust its callers.
- * Does not own: which protocol was used (smtp-server's transmissionType).
- * Raises: nothing.
+ * received-header: the Received trace field (RFC 5321 §4.4, RFC 5322 §3.6.7)
+ * the relay adds to every accepted message, and the RFC 5322 date-time it ends
+ * with. Every value is sanitised here, whatever the caller checked: a CR, LF or
+ * ";" in a header could split or fold the field.
  */
 import { isIPv6 } from 'node:net';
 
@@ -31,7 +19,17 @@ export interface ReceivedInfo {
   date: Date;
 }
 
-/** The header field, CRLF-terminated, ready to go in front of the content. */
+/**
+ * The header field, CRLF-terminated, ready to go in front of the content.
+ *
+ *   Received: from <helo> ([<ip>])
+ *   \tby <hostname> (Relaywatch) with <SMTP|ESMTP|ESMTPS|ESMTPA|ESMTPSA> id <MID>
+ *   \tfor <rcpt>; <date>
+ * The TCP-info in parentheses is the address literal alone (RFC 5321 §4.4
+ * allows that form): the listener does no reverse DNS lookups. "for" names the
+ * recipient only when there is exactly one, so a message to many people does not
+ * tell each of them who else got it.
+ */
 export function receivedHeader(info: ReceivedInfo): string {
   const literal = addressLiteral(token(info.clientAddress));
   const lines = [

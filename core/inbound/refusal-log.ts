@@ -1,15 +1,8 @@
 /**
  * refusal-log: one mail-log line for a storm of refused connections, not one
- * per refusal (a client retrying in a loop must not flood mail.log).
- *
- * Owns: the first refusal under a rule is logged at once, with its address
- * and reply, as before. Refusals under the same rule within the next
- * WINDOW_MS are counted, and when the window ends one line sums them up: how
- * many, from how many addresses, which address most often, the last reply.
- * Then a new window starts; one with no refusal closes quietly, so the next
- * refusal is logged at once again. flush() writes what is pending (stop()).
- * Does not own: deciding refusals (connection-limits.ts).
- * Raises: nothing.
+ * per refusal: the first refusal under a rule is logged at once, the rest of its
+ * WINDOW_MS window are summed up in one line when it ends (how many, from how
+ * many addresses, the most frequent, the last reply). flush() writes what is pending.
  */
 import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';

@@ -1,25 +1,8 @@
 /**
- * smtp-listener: the relay's inbound SMTP server (DESIGN.md "Security defaults").
- *
- * Owns: the listening socket and each client session: ICIDs and their log
- * lines, the size limit (SIZE advertised; 552 5.3.4 at MAIL FROM SIZE= and at
- * the end of DATA), the reply "250 2.0.0 Ok: queued as MID n" once
- * accept-message.ts has spooled and queued the message, and a bounded stop().
- * Not offered: STARTTLS (the config has no certificate for the listener;
- * command-guard.ts answers it and discards what was pipelined behind it),
- * AUTH, SMTPUTF8. No DNS lookups: the client is named by its IP literal.
- * Also owns: the session time limit (limits.sessionTimeoutSeconds: 421 4.4.2,
- * but never between a message's final dot and its reply), and wiring the
- * connection limits and the slow-client clock into the guard.
- * Does not own: MAIL/RCPT, relay access at RCPT and MIDs (envelope-commands.ts),
- * line length, the slow-client clock and the smtp-server hooks (command-guard.ts),
- * the connection limits (connection-limits.ts) and their log lines
- * (refusal-log.ts), the accept path (accept-message.ts, message-receiver.ts),
- * queueing (deps.onMessage).
- * Raises: start() rejects with RelayError ECONFIG when it cannot listen.
- * Client-facing errors are RelayErrors turned into SMTP replies; a spool
- * failure is its own reply (ENOSPACE -> 452 4.3.1, else 451 4.3.0), nothing
- * is kept and the real reason goes to the mail log.
+ * smtp-listener: the relay's inbound SMTP server: the listening socket, each
+ * session's ICID and log lines, the size limit (SIZE; 552 5.3.4), the session
+ * time limit, "250 2.0.0 Ok: queued as MID n" once the message is spooled, and a
+ * bounded stop(). Not offered: STARTTLS, AUTH, SMTPUTF8; no DNS lookups.
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';

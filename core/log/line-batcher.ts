@@ -1,12 +1,7 @@
 /**
- * line-batcher: hands mail-log lines to a live view in coalesced batches
- * (the SSE `log` event), never one hand-off per line under load.
- *
- * Owns: batching (one hand-off per `intervalMs` at most) and the cap on what
- * a burst can queue for the views (the newest `keep` lines; trimmed in bulk,
- * not once per line). Does not own: formatting (mail-log.ts formats each line
- * once, for the file and for this) or the wording (log-lines.ts).
- * Raises: nothing.
+ * line-batcher: hands mail-log lines to live views (the SSE `log` event) in
+ * batches, one hand-off per `intervalMs` at most, keeping only the newest `keep`
+ * lines of a burst (trimmed in bulk, not per line).
  */
 export function lineBatcher(
   sink: (lines: string[]) => void,

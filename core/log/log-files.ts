@@ -1,10 +1,6 @@
 /**
- * log-files: names and order of the mail log's files on disk.
- *
- * Owns: `mail.log` and its rotated generations `mail.log.1` (newest) ...
- * `mail.log.<keep>` (oldest), and listing them oldest first.
- * Does not own: writing, rotating or reading them (mail-log.ts, log-tail.ts).
- * Raises: the fs error when the folder exists but cannot be read.
+ * log-files: the names and order of the mail log's files: `mail.log` and its
+ * rotated generations `mail.log.1` (newest) … `mail.log.<keep>` (oldest).
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';

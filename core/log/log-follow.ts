@@ -1,15 +1,7 @@
 /**
- * log-follow: `log tail --follow` for a relay in another process.
- *
- * Owns: polling mail.log for new complete lines and delivering them in
- * order, across rotation: the open descriptor keeps reading the renamed file
- * to its end before the new mail.log is opened, so no line is lost or
- * repeated when the writer rotates. Starts at the current end of the file.
- * Polling, not fs.watch: fs.watch misses renames on some platforms and
- * network file systems, and one stat every quarter second is cheap.
- * Does not own: writing (mail-log.ts) or reading history (log-tail.ts).
- * Raises: nothing; a read error is passed to onError (stderr by default)
- * once, and following continues.
+ * log-follow: `log tail --follow` for a relay in another process: polls
+ * mail.log for new complete lines, in order across rotation (the open descriptor
+ * reads the renamed file to its end first), from the current end of the file.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { currentLogPath } from './log-files.js';
@@ -21,7 +13,13 @@ export interface WatchLogOptions {
   onReady?: () => void;
 }
 
-/** Calls onLines with each batch of new lines; returns a function that stops watching. */
+/**
+ * Calls onLines with each batch of new lines; returns a function that stops watching.
+ *
+ * Polling, not fs.watch: fs.watch misses renames on some platforms and network
+ * file systems, and one stat every quarter second is cheap. A read error is
+ * reported once (onError) and following continues.
+ */
 export function watchLog(dir: string, onLines: (lines: string[]) => void, opts: WatchLogOptions = {}): () => void {
   const file = currentLogPath(dir);
   const interval = opts.intervalMs ?? 250;

@@ -1,15 +1,7 @@
 /**
- * log-lines: the wording of every mail-log event, in one place.
- *
- * Owns: the text of each line (without timestamp and level), in the style of the
- * Cisco ESA mail log so its administrators can read it, with ESA identifiers:
- * ICID (inbound connection), MID (message), RID (recipient index within its
- * message), DCID (delivery connection). Golden-tested in test/core/log/.
- * Does not own: writing or rotating the file (mail-log.ts).
- * Raises: nothing.
- *
- * Values that come from the network (addresses, replies, HELO names) pass
- * through clean() so a CR/LF in them can never forge a second log line.
+ * log-lines: the wording of every mail-log line, in the style of the Cisco ESA
+ * mail log with its identifiers (ICID, MID, RID, DCID), golden-tested in
+ * test/core/log/. Network values pass through clean() so a CR/LF can never forge a line.
  */
 
 /** Strips control characters and caps length: log injection protection. */

@@ -1,13 +1,7 @@
 /**
- * log-tail: the last lines of the mail log, for `log tail` and the dashboard.
- *
- * Owns: reading mail.log and its rotated files backwards in chunks (a 10 MB
- * log is not read into memory to show 200 lines), filtering by a
- * case-insensitive substring and by MID, and returning the newest lines in
- * file order (newest last).
- * Does not own: writing or rotating (mail-log.ts), following (log-follow.ts).
- * Raises: RelayError ESPOOL when a log file exists but cannot be read; a file
- * that disappears mid-read (rotated away) is skipped.
+ * log-tail: the last lines of the mail log (`log tail`, the dashboard): mail.log
+ * and its rotations read backwards in chunks, filtered by substring and MID,
+ * newest last. A file rotated away mid-read is skipped.
  */
 import { open } from 'node:fs/promises';
 import type { LogTailQuery } from '../control/contract.js';

@@ -1,9 +1,6 @@
 /**
- * log-types: the mail log's contract.
- *
- * Every line is `<ISO time> <Level>: <text>`; the text uses ESA's identifiers
- * (ICID, MID, RID, DCID). The functions that build the text of each event live
- * in log/log-lines.ts so the wording is in one place and golden-tested.
+ * log-types: the mail log's contract: every line is `<ISO time> <Level>:
+ * <text>`, the text built by log-lines.ts.
  */
 export type LogLevel = 'Info' | 'Warning' | 'Critical' | 'Debug';
 

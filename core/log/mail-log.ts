@@ -1,16 +1,8 @@
 /**
- * mail-log: the mail log file, `mail.log` in the data dir.
- *
- * Owns: turning events into `<ISO time> <Level>: <text>` lines, buffering them
- * (one write per event-loop turn, not one syscall per line), size-based
- * rotation to mail.log.1 ... mail.log.<keep> without ever splitting a line
- * across files, and surviving a full or failing disk: the error is reported
- * once on stderr, lines stay buffered (bounded) and the write is retried
- * later. The relay must never die because its log disk is full. The files
- * are created 0600: they name senders, recipients and subjects.
- * Does not own: the wording of lines (log-lines.ts), reading the log back
- * (log-tail.ts) or following it (log-follow.ts); both re-exported here.
- * Raises: nothing. Every method resolves; disk errors go to `warn` (stderr).
+ * mail-log: `mail.log` in the data dir (mode 0600: it names senders and
+ * subjects): lines buffered into one write per event-loop turn, size-based
+ * rotation that never splits a line, and a full or failing disk reported once on
+ * stderr while lines stay buffered (bounded): the relay never dies of its log.
  */
 import * as fsp from 'node:fs/promises';
 import { appendFileSync } from 'node:fs';

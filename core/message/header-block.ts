@@ -1,11 +1,7 @@
 /**
- * header-block: finds and reads the header block of an RFC 5322 message.
- *
- * Owns: splitting content at the first empty line and reading one header field
- * (unfolded, case-insensitive, first occurrence). Used for the Message-ID and
- * Subject log lines and by the DSN builder.
- * Does not own: MIME parsing or RFC 2047 decoding; values are returned raw.
- * Raises: nothing; malformed input yields "no such header", never an error.
+ * header-block: the header block of an RFC 5322 message (up to the first empty
+ * line) and one field of it, unfolded, first occurrence, raw (no MIME or RFC 2047
+ * decoding). Malformed input yields "no such header", never an error.
  */
 
 /**

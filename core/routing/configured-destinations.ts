@@ -1,11 +1,7 @@
 /**
- * configured-destinations: every destination named in the config's routes,
- * as routing Destinations, so hosts/ can list and probe them before any mail.
- *
- * Owns: turning route config into Destinations (key `host:port` as configured,
- * the password read from its `passEnv` variable). Does not own: checking that
- * the variable exists (route-resolver's checkRouteSecrets does, at start).
- * Raises: nothing.
+ * configured-destinations: every destination named in the config's routes, as
+ * Destinations (key `host:port`, password from its `passEnv` variable), so hosts/
+ * can list and probe them before any mail.
  */
 import type { RelayConfig } from '../config/config-schema.js';
 import type { Destination } from './routing-types.js';

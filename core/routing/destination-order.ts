@@ -1,20 +1,18 @@
 /**
- * destination-order: the order in which one attempt tries a route's hosts.
- *
- * Owns: priority groups, lowest first, and round-robin within a group of
- * equal priority, rotated per route on every call, so two Exchange servers of
- * priority 10 share the load (ESA SMTP routes, MX preference load sharing,
- * RFC 5321 §5.1 "randomize" among equal preferences; a rotation spreads more
- * evenly than a random pick at small-office volumes and is testable).
- * Does not own: leaving out Down or suspended hosts (the scheduler filters the
- * ordered list), or retrying (the engine walks the list).
- * Raises: nothing.
+ * destination-order: the order in which one attempt tries a route's hosts:
+ * priority groups, lowest first, rotated round-robin within a group per call.
+ * Down or suspended hosts are filtered by the caller.
  */
 import type { Destination } from './routing-types.js';
 
 /** Route keys remembered at most; MX routes are per domain, so the set is open-ended. */
 const MAX_ROUTES = 10_000;
 
+/**
+ * Rotation, as ESA SMTP routes share load between equal priorities (RFC 5321
+ * §5.1 asks to "randomize" among equal MX preferences): a rotation spreads more
+ * evenly than a random pick at small-office volumes, and is testable.
+ */
 export class DestinationOrder {
   private readonly turns = new Map<string, number>();
 

@@ -1,18 +1,8 @@
 /**
- * mx-resolver: where a domain without a configured route receives mail.
- *
- * Owns: the MX lookup (RFC 5321 §5.1): MX records sorted by preference, the
- * implicit MX (the domain's own A/AAAA) when there are none, null MX (RFC 7505),
- * DNS error classification, and a short cache so a burst of mail to one domain
- * costs one lookup. Every MX destination is port 25 with opportunistic TLS and
- * is keyed `host:25`.
- * Does not own: choosing among equal preferences (destination-order.ts) or
- * resolving the MX host names to addresses (the SMTP client does that when it
- * connects, so an MX host whose name does not resolve fails like any other
- * unreachable host and the next one is tried).
- * Raises: RelayError EDNS: permanent 556 5.1.10 for a null MX, permanent 5.1.2
- * when the domain does not exist or has neither MX nor address records,
- * temporary 4.4.3 for SERVFAIL, timeouts and other resolver failures.
+ * mx-resolver: where a domain without a configured route receives mail: MX
+ * records by preference (RFC 5321 §5.1), the implicit MX, null MX (RFC 7505),
+ * DNS errors as RelayError EDNS (permanent 556 5.1.10 / 5.1.2, temporary 4.4.3),
+ * and a short cache. Every MX destination is `host:25`, opportunistic TLS.
  */
 import { isIP } from 'node:net';
 import { RelayError } from '../errors/relay-error.js';
@@ -39,6 +29,11 @@ interface CacheEntry {
   value: Destination[] | RelayError;
 }
 
+/**
+ * MX host names are not resolved here: the SMTP client does that when it
+ * connects, so an MX host whose name does not resolve fails like any other
+ * unreachable host and the next one is tried.
+ */
 export class MxResolver {
   private readonly cache = new Map<string, CacheEntry>();
   /** Lookups in progress, so concurrent jobs for one domain share one query. */

@@ -1,15 +1,7 @@
 /**
- * route-resolver: a recipient domain → the destinations to try.
- *
- * Owns: turning configured routes into Destinations (key `host:port` as
- * configured, sorted by priority, smarthost passwords read from their
- * environment variables), falling back to MX for domains no route matches, and
- * checking at start that every `passEnv` names a variable that is set.
- * Does not own: the matching rules (route-table.ts), DNS (mx-resolver.ts), or
- * the round-robin among equal priorities (destination-order.ts).
- * Raises: RelayError ECONFIG from checkRouteSecrets (naming the field), and
- * from resolve() when a secret disappeared since start (temporary, so the
- * mail waits for the operator instead of bouncing); EDNS from the MX lookup.
+ * route-resolver: a recipient domain → the destinations to try: configured
+ * routes by priority, else the MX records; and checkRouteSecrets, which checks at
+ * start that every `passEnv` variable is set (ECONFIG naming the field).
  */
 import type { RouteConfig } from '../config/config-schema.js';
 import { RelayError } from '../errors/relay-error.js';
@@ -25,6 +17,10 @@ export interface RouteResolverOptions {
   now?: (() => number) | undefined;
 }
 
+/**
+ * A secret that disappeared since start is a temporary error, so the mail waits
+ * for the operator instead of bouncing.
+ */
 export class RouteResolver {
   private table: RouteTable<RouteConfig>;
   private readonly mx: MxResolver;

@@ -1,15 +1,7 @@
 /**
- * route-table: which configured SMTP route serves a recipient domain.
- *
- * Owns: the matching rules of ESA SMTP routes (DESIGN.md "Public contract"):
- * an exact domain first, then `.example.com` entries, which match any
- * subdomain but not example.com itself (the longest suffix wins), then `ALL`.
- * No match means "use the domain's MX records" (the caller's job).
- * Matching is case-insensitive and ignores a trailing root dot, because DNS
- * names are (RFC 4343) and because `corp.example.` and `corp.example` are the
- * same name.
- * Does not own: destinations, secrets or DNS (route-resolver.ts, mx-resolver.ts).
- * Raises: nothing.
+ * route-table: which configured SMTP route serves a recipient domain, by ESA's
+ * rules: an exact domain, then `.example.com` entries (any subdomain, longest
+ * suffix wins, not example.com itself), then `ALL`; no match means MX.
  */
 
 export interface RouteMatch<R> {
@@ -23,6 +15,10 @@ export function normalizeDomain(domain: string): string {
   return domain.trim().toLowerCase().replace(/\.$/, '');
 }
 
+/**
+ * Case-insensitive and ignoring a trailing root dot: DNS names are (RFC 4343),
+ * and `corp.example.` and `corp.example` are the same name.
+ */
 export class RouteTable<R extends { domain: string }> {
   private readonly exact = new Map<string, number>();
   /** Keyed by the suffix without its leading dot: ".example.com" → "example.com". */

@@ -1,13 +1,8 @@
 /**
- * connection-tracker: lets the control server stop promptly without cutting
- * a request in the middle.
- *
- * Owns: knowing which sockets have a request in flight. On shutdown, sockets
- * with none (idle keep-alive, or opened and never used — fetch clients open
- * spare connections, which Node's closeIdleConnections() does not count as
- * idle) are destroyed at once; busy ones as soon as their response ends.
- * Does not own: ending event streams (sse-stream.ts) or the server itself.
- * Raises: nothing.
+ * connection-tracker: which control-server sockets have a request in flight, so
+ * stop() destroys idle ones at once (including spare connections fetch clients
+ * open, which closeIdleConnections() does not count) and busy ones when their
+ * response ends.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';

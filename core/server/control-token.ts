@@ -1,13 +1,7 @@
 /**
- * control-token: the bearer token of the control API (DESIGN.md "Security
- * defaults": a token kept in the data dir, mode 0600).
- *
- * Owns: creating the token on first start (256 random bits, base64url) so that
- * it is never world-readable, not even for an instant, and reading it back
- * (the relay at each start, the CLI for every command).
- * Does not own: checking a request's token (server/http-api.ts).
- * Raises: RelayError EARGS naming the file when it cannot be read or written,
- * is group/world readable (POSIX), or does not hold a token.
+ * control-token: the control API's bearer token in the data dir: created on
+ * first start (256 random bits, mode 0600 from its first byte), read back by the
+ * relay and by local clients (local-relay.ts). Raises RelayError EARGS naming the file.
  */
 import { randomBytes } from 'node:crypto';
 import { link, lstat, open, readFile, unlink } from 'node:fs/promises';

@@ -1,12 +1,7 @@
 /**
- * error-status: what an error thrown by a control operation becomes on the
- * wire — an HTTP status and a ControlErrorBody.
- *
- * Owns: the mapping, as a table: RelayError code → status (ENOTFOUND, raised
- * by control/commands.ts for an unknown host or MID, is a 404).
- * Does not own: raising the errors (control/), writing the reply (http-reply.ts).
- * Raises: nothing. Anything that is not a RelayError is a 500 whose body says
- * only "internal error": stacks and paths never leave the process.
+ * error-status: an error thrown by a control operation as an HTTP status and a
+ * ControlErrorBody, by a table of RelayError codes. Anything else is a 500 that
+ * says only "internal error": stacks and paths never leave the process.
  */
 import type { ControlErrorBody } from '../control/contract.js';
 import { RelayError } from '../errors/relay-error.js';

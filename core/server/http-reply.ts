@@ -1,11 +1,7 @@
 /**
- * http-reply: how every control-server response is written.
- *
- * Owns: the security headers every response carries (DESIGN.md "Security
- * defaults"), JSON replies, and error replies in the contract's
- * ControlErrorBody shape.
- * Does not own: which status an error maps to (error-status.ts).
- * Raises: nothing.
+ * http-reply: how every control-server response is written: the security
+ * headers (DESIGN.md "Security defaults"), JSON replies, and error replies as
+ * ControlErrorBody.
  */
 import type { ServerResponse } from 'node:http';
 import type { ControlErrorBody } from '../control/contract.js';

@@ -1,11 +1,7 @@
 /**
- * read-body: the JSON body of a control request, within limits.
- *
- * Owns: the content-type rule (application/json only), the size cap (64 KiB,
- * enforced from Content-Length before reading and again while reading, so a
- * chunked body cannot get past it), and JSON parsing.
- * Does not own: validating the parsed value (control/arg-schemas.ts).
- * Raises: BodyError with the HTTP status to answer (400, 413, 415).
+ * read-body: the JSON body of a control request: application/json only, at
+ * most 64 KiB (checked from Content-Length and again while reading, so a chunked
+ * body cannot get past it). Raises BodyError with the status to answer (400, 413, 415).
  */
 import type { IncomingMessage } from 'node:http';
 

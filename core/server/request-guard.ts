@@ -1,17 +1,7 @@
 /**
- * request-guard: who may talk to the control server (DESIGN.md "Security
- * defaults": token, Host and Origin checks).
- *
- * Owns: the set of Host header values that name this server, the Origin
- * check, and the constant-time bearer-token check.
- * Does not own: what happens to a refused request (http-api.ts replies).
- * Raises: RelayError ECONFIG from allowedHosts() for a wildcard bind address.
- *
- * Why Host matters on loopback: a web page on evil.example can make its name
- * resolve to 127.0.0.1 (DNS rebinding) and then talk to this port as "same
- * origin". The browser still sends `Host: evil.example:8025`, so accepting only
- * our own host:port defeats it. The token does too, but defence in depth: the
- * static files need no token and must not be readable that way either.
+ * request-guard: who may talk to the control server: the Host values that name
+ * it, the Origin check, and the constant-time bearer-token check. allowedHosts()
+ * raises RelayError ECONFIG for a wildcard bind address.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -28,6 +18,12 @@ export function hostPort(host: string, port: number): string {
 /**
  * The Host header values that name this server. A loopback bind also answers
  * to the other loopback spellings: they cannot be rebound by a remote page.
+ *
+ * Why Host matters on loopback: a web page on evil.example can make its name
+ * resolve to 127.0.0.1 (DNS rebinding) and then talk to this port as "same
+ * origin". The browser still sends `Host: evil.example:8025`, so accepting only
+ * our own host:port defeats it. The token does too, but defence in depth: the
+ * static files need no token and must not be readable that way either.
  */
 export function allowedHosts(host: string, port: number): Set<string> {
   if (host === '0.0.0.0' || host === '::') {

@@ -1,14 +1,8 @@
 /**
- * sse-stream: the control events as server-sent events (GET /api/events).
- *
- * Owns: the frame format (`id: <seq>`, `event: <type>`, `data: <envelope
- * JSON>`), resuming from Last-Event-ID (header, or `?lastEventId=` for a fresh
- * EventSource) out of the hub's ring, the `resync` event when the ring no
- * longer holds what the client missed, heartbeats, dropping a client that
- * stops reading, and unsubscribing every client on disconnect or close.
- * Does not own: authentication (http-api.ts checks before calling here) or
- * which events exist (control/event-hub.ts).
- * Raises: nothing; a broken client connection just ends its stream.
+ * sse-stream: the control events as server-sent events (GET /api/events):
+ * frames (`id`, `event`, `data`), resuming from Last-Event-ID out of the hub's
+ * ring (or `resync` when it no longer reaches back), heartbeats, and dropping a
+ * client that stops reading. Authentication is done before (http-api.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventEnvelope } from '../control/contract.js';

@@ -1,17 +1,7 @@
 /**
- * static-files: the built dashboard (renderer/dist), served from the control
- * port so the same UI works in a browser.
- *
- * Owns: mapping a URL path to a file inside the static root and nowhere else
- * (no `..`, no encoded separators, no NUL, no symlink out of the root), content
- * types, cache policy, and the SPA fallback (index.html for unknown paths that
- * do not look like files).
- * Does not own: security headers (http-reply.ts, set by the caller) or the
- * Host check (request-guard.ts, done by the caller).
- * Raises: nothing; missing files are 404 replies, I/O errors 500 replies.
- *
- * The files hold no data, so they need no token: the page takes the token
- * from the URL fragment (`#token=…`), which browsers never send to a server.
+ * static-files: the built dashboard (renderer/dist) on the control port: a URL
+ * path to a file inside the root and nowhere else (no `..`, encoded separators,
+ * NUL or symlink out), content types, caching, and the SPA fallback.
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
@@ -48,6 +38,10 @@ const cacheControl = (rel: string): string =>
 
 export type StaticResult = { status: 200 } | { status: 400 | 404 | 500; message: string };
 
+/**
+ * The files hold no data, so they need no token: the page takes the token from
+ * the URL fragment (`#token=…`), which browsers never send to a server.
+ */
 export class StaticFiles {
   private rootReal: Promise<string> | undefined;
 

@@ -1,12 +1,7 @@
 /**
- * corrupt-mover: moves spool dir entries into the corrupt dir.
- *
- * Owns: keeping evidence: a file that does not parse is never deleted but
- * moved, under its own name, or with a numeric suffix (`12.msg.1`) when an
- * earlier one of that name is already there, so nothing is ever overwritten.
- * Moves run one at a time, so two never pick the same free name.
- * Does not own: deciding what is corrupt (file-spool.ts, envelope-line.ts).
- * Raises: errno errors of stat/rename unchanged (ENOENT if the entry is gone).
+ * corrupt-mover: moves spool entries into the corrupt dir, never deleting one:
+ * under its own name, or with a numeric suffix (`12.msg.1`) when that name is
+ * taken. Moves run one at a time, so two never pick the same free name.
  */
 import { join } from 'node:path';
 import { errnoOf, type SpoolFs } from './spool-fs.js';

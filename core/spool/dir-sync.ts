@@ -1,22 +1,7 @@
 /**
- * dir-sync: group-committed fsync of one directory.
- *
- * Owns: making renames into a directory durable. rename(2) is atomic but only
- * lives in the page cache until the directory itself is fsynced; before that a
- * power cut can lose the new name even though the file's bytes were synced.
- * Does not own: the renames, or fsync of the files themselves (file-spool.ts).
- * Raises: the errno error of a failed open/fsync/close, to every writer that
- * was waiting for that fsync.
- *
- * Group commit (as in database WALs): one fsync covers every rename that
- * happened before it started. So a caller (who has already renamed) joins the
- * *next* fsync, never one already running: that one may have started before
- * its rename and so need not cover it. While an fsync runs, later callers
- * gather; when it ends, one fsync starts for all of them. N concurrent writers
- * cost about two directory fsyncs instead of N.
- *
- * Windows: a directory cannot be opened for FlushFileBuffers from Node, and
- * NTFS journals its metadata (names included), so there is nothing to do.
+ * dir-sync: group-committed fsync of one directory, which makes renames into it
+ * durable (rename(2) is atomic but lives in the page cache until the directory
+ * is fsynced). A failed fsync rejects every writer that was waiting for it.
  */
 import type { SpoolFs } from './spool-fs.js';
 
@@ -36,6 +21,16 @@ function newBatch(): Batch {
   return { promise, resolve, reject };
 }
 
+/**
+ * Group commit (as in database WALs): one fsync covers every rename that
+ * happened before it started. So a caller (who has already renamed) joins the
+ * *next* fsync, never one already running: that one may have started before its
+ * rename and so need not cover it. While an fsync runs, later callers gather;
+ * when it ends, one fsync starts for all of them. N concurrent writers cost about
+ * two directory fsyncs instead of N.
+ * Windows: a directory cannot be opened for FlushFileBuffers from Node, and NTFS
+ * journals its metadata (names included), so there is nothing to do.
+ */
 export class DirSync {
   /** Callers waiting for an fsync that has not started yet. */
   private waiting: Batch | undefined;

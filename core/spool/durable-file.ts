@@ -1,16 +1,8 @@
 /**
- * durable-file: creates a file so that, once the promise resolves, it survives
- * a crash or power cut with exactly the bytes written, or does not exist.
- *
- * Owns: the sequence (DESIGN.md "Durability"): create a temp file (O_EXCL,
- * mode 0600: mail is private), fill it, fsync, close, rename into place
- * (atomic within one file system, hence the temp dir inside the spool dir),
- * fsync the directory (group-committed, dir-sync.ts). On failure it cleans
- * up: the temp file always; the renamed file too when the caller says the
- * name must not outlive a failure (a message the client was not given 250 for).
- * Does not own: what goes into the file (the `fill` callback), error wording.
- * Raises: whatever went wrong first, unchanged; cleanup failures are attached
- * as `cleanupNotes` so the caller can report them instead of losing them.
+ * durable-file: creates a file that, once the promise resolves, survives a crash
+ * with exactly the bytes written, or does not exist: temp file (O_EXCL, 0600),
+ * fill, fsync, close, rename, directory fsync (dir-sync.ts). Cleanup failures are
+ * attached as `cleanupNotes` rather than lost.
  */
 import { basename, join } from 'node:path';
 import type { DirSync } from './dir-sync.js';

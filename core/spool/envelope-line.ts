@@ -1,25 +1,20 @@
 /**
- * envelope-line: the first line of a spool file, `RWSPOOL1 <json envelope>\n`.
- *
- * Owns: encoding an envelope into that line, and reading it back strictly from
- * an open file: the magic, valid JSON, every required field with the right
- * type, and the MID equal to the one the file name promises. Content starts on
- * the byte after the newline and is never looked at here.
- * Does not own: where files live or what happens to a bad one (file-spool.ts).
- * Raises: ECORRUPT (spoolCorrupt) with a one-line reason for anything that
- * does not parse; errno errors from the reads pass through.
- *
- * JSON.stringify escapes CR and LF inside strings, so the envelope can never
- * contain the newline that ends the line, whatever a client put in its HELO.
- * Unknown keys are ignored rather than rejected: a newer version that adds an
- * optional field must not get its spool quarantined by a downgrade. A change
- * that older code must not read gets a new magic instead.
+ * envelope-line: the first line of a spool file, `RWSPOOL1 <json envelope>\n`:
+ * encoding it, and reading it back strictly (magic, JSON, required fields, the
+ * MID the file name promises). Raises ECORRUPT with a one-line reason.
  */
 import { z } from 'zod';
 import type { SpoolEnvelope } from './spool-types.js';
 import type { SpoolFileHandle } from './spool-fs.js';
 import { spoolCorrupt } from './spool-errors.js';
 
+/**
+ * JSON.stringify escapes CR and LF inside strings, so the envelope can never
+ * contain the newline that ends the line, whatever a client put in its HELO.
+ * Unknown keys are ignored rather than rejected: a newer version that adds an
+ * optional field must not get its spool quarantined by a downgrade. A change
+ * that older code must not read gets a new magic instead.
+ */
 export const MAGIC = 'RWSPOOL1';
 /** The envelope line may not be longer than this (100 recipients need ~10 KiB). */
 export const ENVELOPE_LINE_CAP = 1024 * 1024;

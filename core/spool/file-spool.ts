@@ -1,21 +1,8 @@
 /**
- * file-spool: the durable message store (DESIGN.md "Durability"), one file per
- * message, `<spoolDir>/<mid>.msg`: the envelope line (envelope-line.ts), then
- * the content bytes exactly as given.
- *
- * Owns: writing messages so that a resolved write() survives a crash (the
- * relay answers 250 only after it), reading them back, removing them, moving
- * unreadable ones to the corrupt dir (never deleting them), the start-up scan,
- * cleaning temp files a crash left behind, MIDs (mid-allocator.ts), and a
- * running total of spool bytes.
- * Does not own: recipient state (queue/), deciding when a message is done.
- * Raises: RelayError only: ENOSPACE (452 4.3.1) when the disk is full, ESPOOL
- * (451 4.3.0) for other I/O failures and for a MID with no file
- * (isSpoolMissing), ECORRUPT when a file does not parse on read.
- *
- * One flat directory: ext4/XFS/APFS/NTFS index directory entries, and a small
- * office's queue stays far below the sizes where sharding pays; scan() reads
- * the names once and opens files a few dozen at a time.
+ * file-spool: the durable message store, one file per message
+ * (`<spoolDir>/<mid>.msg`: envelope line, then the content bytes as given):
+ * writes that survive a crash once resolved, reads, removal, quarantine to
+ * corrupt/, the start-up scan, MIDs and the byte total. Raises RelayError only.
  */
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -70,6 +57,11 @@ type Inspection =
   | { kind: 'gone' }
   | { kind: 'corrupt'; reason: string };
 
+/**
+ * One flat directory: ext4/XFS/APFS/NTFS index directory entries, and a small
+ * office's queue stays far below the sizes where sharding pays; scan() reads the
+ * names once and opens files a few dozen at a time.
+ */
 export class FileSpool implements SpoolStore {
   private readonly fs: SpoolFs;
   private readonly spoolDir: string;

@@ -1,12 +1,7 @@
 /**
- * handle-stream: a Readable over an open SpoolFileHandle, from an offset.
- *
- * Owns: streaming message content (the bytes after the envelope line) with
- * back-pressure, and closing the handle when the stream ends, fails or is
- * destroyed. Used instead of fs.createReadStream so that every read goes
- * through the injectable SpoolFs.
- * Does not own: opening the file or parsing the envelope (file-spool.ts).
- * Raises: read errors as the stream's 'error' event.
+ * handle-stream: a Readable over an open SpoolFileHandle from an offset, with
+ * back-pressure, closing the handle however the stream ends. Not
+ * fs.createReadStream, so that every read goes through the injectable SpoolFs.
  */
 import { Readable } from 'node:stream';
 import type { SpoolFileHandle } from './spool-fs.js';

@@ -1,18 +1,7 @@
 /**
- * mid-allocator: message ids (MIDs) that never repeat, across restarts and
- * crashes.
- *
- * Owns: the file `mid.seq` in the spool dir, which holds the first MID not yet
- * reserved. MIDs are reserved in blocks (Postfix's queue ids need no such
- * file because they embed inode and time; ours are ESA-style counters, which
- * operators read in the log, so they must only go up). A block is made
- * durable (temp file, fsync, rename, directory fsync) before any MID from it
- * is handed out, so after a crash the next run starts above every MID the last
- * one could have used; the unused rest of the block is simply skipped.
- * Does not own: learning the highest MID on disk (file-spool.ts passes it in).
- * Raises: from allocate(), the RelayError of a failed reservation (ESPOOL or
- * ENOSPACE); every caller waiting on that reservation gets it, and the next
- * call tries again. From load(), ECORRUPT for a mid.seq that does not parse.
+ * mid-allocator: message ids (MIDs) that never repeat across restarts and
+ * crashes, reserved in durable blocks in `mid.seq`. A failed reservation rejects
+ * every caller waiting on it; the next call tries again.
  */
 import { join } from 'node:path';
 import { RelayError } from '../errors/relay-error.js';
@@ -31,6 +20,14 @@ export interface MidAllocatorOptions {
   blockSize: number;
 }
 
+/**
+ * MIDs are reserved in blocks (Postfix's queue ids need no such file because
+ * they embed inode and time; ours are ESA-style counters, which operators read in
+ * the log, so they must only go up). A block is made durable (temp file, fsync,
+ * rename, directory fsync) before any MID from it is handed out, so after a crash
+ * the next run starts above every MID the last one could have used; the unused
+ * rest of the block is simply skipped.
+ */
 export class MidAllocator {
   private next = 1;
   /** Exclusive end of the durable reservation: MIDs below it may be handed out. */

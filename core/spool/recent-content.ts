@@ -1,29 +1,7 @@
 /**
- * recent-content: the content of messages just written, kept in memory for
- * their first delivery attempt.
- *
- * Owns: a small cache MID → content bytes, bounded in total bytes and in age;
- * an entry is handed out once (take) and is gone after that, after its
- * message leaves the spool, or when newer entries need the room. The bytes
- * live in one ring buffer allocated once, copied in on put and out on take.
- * Does not own: the files (file-spool.ts); what is cached is a copy of bytes
- * that are already fsynced there, so losing it loses nothing.
- * Raises: nothing.
- *
- * Why: under load almost every message is delivered moments after it was
- * written, and reading it back costs an open, a read and a close on the
- * thread pool — on our 2-core VMs each trip costs the event loop more than
- * the syscall does. Deferred mail, and mail after a restart, is read from the
- * file as before.
- *
- * Why a ring and copies: the first version kept a reference to the buffer
- * the spool wrote. Thousands of small buffers, each alive for a second or
- * two among the allocations of everything else, left the C heap so
- * fragmented that glibc could give nothing back: with 10,000 messages queued
- * the process held 30–40 MB of freed memory (malloc_trim released it; RSS
- * 110–129 MB against 83 MB without the cache). One long-lived block and
- * short-lived copies do not fragment; two 1 KB memcpys cost nothing next to
- * the three file-system trips they replace.
+ * recent-content: the content of messages just written, kept in memory for their
+ * first delivery attempt: a cache MID → bytes in one ring buffer, bounded in bytes
+ * and age, each entry handed out once. A copy of fsynced bytes: losing it loses nothing.
  */
 export interface RecentContentOptions {
   /** Total content bytes held at most. */
@@ -39,6 +17,18 @@ interface Entry {
   at: number;
 }
 
+/**
+ * Why: under load almost every message is delivered moments after it was
+ * written, and reading it back costs an open, a read and a close on the thread
+ * pool; on a 2-core machine each trip costs the event loop more than the syscall
+ * does. Deferred mail, and mail after a restart, is read from the file.
+ * Why a ring and copies: keeping a reference to each buffer the spool wrote
+ * (thousands of small buffers, each alive a second or two) fragmented the C heap
+ * so that glibc could give nothing back: with 10,000 messages queued the process
+ * held 30–40 MB of freed memory (RSS 110–129 MB against 83 MB without the cache).
+ * One long-lived block and short-lived copies do not fragment; two 1 KB memcpys
+ * cost nothing next to the three file-system trips they replace.
+ */
 export class RecentContent {
   private readonly entries = new Map<number, Entry>();
   private ring: Buffer | undefined;

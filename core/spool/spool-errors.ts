@@ -1,15 +1,7 @@
 /**
- * spool-errors: the RelayErrors the spool raises, built in one place.
- *
- * Owns: ESPOOL for I/O failures (451 4.3.0, temporary), ENOSPACE for a full
- * disk (452 4.3.1, via toRelayError), ESPOOL for a MID with no file (with
- * isSpoolMissing to recognise it), ECORRUPT for a file that does not parse.
- * Does not own: deciding what a caller does with them.
- * Raises: nothing; it only builds errors.
- *
- * Messages name MIDs and paths: they are for the operator's log. The inbound
- * listener shows the client a generic 451 for anything but ENOSPACE
- * (inbound-replies.ts clientFacing), so no path reaches the network.
+ * spool-errors: the RelayErrors the spool raises: ESPOOL (451 4.3.0) for I/O
+ * failures and a MID with no file (isSpoolMissing), ENOSPACE (452 4.3.1) for a
+ * full disk, ECORRUPT for a file that does not parse.
  */
 import { RelayError, isRelayError, toRelayError } from '../errors/relay-error.js';
 import { errnoOf } from './spool-fs.js';
@@ -17,7 +9,13 @@ import { errnoOf } from './spool-fs.js';
 /** errno codes that mean the disk (or the user's quota) is full. */
 const FULL_DISK = new Set(['ENOSPC', 'EDQUOT']);
 
-/** An I/O failure while doing `what`; RelayErrors pass through unchanged. */
+/**
+ * An I/O failure while doing `what`; RelayErrors pass through unchanged.
+ *
+ * Messages name MIDs and paths: they are for the operator's log. The inbound
+ * listener shows the client a generic 451 for anything but ENOSPACE
+ * (inbound-replies.ts clientFacing), so no path reaches the network.
+ */
 export function spoolIoError(e: unknown, what: string): RelayError {
   if (isRelayError(e)) return e;
   if (FULL_DISK.has(errnoOf(e) ?? '')) return toRelayError(e);

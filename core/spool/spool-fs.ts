@@ -1,12 +1,7 @@
 /**
- * spool-fs: the slice of node:fs/promises the spool uses, as an interface.
- *
- * Owns: SpoolFs and SpoolFileHandle, the only way spool/ touches the disk, so
- * tests can inject faults (a disk that fills up at write() or fsync(), a slow
- * directory fsync) by wrapping the real module. node:fs/promises itself
- * satisfies the interface and is the default.
- * Does not own: any policy; it is a type plus the default binding.
- * Raises: whatever the underlying calls raise (errno errors).
+ * spool-fs: the slice of node:fs/promises the spool uses, as an interface, so
+ * tests can inject faults (a disk that fills at write() or fsync(), a slow
+ * directory fsync). node:fs/promises itself is the default binding.
  */
 import * as fsp from 'node:fs/promises';
 

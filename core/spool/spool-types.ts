@@ -1,8 +1,5 @@
 /**
- * spool-types: the contract of the durable message store.
- *
- * Owns: the on-disk envelope shape and the SpoolStore interface.
- * Does not own: recipient state (queue/), which is cheap to rebuild.
+ * spool-types: the on-disk envelope shape and the SpoolStore interface.
  */
 import type { Readable } from 'node:stream';
 

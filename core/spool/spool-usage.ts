@@ -1,13 +1,7 @@
 /**
- * spool-usage: the running total of bytes in spool files, for diskUsage().
- *
- * Owns: a MID -> file size map kept up to date by write (track), remove and
- * quarantine (forget), and filled by scan() at start-up, so diskUsage() never
- * walks the directory per call. If asked before a full scan, it counts once
- * with one stat per file.
- * Does not own: the files (file-spool.ts lists and stats them for it).
- * Raises: whatever the count's list/stat callbacks throw (a failed count is
- * retried on the next call).
+ * spool-usage: the running total of bytes in spool files for diskUsage(), kept
+ * by write/remove/quarantine and filled by the start-up scan, so diskUsage()
+ * never walks the directory per call.
  */
 
 const COUNT_WINDOW = 32;

@@ -1,17 +1,8 @@
 /**
- * write-content: fills a new spool file with the envelope line and content.
- *
- * Owns: copying a Buffer or a stream into an open file handle. A stream is
- * pulled one chunk at a time and each batch is written before the next chunk
- * is asked for, so a fast client meets back-pressure instead of filling memory;
- * small chunks (smtp-server hands out lines) are coalesced into batches of up
- * to BATCH bytes to keep the number of write calls down.
- * Does not own: creating, syncing or renaming the file (durable-file.ts).
- * Raises: a stream error as a RelayError (unchanged if it already is one, e.g.
- * the receiver's 552 for an oversized message; ESPOOL "content stream failed"
- * otherwise); write errors pass through as errno errors. A stream destroyed
- * without an error ends the iteration with ERR_STREAM_PREMATURE_CLOSE, so a
- * cut-off stream can never be committed as a whole message.
+ * write-content: fills a new spool file with the envelope line and the content
+ * (a Buffer, or a stream pulled one batch at a time so a fast client meets
+ * back-pressure). A stream cut off without an error fails too
+ * (ERR_STREAM_PREMATURE_CLOSE): a truncated message is never committed.
  */
 import type { Readable } from 'node:stream';
 import { writeFully, type SpoolFileHandle } from './spool-fs.js';

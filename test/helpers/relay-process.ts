@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'core/cli/relaywatch.ts');
+const CLI = join(ROOT, 'cli/relaywatch.ts');
 
 export interface RelayProcess {
   child: ChildProcess;

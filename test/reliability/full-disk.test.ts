@@ -10,7 +10,7 @@ import { mkdir, open, readdir, readFile, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createControlClient } from '../../core/cli/client.js';
+import { createControlClient } from '../../cli/client.js';
 import { layout, writeRuntimeInfo } from '../../core/data-dir.js';
 import { StateFile } from '../../core/queue/state-file.js';
 import { emptyState, type StateData } from '../../core/queue/state-store.js';

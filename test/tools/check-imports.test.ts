@@ -75,6 +75,33 @@ describe('check-imports', () => {
     );
   });
 
+  it('keeps the CLI a client: core/ never imports cli/, and cli/ sees only the core entry points', () => {
+    const root = tree({
+      'common/contract.ts': 'export interface Api { x: number }',
+      'core/relay.ts': 'export const startRelay = 1;',
+      'core/local-relay.ts': 'export const findLocalRelay = 1;',
+      'core/server/control-token.ts': 'export const readToken = 1;',
+      'core/data-dir.ts': "import { run } from '../cli/run.js';\nexport const d = run;",
+      'cli/run.ts': [
+        "import type { Api } from '../common/contract.js';",
+        "import { findLocalRelay } from '../core/local-relay.js';",
+        "import { startRelay } from '../core/relay.js';",
+        "import { readToken } from '../core/server/control-token.js';",
+        'export const run = [findLocalRelay, startRelay, readToken] as unknown as Api;',
+      ].join('\n'),
+      'electron/main.ts': "import { run } from '../cli/run.js';\nexport const m = run;",
+    });
+    const problems = checkImports(root).filter((p) => !p.startsWith('import cycle'));
+    expect(problems.sort()).toEqual(
+      [
+        'cli/run.ts: cli/ imports core/server/control-token.ts (only core/relay.ts, core/local-relay.ts, core/errors/relay-error.ts, core/version.ts, core/runtime/heap-policy-first.ts)',
+        'core/data-dir.ts: core/ imports cli/run.ts',
+        'core/data-dir.ts: imports cli/run.ts (nothing imports the CLI)',
+        'electron/main.ts: imports cli/run.ts (nothing imports the CLI)',
+      ].sort(),
+    );
+  });
+
   it('passes on this repository', () => {
     expect(checkImports(resolve(import.meta.dirname, '../..'))).toEqual([]);
   });

@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createControlClient, type ControlClient } from '../../../core/cli/client.js';
-import { runCommand } from '../../../core/cli/run-command.js';
+import { createControlClient, type ControlClient } from '../../../cli/client.js';
+import { runCommand } from '../../../cli/run-command.js';
 import type { OldMessage } from '../../../core/control/contract.js';
 import type { Relay } from '../../../core/relay.js';
 import { closedPort } from '../../helpers/ports.js';

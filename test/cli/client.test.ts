@@ -1,8 +1,8 @@
 /** The reusable HTTP + SSE client against a real control server on loopback. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlClientError, createControlClient, type StreamItem } from '../../../core/cli/client.js';
-import { RelayError } from '../../../core/errors/relay-error.js';
-import { HOSTS, startFakeServer, TOKEN, type TestServer } from '../server/fake-control.js';
+import { ControlClientError, createControlClient, type StreamItem } from '../../cli/client.js';
+import { RelayError } from '../../core/errors/relay-error.js';
+import { HOSTS, startFakeServer, TOKEN, type TestServer } from '../core/server/fake-control.js';
 
 let t: TestServer;
 const cleanups: (() => Promise<void>)[] = [];

@@ -3,7 +3,7 @@
  * left, numbers right, two spaces apart), key/value blocks, instants in ISO 8601 UTC and relative
  * times. Durations and sizes are common/format.ts, shared with the dashboard.
  */
-import { formatDuration } from '../../common/format.js';
+import { formatDuration } from '../common/format.js';
 
 export interface Column<T> {
   header: string;

@@ -1,15 +1,9 @@
 /**
- * config-log-commands: `config get`, `config set FILE` and `log tail`.
- *
- * Owns: reading the config file named on the command line, printing the
- * editable config, and the mail-log tail with `--follow` (the tail, then live
- * `log` events, filtered like the tail).
- * Does not own: validating the config (the relay does, naming the field) or
- * the log file (log/).
- * Raises: RelayError EARGS for an unreadable or non-JSON FILE; client errors.
+ * config-log-commands: `config get`, `config set FILE` (the relay validates,
+ * naming the field) and `log tail [--follow]` (the tail, then live `log` events).
  */
-import type { EditableConfig } from '../../control/contract.js';
-import { RelayError } from '../../errors/relay-error.js';
+import type { EditableConfig } from '../../common/contract.js';
+import { RelayError } from '../../core/errors/relay-error.js';
 import { opt } from '../args.js';
 import { printJson, type CommandSpec } from './command-types.js';
 

@@ -6,9 +6,9 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { COMMANDS, runCommand } from '../../../core/cli/run-command.js';
-import { layout, writeRuntimeInfo } from '../../../core/data-dir.js';
-import { HOSTS, NOW, recipients, tempDir } from '../server/fake-control.js';
+import { COMMANDS, runCommand } from '../../cli/run-command.js';
+import { layout, writeRuntimeInfo } from '../../core/data-dir.js';
+import { HOSTS, NOW, recipients, tempDir } from '../core/server/fake-control.js';
 import { cliFixture, type CliFixture } from './cli-fixture.js';
 
 let f: CliFixture;

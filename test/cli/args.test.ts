@@ -1,6 +1,6 @@
 /** The operator commands' argument parser: forms, types, and one-line errors naming the option. */
 import { describe, expect, it } from 'vitest';
-import { opt, parseCommandLine, type OptionSpec } from '../../../core/cli/args.js';
+import { opt, parseCommandLine, type OptionSpec } from '../../cli/args.js';
 
 const specs: Record<string, OptionSpec> = {
   host: { type: 'string', value: 'HOST', help: '' },

@@ -1,24 +1,18 @@
 #!/usr/bin/env node
 /**
- * relaywatch: the command line (DESIGN.md "Public contract").
- *
- * Owns: the process — `serve` (the headless relay), signals, exit codes and
- * the one-line errors on stderr. The ESA-style operator commands (status,
- * tophosts, …) are in cli/run-command.ts and talk to the running relay over
- * its control API.
- * Raises: nothing past main(): every error becomes one line on stderr and a
- * non-zero exit status (1 runtime failure, 2 bad arguments or config).
+ * relaywatch: the command line (DESIGN.md "Public contract"): `serve` (the
+ * headless relay), signals, exit codes (1 runtime failure, 2 bad arguments or
+ * config) and one-line errors on stderr. The operator commands are run-command.ts.
  */
 // First: the relay's heap policy, before any other module loads (the file says why).
-import '../runtime/heap-policy-first.js';
+import '../core/runtime/heap-policy-first.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load-config.js';
-import { defaultDataDir } from '../data-dir.js';
-import { RelayError } from '../errors/relay-error.js';
-import { VERSION } from '../version.js';
+import { RelayError } from '../core/errors/relay-error.js';
+import { defaultDataDir } from '../core/local-relay.js';
+import { VERSION } from '../core/version.js';
 import { runCommand, usage } from './run-command.js';
 
 function fail(message: string, status: number): never {
@@ -41,11 +35,11 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write('Usage: relaywatch serve [--config FILE] [--data-dir DIR]\n\nRuns the relay headless until SIGTERM or SIGINT.\n');
     return;
   }
-  const config = await loadConfig(values.config);
-  const dataDir = values['data-dir'] ?? defaultDataDir();
   // Loaded only here: the operator commands need none of the relay (SMTP
   // server, spool, lowdb), and start faster without it.
-  const { startRelay } = await import('../relay.js');
+  const { loadConfig, startRelay } = await import('../core/relay.js');
+  const config = await loadConfig(values.config);
+  const dataDir = values['data-dir'] ?? defaultDataDir();
   const staticDir = findDashboard();
   const relay = await startRelay({ config, dataDir, staticDir });
   // Handlers first, then the lines that tell a supervisor (or a test) that
@@ -77,8 +71,8 @@ async function serve(argv: string[]): Promise<void> {
 
 /**
  * The built dashboard (renderer/dist) of this package: found by walking up
- * from this file to the package root, so it works from core/ (tsx) and from
- * dist/core/ (built) alike.
+ * from this file to the package root, so it works from cli/ (tsx) and from
+ * dist/cli/ (built) alike.
  */
 function findDashboard(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));

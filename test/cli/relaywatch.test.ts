@@ -1,16 +1,17 @@
 /**
- * `relaywatch` as a real process (node --import tsx core/cli/relaywatch.ts)
+ * `relaywatch` as a real process (node --import tsx cli/relaywatch.ts)
  * for the operator commands, against a control server in this process with
  * a data dir pointing at it: output, --json, exit statuses, the "not running"
  * line, and Ctrl-C ending `log tail --follow` cleanly.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VERSION } from '../../../core/version.js';
-import { runCli } from '../../helpers/relay-process.js';
-import { HOSTS, tempDir } from '../server/fake-control.js';
+import { VERSION } from '../../core/version.js';
+import { runCli } from '../helpers/relay-process.js';
+import { HOSTS, tempDir } from '../core/server/fake-control.js';
 import { cliFixture, type CliFixture } from './cli-fixture.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -22,6 +23,26 @@ async function fixture(): Promise<CliFixture> {
   cleanups.push(() => f.cleanup());
   return f;
 }
+
+describe('relaywatch entry point', () => {
+  const root = resolve(import.meta.dirname, '../..');
+  const json = (f: string) => JSON.parse(readFileSync(join(root, f), 'utf8'));
+
+  it('package.json bin is the build of cli/relaywatch.ts, which the build compiles (npx relaywatch after npm ci)', () => {
+    const bin = json('package.json').bin.relaywatch as string;
+    expect(json('package-lock.json').packages[''].bin.relaywatch).toBe(bin);
+    const source = bin.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+    expect(source).toBe('cli/relaywatch.ts');
+    expect(existsSync(join(root, source))).toBe(true);
+    expect(json('tsconfig.build.json').include).toContain(source.split('/')[0]);
+  });
+
+  it('loads the heap policy before any other module', () => {
+    const text = readFileSync(join(root, 'cli/relaywatch.ts'), 'utf8');
+    expect(text.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(text.match(/^import .*$/m)?.[0]).toBe("import '../core/runtime/heap-policy-first.js';");
+  });
+});
 
 describe('relaywatch process', () => {
   it('--version and --help', async () => {
@@ -64,8 +85,8 @@ describe('relaywatch process', () => {
 
   it('log tail --follow streams new lines and exits 0 on SIGINT', async () => {
     const f = await fixture();
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../../../core/cli/relaywatch.ts'), 'log', 'tail', '--follow', '--data-dir', f.dataDir], {
-      cwd: resolve(import.meta.dirname, '../../..'),
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../../cli/relaywatch.ts'), 'log', 'tail', '--follow', '--data-dir', f.dataDir], {
+      cwd: resolve(import.meta.dirname, '../..'),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = once(child, 'exit');

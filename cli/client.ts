@@ -1,16 +1,12 @@
 /**
- * client: the control API over HTTP + server-sent events, with fetch.
- *
- * Owns: calling `POST /api/<method>` with the bearer token, turning error
- * replies (ControlErrorBody) and network failures into ControlClientError,
- * and the event stream (`GET /api/events`, resumable with Last-Event-ID) as
- * an async iterable of envelopes and `resync` notices. Reusable outside the
- * CLI (end-to-end tests use it against a real relay).
- * Does not own: finding the relay (locate-relay.ts) or printing (commands/).
- * Raises: ControlClientError (a RelayError) from every call.
+ * client: the control API over HTTP (`POST /api/<method>`, bearer token) and
+ * its event stream (`GET /api/events`, resumable with Last-Event-ID), with
+ * fetch. Every failure is a ControlClientError. Tests use it against a real relay.
  */
-import { CONTROL_METHODS, type ArgOf, type ControlApi, type ControlErrorBody, type ControlMethod, type EventEnvelope, type ResultOf } from '../control/contract.js';
-import { RelayError, type RelayErrorCode } from '../errors/relay-error.js';
+import type { ControlErrorBody } from '../common/contract.js';
+import type { EventEnvelope } from '../common/events.js';
+import { CONTROL_METHODS, type ArgOf, type ControlApi, type ControlMethod, type ResultOf } from '../common/operations.js';
+import { RelayError, type RelayErrorCode } from '../core/errors/relay-error.js';
 import { SseParser } from './sse-parser.js';
 
 /** Codes a server reply may carry that are RelayError codes as they are. */

@@ -1,6 +1,6 @@
 /** The CLI's tables, instants and relative times (durations: test/common/format.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { formatIso, formatKeyValues, formatRelative, formatTable } from '../../../core/cli/format-table.js';
+import { formatIso, formatKeyValues, formatRelative, formatTable } from '../../cli/format-table.js';
 
 describe('formatTable', () => {
   it('aligns text left and numbers right under their headers, two spaces apart', () => {

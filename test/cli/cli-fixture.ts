@@ -5,8 +5,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { layout, writeRuntimeInfo } from '../../../core/data-dir.js';
-import { startFakeServer, tempDir, TOKEN, type TestServer } from '../server/fake-control.js';
+import { layout, writeRuntimeInfo } from '../../core/data-dir.js';
+import { startFakeServer, tempDir, TOKEN, type TestServer } from '../core/server/fake-control.js';
 
 export interface CliFixture extends TestServer {
   dataDir: string;

@@ -1,14 +1,10 @@
 /**
  * host-commands: status, tophosts, hoststatus, suspend, resume — the ESA
- * commands about the relay and its destination hosts.
- *
- * Owns: their options and their human output (ESA-like tables and key/value
- * blocks). `--json` prints the API result as it is.
- * Does not own: the operations (control/commands.ts, over client.ts).
- * Raises: whatever the client raises (ControlClientError).
+ * commands about the relay and its hosts, as ESA-like tables; `--json` prints
+ * the API result as it is.
  */
-import { formatBytes, formatDuration } from '../../../common/format.js';
-import type { HostSummary } from '../../control/contract.js';
+import { formatBytes, formatDuration } from '../../common/format.js';
+import type { HostSummary } from '../../common/contract.js';
 import { formatIso, formatKeyValues, formatRelative, formatTable, plural, type Column } from '../format-table.js';
 import { printJson, type CommandContext, type CommandSpec } from './command-types.js';
 

@@ -1,10 +1,6 @@
 /**
- * command-types: what an operator command is — a row of the command table.
- *
- * Owns: the CommandSpec shape (name, help, options, run) and the context a
- * command runs with (the API client, parsed arguments, output, Ctrl-C signal).
- * Does not own: any command (the sibling files) or dispatch (run-command.ts).
- * Raises: nothing.
+ * command-types: an operator command as a row of the command table
+ * (CommandSpec), and the context it runs with (client, arguments, output, signal).
  */
 import type { OptionSpec, ParsedArgs } from '../args.js';
 import type { ControlClient } from '../client.js';

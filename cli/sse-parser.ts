@@ -1,12 +1,6 @@
 /**
- * sse-parser: the text/event-stream format (WHATWG HTML, "Server-sent
- * events", §9.2.6) read incrementally from chunks of text.
- *
- * Owns: splitting lines (CRLF, LF or CR, also across chunk boundaries),
- * the `event`, `data`, `id` and `retry` fields, comments, and dispatching a
- * frame at each blank line.
- * Does not own: the HTTP connection or what events mean (client.ts).
- * Raises: nothing; unknown fields are ignored as the spec says.
+ * sse-parser: the text/event-stream format (WHATWG HTML §9.2.6) read
+ * incrementally from chunks of text; unknown fields are ignored as the spec says.
  */
 
 export interface SseFrame {

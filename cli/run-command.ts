@@ -5,9 +5,9 @@
  * line or an argument the relay refused; 130 interrupted while waiting.
  */
 import { readFile } from 'node:fs/promises';
-import type { ControlMethod } from '../control/contract.js';
-import { defaultDataDir } from '../data-dir.js';
-import { RelayError } from '../errors/relay-error.js';
+import type { ControlMethod } from '../common/operations.js';
+import { RelayError } from '../core/errors/relay-error.js';
+import { defaultDataDir } from '../core/local-relay.js';
 import { parseCommandLine, type OptionSpec } from './args.js';
 import { ControlClientError } from './client.js';
 import type { CommandSpec } from './commands/command-types.js';

@@ -3,9 +3,10 @@
  * oldmessage, retryall, delivernow, retry (following the retry to its end with --wait),
  * deleterecipients, bouncerecipients — with their options and human output.
  */
-import { formatBytes } from '../../../common/format.js';
-import type { ControlEvents, Page, RecipientRow, RecipientSelector, RetryResult, ShowRecipientsQuery } from '../../control/contract.js';
-import { RelayError } from '../../errors/relay-error.js';
+import { formatBytes } from '../../common/format.js';
+import type { Page, RecipientRow, RecipientSelector, RetryResult, ShowRecipientsQuery } from '../../common/contract.js';
+import type { ControlEvents } from '../../common/events.js';
+import { RelayError } from '../../core/errors/relay-error.js';
 import { opt } from '../args.js';
 import { formatIso, formatKeyValues, formatRelative, formatTable, plural } from '../format-table.js';
 import { printJson, type CommandContext, type CommandSpec } from './command-types.js';

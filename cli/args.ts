@@ -1,15 +1,9 @@
 /**
- * args: the command-line parser of the operator commands.
- *
- * Owns: turning argv into options and positionals against a table of option
- * specs: `--name value`, `--name=value`, boolean flags, whole numbers, fixed
- * choices, and `--` ending options. Error messages name the option and say
- * what it takes, in one line.
- * Does not own: which options a command has (commands/), or `serve`'s own
- * options (relaywatch.ts).
- * Raises: RelayError EARGS for an unknown option, a missing or bad value.
+ * args: argv into options and positionals against a table of option specs
+ * (`--name value`, `--name=value`, flags, whole numbers, choices, `--`).
+ * Raises RelayError EARGS naming the option and what it takes.
  */
-import { RelayError } from '../errors/relay-error.js';
+import { RelayError } from '../core/errors/relay-error.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean' | 'int';

@@ -1,0 +1,42 @@
+/**
+ * local-relay: the core's surface for a client on this machine (the CLI):
+ * the default data dir, and where that dir's running relay can be reached
+ * (relay.json and control.token, which the relay writes). Reads only.
+ */
+import { defaultDataDir, layout, pidAlive, readRuntimeInfo } from './data-dir.js';
+import { RelayError } from './errors/relay-error.js';
+import { readToken } from './server/control-token.js';
+import { hostPort } from './server/request-guard.js';
+
+export { defaultDataDir };
+
+export interface LocalRelay {
+  /** The data dir, resolved. */
+  root: string;
+  pid: number;
+  /** The control API, e.g. http://127.0.0.1:8025/ */
+  baseUrl: string;
+  token: string;
+}
+
+/**
+ * The running relay of `dataDir`, or undefined when none runs (no relay.json,
+ * or its PID is gone). Raises RelayError EARGS when the files exist but cannot
+ * be used (the relay runs without a control API, or the token is unreadable).
+ */
+export async function findLocalRelay(dataDir: string): Promise<LocalRelay | undefined> {
+  const l = layout(dataDir);
+  const info = await readRuntimeInfo(l);
+  // relay.json outlives a relay that was killed (SIGKILL, power loss): its
+  // PID tells. A PID reused by another program is caught later, when nothing
+  // answers on the port (the CLI maps ECONNECTION to the same message).
+  if (!info || !Number.isInteger(info.pid) || !pidAlive(info.pid)) return undefined;
+  if (!info.control) {
+    throw new RelayError({ code: 'EARGS', message: `the relay for data dir ${l.root} (PID ${info.pid}) runs without a control API`, temporary: false });
+  }
+  const token = await readToken(l.token);
+  return { root: l.root, pid: info.pid, baseUrl: `http://${hostPort(info.control.host, info.control.port)}/`, token };
+}
+
+/** The resolved path of a data dir, as the relay names it in its messages. */
+export const resolveDataDir = (dataDir: string): string => layout(dataDir).root;
