@@ -52,7 +52,8 @@ setInterval(() => {}, 60_000);`;
 const inUse = new RegExp(`in use by another relay already running \\(PID ${process.pid}\\)`);
 
 describe('data dir lock', () => {
-  it.runIf(posix)('is a 0600 socket in the data dir; a second taker is refused with the holder PID; release frees it', async () => {
+  it('is a 0600 socket in the data dir; a second taker is refused with the holder PID; release frees it', async (ctx) => {
+    ctx.skip(!posix, 'needs Unix domain sockets and file modes (POSIX); Windows uses a named pipe');
     const dir = await dataDir();
     const release = await lockDataDir(layout(dir));
     const st = await lstat(join(dir, 'relay.lock'));
@@ -64,7 +65,8 @@ describe('data dir lock', () => {
     await (await lockDataDir(layout(dir)))();
   });
 
-  it.runIf(posix)('a SIGKILLed holder leaves a socket file; the next taker finds nobody listening and takes it over', async () => {
+  it('a SIGKILLed holder leaves a socket file; the next taker finds nobody listening and takes it over', async (ctx) => {
+    ctx.skip(!posix, 'needs Unix domain sockets and file modes (POSIX); Windows uses a named pipe');
     const dir = await dataDir();
     await lockInChildAndKill(dir);
     expect((await lstat(join(dir, 'relay.lock'))).isSocket()).toBe(true);
@@ -73,7 +75,8 @@ describe('data dir lock', () => {
     await release();
   });
 
-  it.runIf(posix)('starters racing over a stale socket file: exactly one wins, the others are refused', async () => {
+  it('starters racing over a stale socket file: exactly one wins, the others are refused', async (ctx) => {
+    ctx.skip(!posix, 'needs Unix domain sockets and file modes (POSIX); Windows uses a named pipe');
     const dir = await dataDir();
     await mkdir(dir, { recursive: true });
     // A stale socket: bound, hard-linked under a second name, then closed
@@ -97,7 +100,8 @@ describe('data dir lock', () => {
     }
   });
 
-  it.runIf(posix)('a data dir too deep for a socket name is locked through a private per-user dir in tmpdir, also after a SIGKILL', async () => {
+  it('a data dir too deep for a socket name is locked through a private per-user dir in tmpdir, also after a SIGKILL', async (ctx) => {
+    ctx.skip(!posix, 'needs Unix domain sockets and file modes (POSIX); Windows uses a named pipe');
     const dir = await dataDir(4);
     expect(Buffer.byteLength(join(dir, 'relay.lock'))).toBeGreaterThan(107);
     const address = await lockAddress(await realpathAfterMkdir(dir));

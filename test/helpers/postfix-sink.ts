@@ -3,10 +3,10 @@
  * implementation, as a destination that records what it was sent byte for
  * byte: each transaction is dumped to a file (smtp-sink -d) whose X-Mail-Args
  * and X-Rcpt-Args lines are the MAIL FROM / RCPT TO arguments as they came
- * over the wire. Tests that need it skip when smtp-sink is not installed
+ * over the wire. Tests that need it skip (requires.ts) when smtp-sink is not installed
  * (CI installs postfix).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort } from './ports.js';
 
-export const postfixSinkAvailable = spawnSync('sh', ['-c', 'command -v smtp-sink']).status === 0;
 
 export interface PostfixDump {
   /** The MAIL FROM argument as sent, e.g. `<"john doe"@src.example>`. */

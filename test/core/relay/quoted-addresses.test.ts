@@ -4,14 +4,13 @@
  * nodemailer to Postfix's smtp-sink, whose dump shows the MAIL FROM and RCPT
  * TO arguments byte for byte as they arrived.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/relay-harness.js';
-import { postfixSinkAvailable, startPostfixSink, type PostfixSink } from '../../helpers/postfix-sink.js';
+import { startPostfixSink, type PostfixSink } from '../../helpers/postfix-sink.js';
+import { missingCommand, skipAllUnless } from '../../helpers/requires.js';
 import { finishedMids, fixture } from './relay-fixtures.js';
-
-const swaksAvailable = spawnSync('sh', ['-c', 'command -v swaks']).status === 0;
 
 const f = fixture();
 let sink: PostfixSink | undefined;
@@ -30,7 +29,8 @@ async function swaks(args: string[]): Promise<{ code: number | null; out: string
   return { code, out };
 }
 
-describe.skipIf(!postfixSinkAvailable || !swaksAvailable)('quoted local parts end to end (swaks → relay → smtp-sink)', () => {
+describe('quoted local parts end to end (swaks → relay → smtp-sink)', () => {
+  skipAllUnless(missingCommand('smtp-sink', 'Debian package postfix; .ci/run installs it') ?? missingCommand('swaks', 'Debian package swaks; .ci/run installs it'));
   it('accepts "john doe"@src.example and delivers sender and recipients exactly as sent', async () => {
     sink = await startPostfixSink();
     const relay = await f.relay({ routes: [{ domain: 'dst.example', destinations: [{ host: sink.host, port: sink.port, tls: 'none' }] }] });
