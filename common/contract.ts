@@ -29,6 +29,8 @@ export interface StatusResult {
 export interface HostSummary {
   /** host:port as configured. */
   host: string;
+  /** The destination's name from the config ("Exchange"), null if it has none. */
+  name: string | null;
   status: HostStatus;
   /** When the status last changed (ms since epoch). */
   since: number;
@@ -37,10 +39,18 @@ export interface HostSummary {
   /** Recipients waiting for this host (last tried there or first choice). */
   queued: number;
   delivered: number;
+  /** Of `queued`, those waiting now (not in a delivery attempt): all of them while the host is Down. */
   deferred: number;
+  /** Deliveries to this host deferred (4xx or lost) since the counters began: a total, not a gauge. */
+  deferrals: number;
   hardBounced: number;
   lastError: string | null;
+  /** While Down: when the next scheduled probe is due (a manual retry probes at once besides). */
   nextProbeAt: number | null;
+  /** While Down: when the last probe began; null before the first. */
+  lastProbeAt: number | null;
+  /** While Down: how often it is probed ("checked every 5 s"). */
+  probeEverySeconds: number | null;
 }
 
 export interface HostDetail extends HostSummary {
@@ -110,6 +120,7 @@ export type RecipientSelector = { mid: number; rid?: number } | { host: string }
 
 export interface TlsDestination {
   host: string;
+  name?: string;
   port: number;
   priority: number;
   tls: 'none' | 'opportunistic' | 'required';
@@ -152,7 +163,7 @@ export interface HistoryResult {
   /** One sample per minute, oldest first, up to 24 h: recipients queued at the sample, delivered and bounced during that minute. */
   samples: { at: number; queued: number; delivered: number; bounced: number }[];
   /** Up/down periods per host over the same window; `to` null means "still". */
-  hosts: { host: string; periods: { status: 'up' | 'down'; from: number; to: number | null; reason: string | null }[] }[];
+  hosts: { host: string; name?: string | null; periods: { status: 'up' | 'down'; from: number; to: number | null; reason: string | null }[] }[];
 }
 
 /** Errors cross every transport in this shape. */

@@ -12,7 +12,7 @@ interface EventType<Data> {
 const event = <Data>(): EventType<Data> => ({});
 
 const EVENT_TYPES = {
-  host: event<{ host: string; status: HostStatus; previous: HostStatus; reason: string | null; downSeconds: number | null; queued: number }>(),
+  host: event<{ host: string; name?: string | null; status: HostStatus; previous: HostStatus; reason: string | null; downSeconds: number | null; queued: number }>(),
   /** Coalesced: at most a few per second, whatever the load. */
   queue: event<{ enqueued: number; delivered: number; deferred: number; bounced: number; recipients: number; messages: number }>(),
   'retry-progress': event<{ operationId: string; total: number; delivered: number; deferred: number; bounced: number; done: boolean }>(),

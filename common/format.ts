@@ -41,3 +41,18 @@ export function formatBytes(bytes: number): string {
   const shown = i === 0 || v >= 10 ? Math.round(v).toString() : v.toFixed(1);
   return `${shown} ${BYTE_UNITS[i]}`;
 }
+
+/**
+ * What a Down host's recipients wait for, in words: "waiting for Exchange
+ * (checked every 5s, last check 2s ago)". Replaces a countdown: the
+ * office's server is checked on a fixed cadence and mail goes the moment it answers.
+ */
+export function waitingForHost(
+  h: { host: string; name: string | null; probeEverySeconds: number | null; lastProbeAt: number | null },
+  nowMs: number,
+): string {
+  const every = h.probeEverySeconds === null ? '' : `checked every ${h.probeEverySeconds < 60 ? `${h.probeEverySeconds}s` : formatDuration(h.probeEverySeconds)}`;
+  const last = h.lastProbeAt === null ? '' : `last check ${formatDuration(Math.max(0, nowMs - h.lastProbeAt) / 1000)} ago`;
+  const detail = [every, last].filter(Boolean).join(', ');
+  return `waiting for ${h.name ?? h.host}${detail ? ` (${detail})` : ''}`;
+}

@@ -232,6 +232,7 @@ async function build(
   const prober = new HostProber(hosts, createSmtpProbe({ hostname: current.hostname, timeoutMs: current.delivery.connectTimeoutSeconds * 1000 }), {
     initialMs: current.delivery.probeInitialSeconds * 1000,
     maxMs: current.delivery.probeMaxSeconds * 1000,
+    mxMaxMs: current.delivery.mxProbeMaxSeconds * 1000,
   });
 
   // --- events --------------------------------------------------------------------
@@ -244,6 +245,7 @@ async function build(
     const last = h.history.at(-2);
     hub.publish('host', {
       host: h.key,
+      name: h.destination?.name ?? null,
       status: h.status,
       previous,
       reason,

@@ -74,6 +74,8 @@ export interface RulesDeps {
   emit(n: RuleNotice): void;
   /** Recipients currently waiting for a host (the shell's latest snapshot). */
   queuedFor(host: string): number | undefined;
+  /** The destination's name ("Exchange") for notice wording; the key is used without one. */
+  nameOf?(host: string): string | null | undefined;
   /** Asks for fresh queue facts (the oldest message will cross the threshold about now). */
   recheck(): void;
 }
@@ -184,7 +186,7 @@ export class NotificationRules {
       t.flapping = { since: t.downs[0] ?? at, downs: t.downs.length };
       // The summary replaces this outage's down and up notices.
       t.notifiedDown = false;
-      this.notify('flapping', { ...noticeText.flapping(e.host, t.downs.length, at - t.flapping.since), host: e.host, route: { view: 'hosts', host: e.host } });
+      this.notify('flapping', { ...noticeText.flapping(this.label(e.host), t.downs.length, at - t.flapping.since), host: e.host, route: { view: 'hosts', host: e.host } });
       this.restartQuiet(t, e.host);
       return;
     }
@@ -201,7 +203,7 @@ export class NotificationRules {
       if (t.status !== 'down' || t.flapping) return;
       t.notifiedDown = true;
       const downMs = this.d.timers.now() - (t.downSince ?? at);
-      this.notify('down', { ...noticeText.down(host, t.reason, this.d.queuedFor(host), downMs), host, route: { view: 'hosts', host } });
+      this.notify('down', { ...noticeText.down(this.label(host), t.reason, this.d.queuedFor(host), downMs), host, route: { view: 'hosts', host } });
     });
   }
 
@@ -218,7 +220,11 @@ export class NotificationRules {
     t.notifiedDown = false;
     // The relay's own measure when it has one (it knows when the outage began, even across a restart).
     const downMs = e.downSeconds !== null ? e.downSeconds * 1000 : at - (since ?? at);
-    this.notify('up', { ...noticeText.up(e.host, downMs, e.queued), host: e.host, route: { view: 'hosts', host: e.host } });
+    this.notify('up', { ...noticeText.up(this.label(e.host), downMs, e.queued), host: e.host, route: { view: 'hosts', host: e.host } });
+  }
+
+  private label(host: string): string {
+    return this.d.nameOf?.(host) ?? host;
   }
 
   private restartQuiet(t: HostTrack, host: string): void {
@@ -233,7 +239,7 @@ export class NotificationRules {
       // Still down after settling: that is an outage the person has been told about.
       if (!up) t.notifiedDown = true;
       const lastChange = this.d.timers.now() - this.policy.flap.quietSeconds * 1000;
-      this.notify('settled', { ...noticeText.settled(host, up, f.downs, lastChange - f.since), host, route: { view: 'hosts', host } });
+      this.notify('settled', { ...noticeText.settled(this.label(host), up, f.downs, lastChange - f.since), host, route: { view: 'hosts', host } });
     });
   }
 

@@ -71,6 +71,7 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
     timers,
     emit: showNotice,
     queuedFor: (host) => hosts.find((h) => h.host === host)?.queued,
+    nameOf: (host) => hosts.find((h) => h.host === host)?.name,
     recheck: () => requestRefresh(),
   });
 

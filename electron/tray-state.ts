@@ -53,6 +53,8 @@ export interface TrayView {
   queuedMessages: number;
 }
 
+const label = (h: HostSummary): string => h.name ?? h.host;
+
 export function trayView(f: TrayFacts, t: TrayThresholds = DEFAULT_TRAY_THRESHOLDS): TrayView {
   const icon = TRAY_RULES.find((r) => r.when(f, t))?.icon ?? 'normal';
   const downHosts = f.hosts.filter((h) => h.status === 'down').map((h) => h.host);
@@ -61,8 +63,9 @@ export function trayView(f: TrayFacts, t: TrayThresholds = DEFAULT_TRAY_THRESHOL
     icon,
     toolTip: trayToolTip({
       icon,
-      downHosts,
-      suspendedHosts,
+      // Words the admin chose ("Exchange") where there are any; keys otherwise.
+      downHosts: f.hosts.filter((h) => h.status === 'down').map(label),
+      suspendedHosts: f.hosts.filter((h) => h.suspended).map(label),
       hostCount: f.hosts.length,
       messages: f.queue.messages,
       recipients: f.queue.recipients,

@@ -8,7 +8,9 @@ import type { HostSummary } from '../../common/contract.js';
 import { formatIso, formatKeyValues, formatRelative, formatTable, plural, type Column } from '../format-table.js';
 import { printJson, type CommandContext, type CommandSpec } from './command-types.js';
 
-const HOST_OPERAND = [{ name: 'HOST', help: 'destination as configured, host:port (e.g. 10.1.1.5:25)' }] as const;
+const HOST_OPERAND = [{ name: 'HOST', help: 'destination name (e.g. Exchange) or host:port as configured (e.g. 10.1.1.5:25)' }] as const;
+
+const label = (h: HostSummary): string => (h.name ? `${h.name} (${h.host})` : h.host);
 
 const statusText = (h: HostSummary): string => (h.suspended ? `${h.status}, suspended` : h.status);
 
@@ -16,10 +18,12 @@ function hostColumns(now: number): Column<HostSummary & { n: number }>[] {
   return [
     { header: '#', value: (h) => h.n },
     { header: 'Recipient Host', value: (h) => h.host },
+    { header: 'Name', value: (h) => h.name ?? '' },
     { header: 'Status', value: statusText },
     { header: 'Active Conn.', value: (h) => h.activeConnections },
     { header: 'Queued', value: (h) => h.queued },
     { header: 'Delivered', value: (h) => h.delivered },
+    // Waiting now (not in an attempt), as showrecipients --host lists them.
     { header: 'Deferred', value: (h) => h.deferred },
     { header: 'Hard Bounced', value: (h) => h.hardBounced },
     { header: 'Since', value: (h) => formatDuration((now - h.since) / 1000), align: 'right' },
@@ -79,6 +83,7 @@ export const hoststatus: CommandSpec = {
     ctx.out(
       formatKeyValues([
         ['Host', h.host],
+        ['Name', h.name ?? '-'],
         ['Status', `${h.status} since ${formatIso(h.since)} (${formatDuration((now - h.since) / 1000)})`],
         ['Suspended', h.suspended ? 'yes' : 'no'],
         ['Priority', h.priority ?? '-'],
@@ -89,6 +94,8 @@ export const hoststatus: CommandSpec = {
         ['Deferred', h.deferred],
         ['Hard bounced', h.hardBounced],
         ['Last error', h.lastError ?? '-'],
+        ['Checked every', h.probeEverySeconds === null ? '-' : h.probeEverySeconds < 60 ? `${h.probeEverySeconds}s` : formatDuration(h.probeEverySeconds)],
+        ['Last check', h.lastProbeAt === null ? '-' : `${formatIso(h.lastProbeAt)} (${formatRelative(h.lastProbeAt, now)})`],
         ['Next probe', h.nextProbeAt === null ? '-' : `${formatIso(h.nextProbeAt)} (${formatRelative(h.nextProbeAt, now)})`],
       ]),
     );
@@ -114,7 +121,7 @@ export const suspend: CommandSpec = {
   async run(ctx) {
     const h = await ctx.client.api.suspend({ host: ctx.operands[0]! });
     if (ctx.json) return printJson(ctx, h);
-    ctx.out(`Delivery suspended for ${h.host} (${plural(h.queued, 'recipient')} queued).\n`);
+    ctx.out(`Delivery suspended for ${label(h)} (${plural(h.queued, 'recipient')} queued).\n`);
   },
 };
 
@@ -125,6 +132,6 @@ export const resume: CommandSpec = {
   async run(ctx) {
     const h = await ctx.client.api.resume({ host: ctx.operands[0]! });
     if (ctx.json) return printJson(ctx, h);
-    ctx.out(`Delivery resumed for ${h.host} (${plural(h.queued, 'recipient')} queued, scheduled now).\n`);
+    ctx.out(`Delivery resumed for ${label(h)} (${plural(h.queued, 'recipient')} queued, scheduled now).\n`);
   },
 };

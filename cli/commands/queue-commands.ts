@@ -36,7 +36,7 @@ export const showrecipients: CommandSpec = {
   name: 'showrecipients',
   summary: 'recipients in the queue, oldest first',
   options: {
-    host: { type: 'string', value: 'HOST', help: 'only those last tried on (or first routed to) host:port' },
+    host: { type: 'string', value: 'HOST', help: 'only those last tried on (or first routed to) HOST: a destination name or host:port' },
     sender: { type: 'string', value: 'ADDR', help: 'only those from this sender' },
     mid: { type: 'int', value: 'N', help: 'only this message' },
     limit: { type: 'int', value: 'N', help: 'at most N rows (1-1000, default 100)' },
@@ -150,7 +150,7 @@ export const retryall: CommandSpec = {
 export const delivernow: CommandSpec = {
   name: 'delivernow',
   summary: "deliver a host's queued recipients now (probes it first when it is down)",
-  operands: [{ name: 'HOST', help: 'destination as configured, host:port' }],
+  operands: [{ name: 'HOST', help: 'destination name (e.g. Exchange) or host:port as configured' }],
   options: WAIT,
   run: (ctx) => retryCommand(ctx, `for ${ctx.operands[0]}`, () => ctx.client.api.delivernow({ host: ctx.operands[0]! })),
 };
@@ -169,7 +169,7 @@ export const retry: CommandSpec = {
 const SELECTOR = {
   mid: { type: 'int', value: 'N', help: "one message's recipients" },
   rid: { type: 'int', value: 'N', min: 0, help: 'only this recipient of --mid' },
-  host: { type: 'string', value: 'HOST', help: 'every recipient waiting for host:port' },
+  host: { type: 'string', value: 'HOST', help: 'every recipient waiting for HOST (name or host:port)' },
 } as const;
 
 function selector(ctx: CommandContext, command: string): RecipientSelector {

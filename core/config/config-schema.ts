@@ -35,8 +35,21 @@ const routeDomain = z.string().refine((s) => s === 'ALL' || hostNameRe.test(s.re
   message: 'must be a domain, .domain for its subdomains, or ALL',
 });
 
+/**
+ * The operator's word for a destination ("Exchange"), shown in the CLI, the
+ * window, the tray and notifications, and accepted wherever a command takes
+ * HOST. Printable text only: it lands in notifications and the mail log.
+ */
+const destinationName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(64, 'must be at most 64 characters')
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+
 export const destinationSchema = z.strictObject({
   host: hostOrIp,
+  name: destinationName.optional(),
   port: port.refine((p) => p > 0, 'must be 1–65535').default(25),
   priority: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(0),
   tls: z.enum(['none', 'opportunistic', 'required']).default('opportunistic'),
@@ -143,8 +156,14 @@ export const configSchema = z
         // 5 suit a LAN server and still cover a slow antivirus scan of a large
         // attachment. Never 0: that would wait forever.
         dataTimeoutSeconds: z.number().positive('must be more than 0 seconds').finite().default(300),
-        probeInitialSeconds: seconds.default(10),
-        probeMaxSeconds: seconds.default(300),
+        // Probing a Down host (host-prober.ts): a destination named in a route
+        // (the office's own server) every probeMaxSeconds, so mail flows within
+        // seconds of it coming back; an MX-resolved internet host from
+        // probeInitialSeconds, doubling up to mxProbeMaxSeconds. Never 0: that
+        // would probe in a busy loop.
+        probeInitialSeconds: positiveSeconds(86400).default(10),
+        probeMaxSeconds: positiveSeconds(3600).default(5),
+        mxProbeMaxSeconds: positiveSeconds(86400).default(300),
         idleConnectionSeconds: seconds.default(10),
       })
       .default({
@@ -153,7 +172,8 @@ export const configSchema = z
         commandTimeoutSeconds: 60,
         dataTimeoutSeconds: 300,
         probeInitialSeconds: 10,
-        probeMaxSeconds: 300,
+        probeMaxSeconds: 5,
+        mxProbeMaxSeconds: 300,
         idleConnectionSeconds: 10,
       }),
     log: z
@@ -187,6 +207,7 @@ export const configSchema = z
       }
       seen.set(key, i);
     });
+    checkDestinationNames(cfg.routes, ctx);
   })
   .transform((cfg) => ({
     ...cfg,
@@ -200,6 +221,32 @@ export type RelayConfig = z.output<typeof configSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
 export type DestinationConfig = z.output<typeof destinationSchema>;
 export type BounceProfile = z.output<typeof bounceProfileSchema>;
+
+/**
+ * A name picks one destination: two destinations may not share it (compared
+ * without case, as commands match it), and one host:port named in several
+ * routes carries one name (or none).
+ */
+function checkDestinationNames(routes: readonly z.output<typeof routeSchema>[], ctx: z.RefinementCtx): void {
+  const byName = new Map<string, { key: string; at: string }>();
+  const byKey = new Map<string, { name: string | undefined; at: string }>();
+  routes.forEach((r, i) =>
+    r.destinations.forEach((d, j) => {
+      const at = `routes[${i}].destinations[${j}]`;
+      const key = `${d.host}:${d.port}`;
+      const path = ['routes', i, 'destinations', j, 'name'];
+      const sameKey = byKey.get(key);
+      if (sameKey && sameKey.name !== d.name) {
+        ctx.addIssue({ code: 'custom', path, message: `${key} is named "${sameKey.name ?? ''}" in ${sameKey.at}; one destination has one name` });
+      } else if (!sameKey) byKey.set(key, { name: d.name, at });
+      if (d.name === undefined) return;
+      const sameName = byName.get(d.name.toLowerCase());
+      if (sameName && sameName.key !== key) {
+        ctx.addIssue({ code: 'custom', path, message: `repeats the name of ${sameName.at} (${sameName.key}); names must be unique` });
+      } else if (!sameName) byName.set(d.name.toLowerCase(), { key, at });
+    }),
+  );
+}
 
 function safeHostname(): string {
   const h = osHostname();

@@ -16,6 +16,7 @@
 import type { RelayConfig } from '../config/config-schema.js';
 import { parseConfig } from '../config/load-config.js';
 import { RelayError } from '../errors/relay-error.js';
+import { findHost, hostKeyOf } from '../hosts/host-lookup.js';
 import type { HostProber } from '../hosts/host-prober.js';
 import type { HostRegistry, HostState } from '../hosts/host-registry.js';
 import { logLines } from '../log/log-lines.js';
@@ -66,24 +67,36 @@ function notFound(field: string, message: string): RelayError {
 export function createControl(d: ControlDeps): ControlApi {
   const now = (): number => (d.now ?? Date.now)();
 
-  const summary = (h: HostState): HostSummary => ({
-    host: h.key,
-    status: h.status,
-    since: h.since,
-    suspended: h.suspended,
-    activeConnections: h.activeConnections,
-    queued: d.queue.pendingForHost(h.key).size,
-    delivered: h.delivered,
-    deferred: h.deferred,
-    hardBounced: h.failed,
-    lastError: h.lastError ?? null,
-    nextProbeAt: h.status === 'down' ? (h.nextProbeAt ?? null) : null,
-  });
+  const summary = (h: HostState): HostSummary => {
+    const pending = d.queue.pendingForHost(h.key);
+    let waiting = 0;
+    for (const r of pending) if (r.state === 'queued') waiting++;
+    const down = h.status === 'down';
+    return {
+      host: h.key,
+      name: h.destination?.name ?? null,
+      status: h.status,
+      since: h.since,
+      suspended: h.suspended,
+      activeConnections: h.activeConnections,
+      queued: pending.size,
+      delivered: h.delivered,
+      // Recipients of this host waiting now (not in an attempt): the ones
+      // showrecipients --host lists as queued, all of them while it is Down.
+      deferred: waiting,
+      deferrals: h.deferred,
+      hardBounced: h.failed,
+      lastError: h.lastError ?? null,
+      nextProbeAt: down ? (h.nextProbeAt ?? null) : null,
+      lastProbeAt: down ? (h.lastProbeAt ?? null) : null,
+      probeEverySeconds: down ? d.prober.cadenceMs(h) / 1000 : null,
+    };
+  };
 
   const hostOrThrow = (key: string): HostState => {
-    const h = d.hosts.get(key);
+    const h = findHost(d.hosts, key);
     if (!h) {
-      const known = d.hosts.all().map((x) => x.key).slice(0, 10).join(', ');
+      const known = d.hosts.all().map((x) => (x.destination?.name ? `${x.destination.name} = ${x.key}` : x.key)).slice(0, 10).join(', ');
       throw notFound('host', `host ${key}: not a known destination${known ? ` (known: ${known})` : ''}`);
     }
     return h;
@@ -97,7 +110,7 @@ export function createControl(d: ControlDeps): ControlApi {
   };
 
   const select = (s: RecipientSelector): QueuedRecipient[] => {
-    if ('host' in s) return [...d.queue.pendingForHost(s.host)];
+    if ('host' in s) return [...d.queue.pendingForHost(hostKeyOf(d.hosts, s.host))];
     const m = d.queue.get(s.mid);
     if (!m) throw notFound('mid', `mid: MID ${s.mid} is not in the queue`);
     const rs = m.recipients.filter((r) => s.rid === undefined || r.rid === s.rid);
@@ -120,7 +133,7 @@ export function createControl(d: ControlDeps): ControlApi {
   // Suspension does not change Up/Down, but every live view (tray, dashboard)
   // must learn of it at once: a host event with the same status says so.
   const publishSuspension = (h: HostState, reason: string): void => {
-    d.hub.publish('host', { host: h.key, status: h.status, previous: h.status, reason, downSeconds: null, queued: d.queue.pendingForHost(h.key).size });
+    d.hub.publish('host', { host: h.key, name: h.destination?.name ?? null, status: h.status, previous: h.status, reason, downSeconds: null, queued: d.queue.pendingForHost(h.key).size });
   };
 
   const api: ControlApi = {
@@ -176,7 +189,7 @@ export function createControl(d: ControlDeps): ControlApi {
     },
 
     async showrecipients(q = {}) {
-      return queryRecipients(d.queue, q);
+      return queryRecipients(d.queue, q.host === undefined ? q : { ...q, host: hostKeyOf(d.hosts, q.host) });
     },
 
     async oldmessage() {
@@ -196,8 +209,8 @@ export function createControl(d: ControlDeps): ControlApi {
       const h = hostOrThrow(host);
       // ESA's delivernow forces an attempt; for a Down host that means probing
       // it now; if it answers, its `up` event delivers the queue at once.
-      if (h.status === 'down') d.prober.probeNow(host);
-      return retry(d.scheduler.recipientsForHost(host));
+      if (h.status === 'down') d.prober.probeNow(h.key);
+      return retry(d.scheduler.recipientsForHost(h.key));
     },
 
     async retry({ mid }) {
@@ -207,16 +220,14 @@ export function createControl(d: ControlDeps): ControlApi {
     },
 
     async suspend({ host }) {
-      hostOrThrow(host);
-      const h = d.hosts.setSuspended(host, true);
+      const h = d.hosts.setSuspended(hostOrThrow(host).key, true);
       publishSuspension(h, 'suspended by the operator');
       return summary(h);
     },
 
     async resume({ host }) {
-      hostOrThrow(host);
-      const h = d.hosts.setSuspended(host, false);
-      d.scheduler.retryNow(d.scheduler.recipientsForHost(host));
+      const h = d.hosts.setSuspended(hostOrThrow(host).key, false);
+      d.scheduler.retryNow(d.scheduler.recipientsForHost(h.key));
       publishSuspension(h, 'resumed by the operator');
       return summary(h);
     },
@@ -268,7 +279,7 @@ export function createControl(d: ControlDeps): ControlApi {
     async history() {
       const to = now();
       const from = to - 24 * 3600_000;
-      const hosts = d.hosts.all().map((h) => ({ host: h.key, periods: periodsOf(h, from) }));
+      const hosts = d.hosts.all().map((h) => ({ host: h.key, name: h.destination?.name ?? null, periods: periodsOf(h, from) }));
       return { samples: d.stats.series(), hosts };
     },
 
@@ -307,7 +318,7 @@ function editable(c: RelayConfig): EditableConfig {
     routes: c.routes.map((r) => ({
       domain: r.domain,
       bounceProfile: r.bounceProfile,
-      destinations: r.destinations.map((x) => ({ host: x.host, port: x.port, priority: x.priority, tls: x.tls, ...(x.auth ? { auth: x.auth } : {}) })),
+      destinations: r.destinations.map((x) => ({ host: x.host, ...(x.name ? { name: x.name } : {}), port: x.port, priority: x.priority, tls: x.tls, ...(x.auth ? { auth: x.auth } : {}) })),
     })),
     bounceProfiles: { ...c.bounceProfiles },
     relayNetworks: [...c.relayNetworks],

@@ -1,22 +1,54 @@
 /**
  * host-prober: brings Down hosts back.
  *
- * Owns: the probe schedule of every Down host (back-off from
- * delivery.probeInitialSeconds doubling up to probeMaxSeconds) and running the
- * probes. A host that answers a probe is marked Up through the registry, whose
- * `up` event makes the scheduler deliver that host's queue at once (ESA waits
- * for the retry time; a small office wants its mail now).
+ * Owns: the probe cadence of every Down host, running the probes, and the
+ * operator's "probe now". A host that answers is marked Up through the
+ * registry, whose `up` event makes the scheduler deliver that host's queue at
+ * once (ESA waits for the retry time; a small office wants its mail now).
  * Does not own: the status itself (host-registry.ts) or how to talk SMTP
  * (the injected probe function).
- * Raises: nothing; a failed probe only pushes the next one out.
+ * Raises: nothing; a failed probe only sets the next one. Emits `probe` after
+ * every probe (when, how long, manual or not, answered or not).
  */
+import { EventEmitter } from 'node:events';
 import type { RelayError } from '../errors/relay-error.js';
 import type { Destination } from '../routing/routing-types.js';
 import type { HostRegistry, HostState } from './host-registry.js';
 
 export type ProbeFn = (dest: Destination) => Promise<void>;
 
-export class HostProber {
+export interface ProbeCadence {
+  /** Between probes of a Down destination named in a route: fixed, never stretched. */
+  maxMs: number;
+  /** First wait for a Down MX-resolved host, doubling per failed probe… */
+  initialMs: number;
+  /** …up to this. */
+  mxMaxMs: number;
+  now?: () => number;
+}
+
+export interface ProbeReport {
+  key: string;
+  at: number;
+  ms: number;
+  manual: boolean;
+  ok: boolean;
+}
+
+/**
+ * How long until the next probe of a Down host. The office's own server (a
+ * destination named in a route) is probed on a short fixed cadence: it is on
+ * the LAN, a probe costs it one connection, and every second it is believed
+ * Down after it came back is mail not delivered (issue 12: 4 min 48 s). An
+ * internet host found by MX is someone else's server: it backs off, as
+ * Postfix does for a dead destination.
+ */
+export function probeDelayMs(dest: Destination | undefined, failures: number, c: ProbeCadence): number {
+  if (dest?.configured) return c.maxMs;
+  return Math.min(c.initialMs * 2 ** failures, Math.max(c.mxMaxMs, c.initialMs));
+}
+
+export class HostProber extends EventEmitter<{ probe: [ProbeReport] }> {
   private timer: NodeJS.Timeout | undefined;
   private readonly running = new Set<string>();
   private stopped = false;
@@ -24,9 +56,10 @@ export class HostProber {
   constructor(
     private readonly hosts: HostRegistry,
     private readonly probe: ProbeFn,
-    private readonly opts: { initialMs: number; maxMs: number; now?: () => number },
+    private readonly opts: ProbeCadence,
   ) {
-    hosts.on('down', (h) => this.schedule(h, this.opts.initialMs));
+    super();
+    hosts.on('down', (h) => this.schedule(h, probeDelayMs(h.destination, 0, this.opts)));
     hosts.on('up', () => this.arm());
   }
 
@@ -35,10 +68,21 @@ export class HostProber {
     for (const h of this.hosts.all()) if (h.status === 'down' && h.nextProbeAt === undefined) this.schedule(h, 0);
   }
 
-  /** Probes a host now (the operator's "retry now" on a Down host). */
+  /** How often this host is probed while Down, for the window's "checked every 5 s". */
+  cadenceMs(h: HostState): number {
+    return probeDelayMs(h.destination, h.probeFailures, this.opts);
+  }
+
+  /**
+   * The operator's "retry now" on a Down host: probes at once, outside the
+   * cadence. It never counts as a failure and never moves the next scheduled
+   * probe (issue 12: each click used to double the wait); a probe already on
+   * the wire is the answer, so none is added.
+   */
   probeNow(key: string): void {
     const h = this.hosts.get(key);
-    if (h && h.status === 'down') this.schedule(h, 0);
+    if (this.stopped || !h || h.status !== 'down' || !h.destination || this.running.has(key)) return;
+    this.launch(h, h.destination, true);
   }
 
   stop(): void {
@@ -81,23 +125,40 @@ export class HostProber {
         h.nextProbeAt = undefined;
         continue;
       }
-      this.running.add(h.key);
-      const dest = h.destination;
-      this.probe(dest).then(
-        () => {
-          this.running.delete(h.key);
-          if (!this.stopped) this.hosts.hostAnswered(h.key, 'probe');
-          this.arm();
-        },
-        (err: RelayError) => {
-          this.running.delete(h.key);
-          h.probeFailures++;
-          h.lastError = err.toLine?.() ?? String(err);
-          const delay = Math.min(this.opts.initialMs * 2 ** h.probeFailures, this.opts.maxMs);
-          this.schedule(h, delay);
-        },
-      );
+      this.launch(h, h.destination, false);
     }
     this.arm();
+  }
+
+  private launch(h: HostState, dest: Destination, manual: boolean): void {
+    this.running.add(h.key);
+    const started = this.now();
+    h.lastProbeAt = started;
+    const report = (ok: boolean): void => {
+      this.running.delete(h.key);
+      this.emit('probe', { key: h.key, at: started, ms: this.now() - started, manual, ok });
+    };
+    this.probe(dest).then(
+      () => {
+        report(true);
+        if (!this.stopped) this.hosts.hostAnswered(h.key, 'probe');
+        this.arm();
+      },
+      (err: RelayError) => {
+        h.lastError = err.toLine?.() ?? String(err);
+        report(false);
+        if (h.status !== 'down') return this.arm();
+        // A scheduled probe sets the next one from its end (a probe that
+        // waits out a connect timeout is not followed by another at once).
+        // A manual one leaves the cadence alone, unless the scheduled probe
+        // fell due while it ran and was skipped for it.
+        if (!manual) {
+          h.probeFailures++;
+          this.schedule(h, probeDelayMs(dest, h.probeFailures, this.opts));
+        } else if (h.nextProbeAt === undefined || h.nextProbeAt <= this.now()) {
+          this.schedule(h, probeDelayMs(dest, h.probeFailures, this.opts));
+        } else this.arm();
+      },
+    );
   }
 }

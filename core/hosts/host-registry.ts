@@ -47,6 +47,8 @@ export interface HostState {
   lastError: string | undefined;
   suspended: boolean;
   nextProbeAt: number | undefined;
+  /** When the prober last began a probe of it (host-prober.ts). */
+  lastProbeAt: number | undefined;
   probeFailures: number;
   history: { status: 'up' | 'down'; at: number; reason?: string | undefined }[];
 }
@@ -230,6 +232,7 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
         lastError: undefined,
         suspended: false,
         nextProbeAt: undefined,
+        lastProbeAt: undefined,
         probeFailures: 0,
         history: [],
       };

@@ -18,6 +18,8 @@ export function configuredDestinations(c: RelayConfig, env: NodeJS.ProcessEnv): 
         priority: d.priority,
         tls: d.tls,
         auth: d.auth ? { user: d.auth.user, pass: env[d.auth.passEnv] ?? '' } : undefined,
+        name: d.name,
+        configured: true,
       });
     }
   }

@@ -79,7 +79,7 @@ function toDestination(d: RouteConfig['destinations'][number], i: number, j: num
     }
     auth = { user: d.auth.user, pass: env[d.auth.passEnv]! };
   }
-  return { key: `${d.host}:${d.port}`, host: d.host, port: d.port, priority: d.priority, tls: d.tls, auth };
+  return { key: `${d.host}:${d.port}`, host: d.host, port: d.port, priority: d.priority, tls: d.tls, auth, name: d.name, configured: true };
 }
 
 function secretProblem(name: string, env: NodeJS.ProcessEnv): string | undefined {

@@ -13,6 +13,13 @@ export interface Destination {
   tls: TlsMode;
   /** Credentials for a smarthost; the password already read from its env var. */
   auth?: { user: string; pass: string } | undefined;
+  /** The operator's word for it ("Exchange"), shown wherever the host appears. */
+  name?: string | undefined;
+  /**
+   * Named in a route (the office's own server): a Down one is probed on a
+   * short fixed cadence. MX-resolved internet hosts are not, and back off.
+   */
+  configured?: boolean | undefined;
 }
 
 export interface ResolvedRoute {

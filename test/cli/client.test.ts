@@ -28,7 +28,7 @@ describe('control client', () => {
 
   it('raises RelayErrors carrying the API code, status and field', async () => {
     const c = await start();
-    const bad = await c.api.hoststatus({ host: 'bad' }).catch((e: unknown) => e);
+    const bad = await c.api.hoststatus({ host: 'bad\nhost' }).catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(ControlClientError);
     expect(bad).toBeInstanceOf(RelayError);
     expect(bad).toMatchObject({ code: 'EARGS', apiCode: 'EARGS', status: 400, field: 'host' });

@@ -108,7 +108,10 @@ describe('tophosts and showrecipients tables', () => {
     expect(s.out).toMatch(/Oldest message:\s+3m 20s/);
     const h = await run(['hoststatus', 'backup.example:2525']);
     expect(h.out).toMatch(/Status:\s+down since 2025-03-01T11:56:40Z \(3m 20s\)/);
-    expect(h.out).toMatch(/Next probe:\s+2025-03-01T12:01:00Z \(in 1m\)/);
+    expect(h.out).toMatch(/Name:\s+-\n/);
+    expect(h.out).toMatch(/Checked every:\s+5s\n/);
+    expect(h.out).toMatch(/Last check:\s+2025-03-01T11:59:58Z \(2s ago\)/);
+    expect(h.out).toMatch(/Next probe:\s+2025-03-01T12:00:05Z \(in 5s\)/);
   });
 
   it('oldmessage prints the message, then its recipients as showrecipients does; --json the API result', async () => {
@@ -246,9 +249,10 @@ describe('errors and exit statuses', () => {
 
   it('API errors: a refused argument exits 2 naming it, an unknown host 2, a wrong token 1', async () => {
     await fixture();
-    const bad = await run(['hoststatus', 'no-port']);
+    // Neither host:port nor a destination name (those are at most 64 characters).
+    const bad = await run(['hoststatus', 'x'.repeat(65)]);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/^relaywatch: hoststatus: host: must be host:port/);
+    expect(bad.err).toMatch(/^relaywatch: hoststatus: host: must be host:port as configured \(e\.g\. 10\.1\.1\.5:25\) or a destination name/);
     const unknown = await run(['suspend', 'nosuch.example:25']);
     expect(unknown).toMatchObject({ code: 2, err: 'relaywatch: host nosuch.example:25: not a known destination (known: 10.1.1.5:25)\n' });
     await writeFile(layout(f.dataDir).token, `${'z'.repeat(43)}\n`, { mode: 0o600 });

@@ -1,6 +1,6 @@
 /** Durations and sizes, printed alike by the CLI and the dashboard. */
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration } from '../../common/format.js';
+import { formatBytes, formatDuration, waitingForHost } from '../../common/format.js';
 
 describe('formatDuration', () => {
   it.each([
@@ -44,5 +44,13 @@ describe('formatBytes', () => {
   it('shows no number for what is not a size', () => {
     expect(formatBytes(-1)).toBe('—');
     expect(formatBytes(Number.NaN)).toBe('—');
+  });
+});
+
+describe('waitingForHost', () => {
+  it('says what a Down host\'s mail waits for, by name, instead of a countdown', () => {
+    const h = { host: '10.1.1.5:25', name: 'Exchange', probeEverySeconds: 5, lastProbeAt: 10_000 };
+    expect(waitingForHost(h, 12_000)).toBe('waiting for Exchange (checked every 5s, last check 2s ago)');
+    expect(waitingForHost({ ...h, name: null, lastProbeAt: null }, 12_000)).toBe('waiting for 10.1.1.5:25 (checked every 5s)');
   });
 });

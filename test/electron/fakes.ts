@@ -199,9 +199,13 @@ export function host(partial: Partial<HostSummary> & { host: string }): HostSumm
     queued: 0,
     delivered: 0,
     deferred: 0,
+    deferrals: 0,
     hardBounced: 0,
     lastError: null,
     nextProbeAt: null,
+    name: null,
+    lastProbeAt: null,
+    probeEverySeconds: null,
     ...partial,
   };
 }

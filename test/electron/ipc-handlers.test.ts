@@ -108,7 +108,7 @@ describe('IPC handlers', () => {
 
   it('rejects bad arguments with the field named, without calling the operation', async () => {
     const cases: [string, unknown, string][] = [
-      ['suspend', { host: 'no port here' }, 'host'],
+      ['suspend', { host: 'no\nport here' }, 'host'],
       ['suspend', { host: 'a:25', extra: 1 }, ''],
       ['retry', { mid: -1 }, 'mid'],
       ['retry', { mid: '7' }, 'mid'],

@@ -16,6 +16,7 @@ function setup(over: Partial<NotificationSettings> = {}, queued: Record<string, 
     timers,
     emit: (n) => notices.push(n),
     queuedFor: (h) => queued[h],
+    nameOf: (h) => (h === '10.1.1.5:25' ? 'Exchange' : null),
     recheck: () => rechecks++,
   });
   const down = (host: string, reason = 'connection refused'): void =>
@@ -51,6 +52,17 @@ describe('notification rules: host down and back up', () => {
     expect(s.notices[1]).toMatchObject({ kind: 'up', host: 'a:25', title: 'a:25 is back up' });
     // 60 s grace + 65 s: the outage, measured from its start.
     expect(s.notices[1]!.body).toBe('Down for 2m 5s. Delivering 3 queued messages now.');
+  });
+
+  it('words the notices with the destination\'s name, routing by its key', () => {
+    const s = setup();
+    s.down('10.1.1.5:25');
+    s.timers.advance(60_000);
+    s.up('10.1.1.5:25', { queued: 1 });
+    expect(s.notices.map((n) => [n.title, n.host])).toEqual([
+      ['Exchange is down', '10.1.1.5:25'],
+      ['Exchange is back up', '10.1.1.5:25'],
+    ]);
   });
 
   it('prefers the relay\'s own measure of the outage when the event carries it', () => {

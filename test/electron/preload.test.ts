@@ -113,7 +113,7 @@ describe('preload', () => {
 
   it('failures reject with the contract error body, as over HTTP', async () => {
     const api = loadPreload(ipc, new FakeSender(1)).exposed.relaywatch as ControlApi;
-    await expect(api.suspend({ host: 'not a host' })).rejects.toMatchObject({ error: { code: 'EARGS', field: 'host' } });
+    await expect(api.suspend({ host: 'not\ta host' })).rejects.toMatchObject({ error: { code: 'EARGS', field: 'host' } });
     const stranger = loadPreload(ipc, new FakeSender(2)).exposed.relaywatch as ControlApi;
     await expect(stranger.status()).rejects.toEqual({ error: { code: 'EFORBIDDEN', message: 'this frame may not use the relay' } });
   });

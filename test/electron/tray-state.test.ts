@@ -19,6 +19,12 @@ describe('tray state', () => {
     expect(v.toolTip).toContain('1 host down: b:25');
   });
 
+  it('names a down host by its destination name in the tooltip, keeping the key for the menu', () => {
+    const v = trayView({ hosts: [host({ host: '10.1.1.5:25', name: 'Exchange', status: 'down' })], queue: queue({ messages: 1, recipients: 1 }) }, thresholds);
+    expect(v.downHosts).toEqual(['10.1.1.5:25']);
+    expect(v.toolTip).toContain('1 host down: Exchange');
+  });
+
   it('warns when the oldest message passes the threshold, or too many recipients wait', () => {
     expect(trayView({ hosts: [host({ host: 'a:25' })], queue: queue({ messages: 1, recipients: 1, oldestMessageAgeSeconds: 600 }) }, thresholds).icon).toBe('warning');
     expect(trayView({ hosts: [host({ host: 'a:25' })], queue: queue({ messages: 1, recipients: 1, oldestMessageAgeSeconds: 599 }) }, thresholds).icon).toBe('normal');

@@ -106,6 +106,19 @@ describe('config', () => {
     expect(c.bounceProfiles.fast).toMatchObject({ initialRetrySeconds: 1, maxRetrySeconds: 3600, backoffFactor: 2 });
   });
 
+  it('probes a Down route destination every 5 s unless set, and keeps one name per destination', () => {
+    expect(parseConfig({}).delivery).toMatchObject({ probeInitialSeconds: 10, probeMaxSeconds: 5, mxProbeMaxSeconds: 300 });
+    expect(parseConfig({ delivery: {} }).delivery).toMatchObject({ probeMaxSeconds: 5 });
+    const c = parseConfig({
+      routes: [
+        { domain: 'a.example', destinations: [{ host: 'h', name: ' Exchange ' }] },
+        // The same destination in another route, with the same name: one destination.
+        { domain: 'ALL', destinations: [{ host: 'h', name: 'Exchange' }] },
+      ],
+    });
+    expect(c.routes.map((r) => r.destinations[0]!.name)).toEqual(['Exchange', 'Exchange']);
+  });
+
   it('accepts a delay warning longer than the queue time (it simply never fires)', () => {
     expect(() => parseConfig({ bounceProfiles: { default: { delayWarningSeconds: 10, maxQueueSeconds: 5 } } })).not.toThrow();
   });
@@ -136,6 +149,18 @@ describe('config', () => {
     [{ hostnme: 'x' }, 'unknown key hostnme'],
     [{ delivery: { dataTimeoutSeconds: 0 } }, 'delivery.dataTimeoutSeconds: must be more than 0 seconds'],
     [{ delivery: { dataTimeoutSeconds: '600' } }, 'delivery.dataTimeoutSeconds: must be number'],
+    [{ delivery: { probeMaxSeconds: 0 } }, 'delivery.probeMaxSeconds: must be more than 0 seconds'],
+    [{ routes: [{ domain: 'a.example', destinations: [{ host: 'h', name: '  ' }] }] }, 'routes[0].destinations[0].name: must not be empty'],
+    [{ routes: [{ domain: 'a.example', destinations: [{ host: 'h', name: 'x'.repeat(65) }] }] }, 'routes[0].destinations[0].name: must be at most 64 characters'],
+    [{ routes: [{ domain: 'a.example', destinations: [{ host: 'h', name: 'Ex\nchange' }] }] }, 'routes[0].destinations[0].name: must not contain control characters'],
+    [
+      { routes: [{ domain: 'a.example', destinations: [{ host: 'h', name: 'Exchange' }, { host: 'k', name: 'exchange' }] }] },
+      'routes[0].destinations[1].name: repeats the name of routes[0].destinations[0] (h:25); names must be unique',
+    ],
+    [
+      { routes: [{ domain: 'a.example', destinations: [{ host: 'h', name: 'Exchange' }] }, { domain: 'ALL', destinations: [{ host: 'h', port: 25, name: 'Backup' }] }] },
+      'routes[1].destinations[0].name: h:25 is named "Exchange" in routes[0].destinations[0]; one destination has one name',
+    ],
   ])('rejects %j naming the field', (value, expected) => {
     expect(errorOf(value)).toContain(expected);
   });

@@ -145,7 +145,7 @@ describe('HostProber with a real SMTP peer', () => {
     const prober = new HostProber(hosts, (d) => {
       probes++;
       return probe(d);
-    }, { initialMs: 20, maxMs: 40 });
+    }, { initialMs: 20, maxMs: 40, mxMaxMs: 40 });
     cleanups.push(() => prober.stop());
     hosts.hostFailed(dest(port).key, refused);
     // Let at least two probes fail against the closed port.

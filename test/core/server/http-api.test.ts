@@ -142,7 +142,8 @@ describe('control server: requests', () => {
 
   it('answers 400 naming the field for bad arguments, and never calls the method', async () => {
     await start();
-    const bad = await post('/api/hoststatus', { host: 'no port here' });
+    // Neither host:port nor a destination name (no control characters in those).
+    const bad = await post('/api/hoststatus', { host: 'no\r\nport here' });
     expect(bad.status).toBe(400);
     expect(bad.json()).toEqual({ error: { code: 'EARGS', message: expect.stringMatching(/host/), field: 'host' } });
     const extra = await post('/api/tophosts', { sort: 'active', evil: 1 });

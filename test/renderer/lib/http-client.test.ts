@@ -71,7 +71,7 @@ describe('operations over HTTP', () => {
       field: 'config.routes[0].destinations[0].port',
       message: 'config: routes[0].destinations[0].port: must be 1–65535',
     });
-    await expect(c.hoststatus({ host: 'bad host' })).rejects.toMatchObject({ code: 'EARGS', status: 400, field: 'host' });
+    await expect(c.hoststatus({ host: 'bad\nhost' })).rejects.toMatchObject({ code: 'EARGS', status: 400, field: 'host' });
   });
 
   it('reports an unreachable relay as a network error', async () => {
