@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { locateRelay } from '../../../core/cli/locate-relay.js';
+import { locateRelay } from '../../../cli/locate-relay.js';
 import type { ControlEvents, HostSummary, Page, RecipientRow } from '../../../core/control/contract.js';
 import { closedPort } from '../../helpers/ports.js';
 import { sendMail, tempDir, testConfig } from '../../helpers/relay-harness.js';
