@@ -35,7 +35,7 @@ import { openMailLog, readLogTail } from './log/mail-log.js';
 import { DeliveryStats } from './queue/delivery-stats.js';
 import { MessageQueue } from './queue/message-queue.js';
 import { reconcileQueue } from './queue/reconcile.js';
-import { StateStore } from './queue/state-store.js';
+import { StateStore } from './store/state-store.js';
 import { DestinationOrder } from './routing/destination-order.js';
 import { configuredDestinations } from './routing/configured-destinations.js';
 import { RouteResolver, checkRouteSecrets } from './routing/route-resolver.js';

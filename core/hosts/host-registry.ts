@@ -17,7 +17,18 @@ import { RelayError } from '../errors/relay-error.js';
 import type { MailLog } from '../log/log-types.js';
 import { logLines } from '../log/log-lines.js';
 import type { Destination } from '../routing/routing-types.js';
-import type { HostRecord } from '../queue/state-store.js';
+
+/** What the state file keeps of a host across restarts (store/ persists it). */
+export interface HostRecord {
+  status: 'up' | 'down' | 'unknown';
+  since: number;
+  delivered: number;
+  failed: number;
+  deferred: number;
+  lastError?: string | undefined;
+  suspended?: boolean | undefined;
+  history: { status: 'up' | 'down'; at: number; reason?: string | undefined }[];
+}
 
 export type HostStatus = 'up' | 'down' | 'unknown';
 const HISTORY_MAX = 200;

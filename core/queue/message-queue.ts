@@ -5,7 +5,7 @@
  * (by MID, by host, by domain, counts), and the "message is finished" rule
  * (DESIGN.md: a message leaves the spool only when every recipient is
  * delivered, bounced with its NDR spooled, or deleted).
- * Does not own: timing (scheduler/), persistence (state-store.ts), the spool.
+ * Does not own: timing (scheduler/), persistence (store/), the spool.
  * Raises: nothing; unknown MIDs are reported as undefined.
  */
 import { EventEmitter } from 'node:events';

@@ -20,7 +20,7 @@ import { Low } from 'lowdb';
 import { StateFile, type QueueEntries } from './state-file.js';
 import { parseState, type StateData } from './state-schema.js';
 
-export type { HostRecord, StateData } from './state-schema.js';
+export type { StateData } from './state-schema.js';
 
 export const emptyState = (): StateData => ({
   version: 1,

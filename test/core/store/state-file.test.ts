@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MessageQueue } from '../../../core/queue/message-queue.js';
 import type { IndexedRecipient } from '../../../core/queue/queue-types.js';
-import { StateFile } from '../../../core/queue/state-file.js';
-import { emptyState, StateStore, type StateData } from '../../../core/queue/state-store.js';
+import { StateFile } from '../../../core/store/state-file.js';
+import { emptyState, StateStore, type StateData } from '../../../core/store/state-store.js';
 
 let dir: string;
 beforeEach(async () => {
