@@ -86,7 +86,7 @@ export class StateStore {
   }
 
   /** Marks the state changed; the next timer tick writes it. */
-  markDirty(): void {
+  scheduleWrite(): void {
     this.dirty = true;
     if (this.timer) return;
     // Adaptive batching: never flush more often than 5x the last write took,
