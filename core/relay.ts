@@ -14,7 +14,8 @@
  */
 import { promises as dnsPromises } from 'node:dns';
 import { rm } from 'node:fs/promises';
-import { createControl, toFileShape } from './control/commands.js';
+import { createControl } from './control/commands.js';
+import { RetryTracker } from './control/retry-tracker.js';
 import type { ControlApi } from './control/contract.js';
 import { EventHub } from './control/event-hub.js';
 import { createDeliveryEngine } from './delivery/delivery-engine.js';
@@ -35,12 +36,14 @@ import { openMailLog, readLogTail } from './log/mail-log.js';
 import { DeliveryStats } from './queue/delivery-stats.js';
 import { MessageQueue } from './queue/message-queue.js';
 import { reconcileQueue } from './queue/reconcile.js';
-import { StateStore } from './queue/state-store.js';
+import { persistLiveState } from './store/persist-live-state.js';
+import { StateStore } from './store/state-store.js';
 import { DestinationOrder } from './routing/destination-order.js';
 import { configuredDestinations } from './routing/configured-destinations.js';
 import { RouteResolver, checkRouteSecrets } from './routing/route-resolver.js';
 import type { DnsLookup } from './routing/routing-types.js';
 import { DeliveryScheduler } from './scheduler/delivery-scheduler.js';
+import { RecipientBouncer } from './scheduler/bounce-recipients.js';
 import { createNdrSender } from './scheduler/ndr-sender.js';
 import { ensureToken } from './server/control-token.js';
 import { startControlServer } from './server/http-api.js';
@@ -124,12 +127,12 @@ async function build(
   const state = new StateStore(paths.state, {
     flushIntervalMs: opts.flushIntervalMs ?? 1000,
     corruptDir: paths.corrupt,
-    onError: (e) => log.warn(`Queue index write failed: ${e.message}; will retry`),
+    onError: (e) => log.warn(logLines.stateWriteFailed(e.message)),
   });
   const spool = new FileSpool({ spoolDir: paths.spool, corruptDir: paths.corrupt });
   await spool.init();
   const recovered = await state.open();
-  if (recovered.recovered) log.warn(`Queue index unreadable (${recovered.recovered}); rebuilding from the spool`);
+  if (recovered.recovered) log.warn(logLines.stateRebuilt(recovered.recovered));
 
   const queue = new MessageQueue();
   const hosts = new HostRegistry(log);
@@ -141,38 +144,26 @@ async function build(
   let icid = state.data.counters.icid + 1000;
   let dcid = state.data.counters.dcid + 1000;
 
-  // --- persistence: each flush streams the live queue into the index --------
-  state.onCollect((data) => {
-    data.hosts = hosts.snapshot();
-    data.stats = stats.snapshot();
-    data.counters = { icid, dcid };
-  });
-  queue.on('change', (r, from) => {
-    if (r.state === 'delivered' || r.state === 'bounced') stats.count(r.state);
-    // active<->queued flips are not worth a write on their own.
-    if (!(from === 'queued' && r.state === 'active')) state.markDirty();
+  // --- reconcile spool and index, then persist the live state ----------------
+  const toSchedule = await reconcileQueue({ spool, queue, index: state.data.queue, log, corruptDir: paths.corrupt });
+  persistLiveState(state, { queue, hosts, stats, counters: () => ({ icid, dcid }) });
+  queue.on('outcome', (_r, what) => {
+    if (what === 'delivered' || what === 'bounced') stats.count(what);
   });
   queue.on('finished', (m) => {
-    state.markDirty();
     log.info(logLines.messageFinished(m.mid, 'done'));
     spool.remove(m.mid).catch((e: Error) => log.warn(logLines.spoolRemoveFailed(m.mid, e.message)));
   });
-  hosts.on('change', () => state.markDirty());
-
-  // --- reconcile spool and index ----------------------------------------------
-  const toSchedule = await reconcileQueue({ spool, queue, index: state.data.queue, log, corruptDir: paths.corrupt });
-  state.useQueueSource(() => queue.indexEntries());
-  state.markDirty();
 
   // --- delivery ----------------------------------------------------------------
   let current = config;
   const overrides = state.data.overrides;
   if (overrides && Object.keys(overrides).length) {
     try {
-      current = parseConfig({ ...toFileShape(config), ...overrides }, 'saved settings');
+      current = parseConfig({ ...config, ...overrides }, 'saved settings');
       checkRouteSecrets(current.routes, env);
     } catch (e) {
-      log.warn(`Saved settings ignored (${(e as Error).message}); using the config file`);
+      log.warn(logLines.savedSettingsIgnored((e as Error).message));
       current = config;
     }
   }
@@ -199,11 +190,10 @@ async function build(
   const schedulerRef: { current?: DeliveryScheduler } = {};
   const hub = new EventHub({
     queueTotals: () => ({ recipients: queue.pendingRecipients, messages: queue.pendingMessageCount }),
-    onSubscriberError: (e) => log.warn(`Event subscriber failed: ${e.message}`),
+    onSubscriberError: (e) => log.warn(logLines.subscriberFailed(e.message)),
   });
   const accept = (msg: SpooledMessage): void => {
     const m = queue.add(msg);
-    state.markDirty();
     hub.countQueue('enqueued', m.recipients.length);
     schedulerRef.current?.enqueue(m);
   };
@@ -214,6 +204,7 @@ async function build(
     accept,
     willRetryUntil: (m) => m.receivedAt + profile('default').maxQueueSeconds * 1000,
   });
+  const bouncer = new RecipientBouncer(queue, ndr);
   const scheduler = new DeliveryScheduler({
     queue,
     spool,
@@ -223,24 +214,27 @@ async function build(
     orderDestinations: (routeKey, dests) => order.order(routeKey, dests),
     profile,
     ndr,
+    bouncer,
     log,
-    markDirty: () => state.markDirty(),
+    probeNow: (key) => prober.probeNow(key),
     maxInFlight: opts.maxInFlight ?? 200,
     connectionsPerHost: current.delivery.maxConnectionsPerHost,
   });
   schedulerRef.current = scheduler;
-  const prober = new HostProber(hosts, createSmtpProbe({ hostname: current.hostname, timeoutMs: current.delivery.connectTimeoutSeconds * 1000 }), {
+  // Probe failures are heard by the registry too: a retry waits for them.
+  const probe = hosts.watchProbes(createSmtpProbe({ hostname: current.hostname, timeoutMs: current.delivery.connectTimeoutSeconds * 1000 }));
+  const prober = new HostProber(hosts, probe, {
     initialMs: current.delivery.probeInitialSeconds * 1000,
     maxMs: current.delivery.probeMaxSeconds * 1000,
     mxMaxMs: current.delivery.mxProbeMaxSeconds * 1000,
   });
 
   // --- events --------------------------------------------------------------------
-  queue.on('change', (r, from) => {
-    if (r.state === 'delivered') hub.countQueue('delivered');
-    else if (r.state === 'bounced') hub.countQueue('bounced');
-    else if (r.state === 'queued' && from === 'active') hub.countQueue('deferred');
+  queue.on('outcome', (_r, what) => {
+    if (what === 'delivered' || what === 'bounced') hub.countQueue(what);
+    else if (what === 'deferred' || what === 'requeued') hub.countQueue('deferred');
   });
+  const retries = new RetryTracker(queue, hub);
   const hostEvent = (h: HostState, previous: HostState['status'], reason: string | null): void => {
     const last = h.history.at(-2);
     hub.publish('host', {
@@ -283,7 +277,8 @@ async function build(
     stats,
     spool,
     log,
-    ndr,
+    bouncer,
+    retries,
     hub,
     config: () => current,
     async applyConfig(next, by) {
@@ -298,9 +293,9 @@ async function build(
         relayNetworks: next.relayNetworks,
         listen: next.listen,
       };
-      state.markDirty();
+      state.scheduleWrite();
       await state.flush();
-      log.info(`Configuration changed by ${by}`);
+      log.info(logLines.configChanged(by));
     },
     logTail: (q) => readLogTail(paths.root, q),
     testConnection: (q) => testSmtpConnection(q, { hostname: current.hostname, timeoutMs: Math.min(current.delivery.connectTimeoutSeconds, 15) * 1000 }),
@@ -330,10 +325,7 @@ async function build(
   const runtime = await publishRuntimeInfo(
     paths,
     { pid: process.pid, version: VERSION, startedAt, smtp, control: server ? { host: server.host, port: server.port } : undefined },
-    (e) =>
-      e
-        ? log.warn(`${paths.runtime} not written (${e.message}); the command line cannot find this relay until it is; retrying`)
-        : log.info(`${paths.runtime} written`),
+    (e) => (e ? log.warn(logLines.runtimeInfoFailed(paths.runtime, e.message)) : log.info(logLines.runtimeInfoWritten(paths.runtime))),
   );
 
   let stopping: Promise<void> | undefined;

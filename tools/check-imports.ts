@@ -149,6 +149,12 @@ export function layerViolations(root: string, edges: ImportEdge[]): string[] {
       out.push(`${from}: electron/ imports ${to} (only core/relay and core/control)`);
     }
     if (area === 'electron' && to.startsWith('renderer/')) out.push(`${from}: electron/ imports ${to}`);
+    // Persistence is one room the composition root wires: the services it
+    // saves (queue, hosts, statistics) hand it plain records and never see it.
+    if (to.startsWith('core/store/') && from.startsWith('core/') && !from.startsWith('core/store/') && from !== 'core/relay.ts') {
+      out.push(`${from}: imports ${to} (only core/relay.ts wires the store)`);
+    }
+    if (from.startsWith('core/hosts/') && to.startsWith('core/queue/')) out.push(`${from}: hosts/ imports ${to} (hosts know nothing of recipients)`);
     // A sandboxed preload can require('electron') and nothing else at run time.
     if (from.endsWith('.cts') && area === 'electron' && !e.typeOnly && to !== 'electron') out.push(`${from}: the preload imports ${to} as a value (only 'electron'; use \`import type\`)`);
   }

@@ -137,7 +137,8 @@ async function retryCommand(ctx: CommandContext, what: string, start: () => Prom
     return 130;
   }
   if (!last?.done) throw new RelayError({ code: 'ECONNECTION', message: `event stream ended before operation ${r.operationId} finished (relay stopped?)`, temporary: true });
-  if (ctx.json) printJson(ctx, { ...r, progress: last });
+  // DESIGN.md "Contract additions": the outcome counts are top-level integers.
+  if (ctx.json) printJson(ctx, { ...r, total: last.total, delivered: last.delivered, deferred: last.deferred, bounced: last.bounced, progress: last });
 }
 
 export const retryall: CommandSpec = {

@@ -219,7 +219,6 @@ export const configSchema = z
 
 export type RelayConfig = z.output<typeof configSchema>;
 export type RouteConfig = z.output<typeof routeSchema>;
-export type DestinationConfig = z.output<typeof destinationSchema>;
 export type BounceProfile = z.output<typeof bounceProfileSchema>;
 
 /**

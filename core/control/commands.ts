@@ -25,14 +25,14 @@ import type { DeliveryStats } from '../queue/delivery-stats.js';
 import type { MessageQueue } from '../queue/message-queue.js';
 import type { QueuedRecipient } from '../queue/queue-types.js';
 import type { DeliveryScheduler } from '../scheduler/delivery-scheduler.js';
-import type { NdrSender } from '../scheduler/ndr-sender.js';
+import type { RecipientBouncer } from '../scheduler/bounce-recipients.js';
 import type { SpoolStore } from '../spool/spool-types.js';
 import { parseArgs } from './arg-schemas.js';
 import type { ControlApi, ControlMethod, EditableConfig, HistoryResult, HostDetail, HostSummary, RecipientSelector, RetryResult, TestConnectionResult } from './contract.js';
 import type { EventHub } from './event-hub.js';
 import { oldestMessage } from './oldest-message.js';
 import { queryRecipients } from './recipient-query.js';
-import { trackRetry } from './retry-tracker.js';
+import type { RetryTracker } from './retry-tracker.js';
 
 export interface ControlDeps {
   version: string;
@@ -45,7 +45,8 @@ export interface ControlDeps {
   stats: DeliveryStats;
   spool: SpoolStore;
   log: MailLog;
-  ndr: NdrSender;
+  bouncer: RecipientBouncer;
+  retries: RetryTracker;
   hub: EventHub;
   config(): RelayConfig;
   /** Validated config in; applies routes and profiles live and persists them. */
@@ -64,11 +65,11 @@ function notFound(field: string, message: string): RelayError {
   return Object.assign(new RelayError({ code: 'ENOTFOUND', message, temporary: false }), { field });
 }
 
-export function createControl(d: ControlDeps): ControlApi {
-  const now = (): number => (d.now ?? Date.now)();
+export function createControl(deps: ControlDeps): ControlApi {
+  const now = (): number => (deps.now ?? Date.now)();
 
   const summary = (h: HostState): HostSummary => {
-    const pending = d.queue.pendingForHost(h.key);
+    const pending = deps.queue.pendingForHost(h.key);
     let waiting = 0;
     for (const r of pending) if (r.state === 'queued') waiting++;
     const down = h.status === 'down';
@@ -89,29 +90,34 @@ export function createControl(d: ControlDeps): ControlApi {
       lastError: h.lastError ?? null,
       nextProbeAt: down ? (h.nextProbeAt ?? null) : null,
       lastProbeAt: down ? (h.lastProbeAt ?? null) : null,
-      probeEverySeconds: down ? d.prober.cadenceMs(h) / 1000 : null,
+      probeEverySeconds: down ? deps.prober.cadenceMs(h) / 1000 : null,
     };
   };
 
   const hostOrThrow = (key: string): HostState => {
-    const h = findHost(d.hosts, key);
+    const h = findHost(deps.hosts, key);
     if (!h) {
-      const known = d.hosts.all().map((x) => (x.destination?.name ? `${x.destination.name} = ${x.key}` : x.key)).slice(0, 10).join(', ');
+      const known = deps.hosts.all().map((x) => (x.destination?.name ? `${x.destination.name} = ${x.key}` : x.key)).slice(0, 10).join(', ');
       throw notFound('host', `host ${key}: not a known destination${known ? ` (known: ${known})` : ''}`);
     }
     return h;
   };
 
+  // The operation claims the recipients it makes due; its result counts
+  // their outcomes (a recipient another retry already claimed stays theirs).
   const retry = (rs: Iterable<QueuedRecipient>): RetryResult => {
     const queued = [...rs].filter((r) => r.state === 'queued');
-    const operationId = trackRetry(d.queue, d.hub, queued);
-    const scheduled = d.scheduler.retryNow(queued);
+    const operationId = deps.retries.newOperation();
+    deps.scheduler.retryNow(queued, operationId);
+    let scheduled = 0;
+    for (const r of queued) if (r.retry?.operation === operationId) scheduled++;
+    deps.retries.follow(operationId, scheduled);
     return { scheduled, operationId };
   };
 
   const select = (s: RecipientSelector): QueuedRecipient[] => {
-    if ('host' in s) return [...d.queue.pendingForHost(hostKeyOf(d.hosts, s.host))];
-    const m = d.queue.get(s.mid);
+    if ('host' in s) return [...deps.queue.pendingForHost(hostKeyOf(deps.hosts, s.host))];
+    const m = deps.queue.get(s.mid);
     if (!m) throw notFound('mid', `mid: MID ${s.mid} is not in the queue`);
     const rs = m.recipients.filter((r) => s.rid === undefined || r.rid === s.rid);
     if (s.rid !== undefined && rs.length === 0) throw notFound('rid', `rid: MID ${s.mid} has no RID ${s.rid}`);
@@ -133,29 +139,29 @@ export function createControl(d: ControlDeps): ControlApi {
   // Suspension does not change Up/Down, but every live view (tray, dashboard)
   // must learn of it at once: a host event with the same status says so.
   const publishSuspension = (h: HostState, reason: string): void => {
-    d.hub.publish('host', { host: h.key, name: h.destination?.name ?? null, status: h.status, previous: h.status, reason, downSeconds: null, queued: d.queue.pendingForHost(h.key).size });
+    deps.hub.publish('host', { host: h.key, name: h.destination?.name ?? null, status: h.status, previous: h.status, reason, downSeconds: null, queued: deps.queue.pendingForHost(h.key).size });
   };
 
   const api: ControlApi = {
     async status() {
-      const hs = d.hosts.all();
-      const oldest = d.queue.oldestPendingAt();
-      const hour = d.stats.lastHour();
+      const hs = deps.hosts.all();
+      const oldest = deps.queue.oldestPendingAt();
+      const hour = deps.stats.lastHour();
       return {
-        version: d.version,
-        hostname: d.config().hostname,
-        startedAt: d.startedAt,
-        uptimeSeconds: Math.floor((now() - d.startedAt) / 1000),
-        listener: d.listener,
+        version: deps.version,
+        hostname: deps.config().hostname,
+        startedAt: deps.startedAt,
+        uptimeSeconds: Math.floor((now() - deps.startedAt) / 1000),
+        listener: deps.listener,
         queue: {
-          messages: d.queue.pendingMessageCount,
-          recipients: d.queue.pendingRecipients,
-          active: d.queue.activeRecipients,
+          messages: deps.queue.pendingMessageCount,
+          recipients: deps.queue.pendingRecipients,
+          active: deps.queue.activeRecipients,
           oldestMessageAgeSeconds: oldest === undefined ? null : Math.max(0, Math.floor((now() - oldest) / 1000)),
         },
-        delivered: { lastHour: hour.delivered, total: d.stats.delivered },
-        bounced: { lastHour: hour.bounced, total: d.stats.bounced },
-        spoolBytes: await d.spool.diskUsage(),
+        delivered: { lastHour: hour.delivered, total: deps.stats.delivered },
+        bounced: { lastHour: hour.bounced, total: deps.stats.bounced },
+        spoolBytes: await deps.spool.diskUsage(),
         hosts: {
           up: hs.filter((h) => h.status === 'up').length,
           down: hs.filter((h) => h.status === 'down').length,
@@ -166,7 +172,7 @@ export function createControl(d: ControlDeps): ControlApi {
     },
 
     async tophosts(q = {}) {
-      const rows = d.hosts.all().map(summary);
+      const rows = deps.hosts.all().map(summary);
       const sort = q.sort ?? 'active';
       const rank = { down: 0, unknown: 1, up: 2 } as const;
       rows.sort((a, b) => {
@@ -189,11 +195,11 @@ export function createControl(d: ControlDeps): ControlApi {
     },
 
     async showrecipients(q = {}) {
-      return queryRecipients(d.queue, q.host === undefined ? q : { ...q, host: hostKeyOf(d.hosts, q.host) });
+      return queryRecipients(deps.queue, q.host === undefined ? q : { ...q, host: hostKeyOf(deps.hosts, q.host) });
     },
 
     async oldmessage() {
-      return oldestMessage(d.queue);
+      return oldestMessage(deps.queue);
     },
 
     async retryall() {
@@ -201,33 +207,33 @@ export function createControl(d: ControlDeps): ControlApi {
       // every Down host now, so its `up` event delivers at once instead of
       // waiting for the prober's back-off (recipients of Down hosts are
       // skipped at dispatch until then).
-      for (const h of d.hosts.all()) if (h.status === 'down' && !h.suspended) d.prober.probeNow(h.key);
-      return retry(d.queue.pendingRecipientsIter());
+      for (const h of deps.hosts.all()) if (h.status === 'down' && !h.suspended) deps.prober.probeNow(h.key);
+      return retry(deps.queue.pendingRecipientsIter());
     },
 
     async delivernow({ host }) {
       const h = hostOrThrow(host);
       // ESA's delivernow forces an attempt; for a Down host that means probing
       // it now; if it answers, its `up` event delivers the queue at once.
-      if (h.status === 'down') d.prober.probeNow(h.key);
-      return retry(d.scheduler.recipientsForHost(h.key));
+      if (h.status === 'down') deps.prober.probeNow(h.key);
+      return retry(deps.scheduler.recipientsForHost(h.key));
     },
 
     async retry({ mid }) {
-      const m = d.queue.get(mid);
+      const m = deps.queue.get(mid);
       if (!m) throw notFound('mid', `mid: MID ${mid} is not in the queue`);
       return retry(m.recipients);
     },
 
     async suspend({ host }) {
-      const h = d.hosts.setSuspended(hostOrThrow(host).key, true);
+      const h = deps.hosts.setSuspended(hostOrThrow(host).key, true);
       publishSuspension(h, 'suspended by the operator');
       return summary(h);
     },
 
     async resume({ host }) {
-      const h = d.hosts.setSuspended(hostOrThrow(host).key, false);
-      d.scheduler.retryNow(d.scheduler.recipientsForHost(h.key));
+      const h = deps.hosts.setSuspended(hostOrThrow(host).key, false);
+      deps.scheduler.retryNow(deps.scheduler.recipientsForHost(h.key));
       publishSuspension(h, 'resumed by the operator');
       return summary(h);
     },
@@ -235,8 +241,8 @@ export function createControl(d: ControlDeps): ControlApi {
     async deleterecipients(sel) {
       let affected = 0;
       for (const [mid, rs] of byMid(select(sel))) {
-        d.log.info(logLines.operatorDeleted(mid, rs.map((r) => r.rid), 'control'));
-        for (const r of rs) d.queue.setState(r, 'deleted');
+        deps.log.info(logLines.operatorDeleted(mid, rs.map((r) => r.rid), 'control'));
+        for (const r of rs) deps.queue.deleted(r);
         affected += rs.length;
       }
       return { affected };
@@ -245,46 +251,41 @@ export function createControl(d: ControlDeps): ControlApi {
     async bouncerecipients(sel) {
       let affected = 0;
       for (const [mid, rs] of byMid(select(sel))) {
-        const m = d.queue.get(mid);
+        const m = deps.queue.get(mid);
         if (!m) continue;
-        d.log.info(logLines.operatorBounced(mid, rs.map((r) => r.rid), 'control'));
+        deps.log.info(logLines.operatorBounced(mid, rs.map((r) => r.rid), 'control'));
         const error = new RelayError({ code: 'EOPERATOR', message: 'Bounced by the relay operator', enhanced: '5.0.0', temporary: false }).toJSON();
-        // The NDR is spooled before the recipients are marked bounced.
-        await d.ndr.bounce(m, rs.map((r) => ({ r, error, host: r.lastHost })), now());
-        for (const r of rs) {
-          r.lastError = error;
-          d.queue.setState(r, 'bounced');
-        }
+        await deps.bouncer.bounceRecipients(m, rs.map((r) => ({ r, error, host: r.lastHost })), now());
         affected += rs.length;
       }
       return { affected };
     },
 
     async configGet() {
-      return editable(d.config());
+      return editable(deps.config());
     },
 
     async configSet({ config }) {
       // Validate the whole config, so cross-field rules (profile names) apply.
-      const next = parseConfig({ ...toFileShape(d.config()), ...config }, 'config');
-      await d.applyConfig(next, 'control');
-      d.hub.publish('config', { changedBy: 'control' });
+      const next = parseConfig({ ...deps.config(), ...config }, 'config');
+      await deps.applyConfig(next, 'control');
+      deps.hub.publish('config', { changedBy: 'control' });
       return editable(next);
     },
 
     async logTail(q = {}) {
-      return d.logTail({ lines: q.lines ?? 200, grep: q.grep, mid: q.mid });
+      return deps.logTail({ lines: q.lines ?? 200, grep: q.grep, mid: q.mid });
     },
 
     async history() {
       const to = now();
       const from = to - 24 * 3600_000;
-      const hosts = d.hosts.all().map((h) => ({ host: h.key, name: h.destination?.name ?? null, periods: periodsOf(h, from) }));
-      return { samples: d.stats.series(), hosts };
+      const hosts = deps.hosts.all().map((h) => ({ host: h.key, name: h.destination?.name ?? null, periods: periodsOf(h, from) }));
+      return { samples: deps.stats.series(), hosts };
     },
 
     async testConnection(q) {
-      return d.testConnection(q);
+      return deps.testConnection(q);
     },
   };
   return api;
@@ -324,9 +325,4 @@ function editable(c: RelayConfig): EditableConfig {
     relayNetworks: [...c.relayNetworks],
     listen: { ...c.listen },
   };
-}
-
-/** The config as it would be written to a file (for merging a partial change). */
-export function toFileShape(c: RelayConfig): Record<string, unknown> {
-  return { ...c };
 }

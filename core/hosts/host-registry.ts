@@ -13,11 +13,22 @@
  */
 import { EventEmitter } from 'node:events';
 import type { HostFeedback } from '../delivery/delivery-types.js';
-import { RelayError } from '../errors/relay-error.js';
+import { RelayError, toRelayError } from '../errors/relay-error.js';
 import type { MailLog } from '../log/log-types.js';
 import { logLines } from '../log/log-lines.js';
 import type { Destination } from '../routing/routing-types.js';
-import type { HostRecord } from '../queue/state-store.js';
+
+/** What the state file keeps of a host across restarts (store/ persists it). */
+export interface HostRecord {
+  status: 'up' | 'down' | 'unknown';
+  since: number;
+  delivered: number;
+  failed: number;
+  deferred: number;
+  lastError?: string | undefined;
+  suspended?: boolean | undefined;
+  history: { status: 'up' | 'down'; at: number; reason?: string | undefined }[];
+}
 
 export type HostStatus = 'up' | 'down' | 'unknown';
 const HISTORY_MAX = 200;
@@ -57,6 +68,8 @@ export interface HostEvents {
   up: [host: HostState, how: string];
   down: [host: HostState, error: RelayError];
   change: [host: HostState];
+  /** A probe of a Down host failed: whoever waits for that probe gives up (it stays Down). */
+  'probe-failed': [host: HostState, error: RelayError];
 }
 
 export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedback {
@@ -149,6 +162,21 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
     this.transition(h, 'down', h.lastError);
     this.log.info(logLines.hostDown(key, h.lastError));
     this.emit('down', h, error);
+  }
+
+  /**
+   * Wraps a probe so its failures are heard here as `probe-failed` (its
+   * successes already are, through hostAnswered): a retry that waits for a
+   * Down host's probe learns the answer either way.
+   */
+  watchProbes<D extends { key: string }>(probe: (dest: D) => Promise<void>): (dest: D) => Promise<void> {
+    return (dest) =>
+      probe(dest).catch((e: unknown) => {
+        const error = toRelayError(e, 'ECONNECTION');
+        const h = this.hosts.get(dest.key);
+        if (h) this.emit('probe-failed', h, error);
+        throw e;
+      });
   }
 
   transactionLost(key: string, mid: number, error: RelayError): void {

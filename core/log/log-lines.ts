@@ -74,6 +74,17 @@ export const logLines = {
     `MID ${mid} RID ${rids(r)} deleted by operator (${clean(by)})`,
   operatorBounced: (mid: number, r: readonly number[], by: string) =>
     `MID ${mid} RID ${rids(r)} bounced by operator (${clean(by)})`,
+  schedulerError: (mid: number, reason: string) => `Scheduler error MID ${mid}: ${clean(reason)}`,
+  delayWarningFailed: (mid: number, reason: string) => `MID ${mid} delay warning could not be spooled: ${clean(reason)}; will retry`,
+  bounceSpoolFailed: (mid: number, reason: string) => `MID ${mid} bounce notification could not be spooled: ${clean(reason)}; will retry`,
+  stateWriteFailed: (reason: string) => `Queue index write failed: ${clean(reason)}; will retry`,
+  stateRebuilt: (reason: string) => `Queue index unreadable (${clean(reason)}); rebuilding from the spool`,
+  savedSettingsIgnored: (reason: string) => `Saved settings ignored (${clean(reason)}); using the config file`,
+  configChanged: (by: string) => `Configuration changed by ${clean(by, 64)}`,
+  subscriberFailed: (reason: string) => `Event subscriber failed: ${clean(reason)}`,
+  runtimeInfoWritten: (file: string) => `${clean(file)} written`,
+  runtimeInfoFailed: (file: string, reason: string) =>
+    `${clean(file)} not written (${clean(reason)}); the command line cannot find this relay until it is; retrying`,
 
   // --- hosts -----------------------------------------------------------------
   hostDown: (host: string, reason: string) => `Host down: ${host} reason: ${clean(reason)}`,

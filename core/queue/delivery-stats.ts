@@ -4,12 +4,17 @@
  *
  * Owns: a per-minute ring (1440 buckets) so `status` can say "in the last
  * hour" and charts can draw a day without one record per message; persisted
- * through the state store (about 40 KB at most).
+ * through store/ as a StatsRecord (about 40 KB at most).
  * Raises: nothing.
  */
-import type { StateData } from './state-store.js';
-
 type Bucket = [minute: number, delivered: number, bounced: number, queued?: number];
+
+/** What the state file keeps (store/ persists it). */
+export interface StatsRecord {
+  delivered: number;
+  bounced: number;
+  minutes: Bucket[];
+}
 
 const MINUTES_KEPT = 24 * 60;
 
@@ -20,13 +25,13 @@ export class DeliveryStats {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  restore(s: StateData['stats']): void {
+  restore(s: StatsRecord): void {
     this.delivered = s.delivered;
     this.bounced = s.bounced;
     this.minutes = s.minutes.slice(-MINUTES_KEPT).map((b) => [...b] as Bucket);
   }
 
-  snapshot(): StateData['stats'] {
+  snapshot(): StatsRecord {
     this.trim();
     return { delivered: this.delivered, bounced: this.bounced, minutes: this.minutes.map((b) => [...b] as Bucket) };
   }

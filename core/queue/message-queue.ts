@@ -1,21 +1,33 @@
 /**
- * message-queue: the in-memory queue of messages and their recipients.
+ * message-queue: the in-memory queue of messages and their recipients, and
+ * the one owner of every recipient fact (state, attempts, next attempt, last
+ * error, last host, delay warning, the operation that claimed it).
  *
- * Owns: recipient states and the indexes the scheduler and the operator need
- * (by MID, by host, by domain, counts), and the "message is finished" rule
- * (DESIGN.md: a message leaves the spool only when every recipient is
- * delivered, bounced with its NDR spooled, or deleted).
- * Does not own: timing (scheduler/), persistence (state-store.ts), the spool.
+ * Owns: intent-named changes (attempting, delivered, deferred, bounced,
+ * deleted, requeued, retry, delayWarned): each emits one `outcome` event
+ * carrying the operation it belongs to, which persistence, statistics, the
+ * retry tracker and the live events subscribe to once. Also the indexes the
+ * scheduler and the operator need (by MID, by host, by domain, counts), and
+ * the "message is finished" rule (DESIGN.md: a message leaves the spool only
+ * when every recipient is delivered, bounced with its NDR spooled, or deleted).
+ * Does not own: timing (scheduler/), persistence (store/), the spool.
  * Raises: nothing; unknown MIDs are reported as undefined.
  */
 import { EventEmitter } from 'node:events';
 import type { SpooledMessage } from '../spool/spool-types.js';
 import { internError, internString } from './intern.js';
-import { FINAL_STATES, type IndexedRecipient, type QueuedMessage, type QueuedRecipient, type RecipientState } from './queue-types.js';
+import type { SerializedRelayError } from '../errors/relay-error.js';
+import { FINAL_STATES, type IndexedRecipient, type QueuedMessage, type QueuedRecipient, type RecipientOutcome, type RecipientState, type WritableRecipient } from './queue-types.js';
 
 export interface QueueEvents {
-  /** A recipient changed state (coalesced by consumers, never per event over the wire). */
-  change: [r: QueuedRecipient, from: RecipientState];
+  /**
+   * One event per change of a recipient, with the operation (retry) that
+   * claimed it, if any. Positional arguments, no event object: this fires
+   * for every recipient at 1,000 messages a second.
+   */
+  outcome: [r: QueuedRecipient, what: RecipientOutcome, operation: string | undefined];
+  /** A message entered the queue (received, or an NDR). */
+  added: [m: QueuedMessage];
   /** Every recipient of the message is final: the spool file may go. */
   finished: [m: QueuedMessage];
 }
@@ -55,6 +67,7 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
         lastHost: ix?.host === undefined ? undefined : internString(ix.host),
         lastAttemptAt: ix?.last,
         delayWarned: ix?.warned ?? false,
+        retry: undefined,
       };
     });
     const m: QueuedMessage = {
@@ -76,6 +89,7 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
       }
     }
     if (anyPending) this.pendingMessages++;
+    this.emit('added', m);
     return m;
   }
 
@@ -134,16 +148,91 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
     return undefined;
   }
 
-  setState(r: QueuedRecipient, state: RecipientState): void {
+  // --- the only ways a recipient changes -------------------------------------
+
+  /** Handed to the delivery engine (or held for a probe); before its first try, `host` is its first choice. */
+  attempting(recipient: QueuedRecipient, firstChoice: string | undefined): void {
+    const r = recipient as WritableRecipient;
+    if (r.lastHost === undefined && firstChoice !== undefined) this.moveHost(r, firstChoice);
+    this.transition(r, 'active', 'attempting');
+  }
+
+  delivered(recipient: QueuedRecipient, host: string | undefined, at: number): void {
+    const r = recipient as WritableRecipient;
+    r.lastAttemptAt = at;
+    if (host !== undefined) this.moveHost(r, host);
+    r.lastError = undefined;
+    this.transition(r, 'delivered', 'delivered');
+  }
+
+  /**
+   * Back in the queue until `nextAt`. Only an attempt that reached a host
+   * (`host` set) counts against maxRetries: waiting for a Down host does not
+   * (ESA holds such mail without spending retries).
+   */
+  deferred(recipient: QueuedRecipient, error: SerializedRelayError, host: string | undefined, at: number, nextAt: number): void {
+    const r = recipient as WritableRecipient;
+    r.lastAttemptAt = at;
+    if (host !== undefined) {
+      this.moveHost(r, host);
+      r.attempts++;
+    }
+    r.lastError = error;
+    r.nextAttemptAt = nextAt;
+    this.transition(r, 'queued', 'deferred');
+  }
+
+  /** Final failure; only bounce-service.ts calls this, once the NDR is spooled. */
+  bounced(recipient: QueuedRecipient, error: SerializedRelayError, host: string | undefined, at: number): void {
+    const r = recipient as WritableRecipient;
+    r.lastAttemptAt = at;
+    if (host !== undefined) this.moveHost(r, host);
+    r.lastError = error;
+    this.transition(r, 'bounced', 'bounced');
+  }
+
+  deleted(r: QueuedRecipient): void {
+    this.transition(r as WritableRecipient, 'deleted', 'deleted');
+  }
+
+  /** Back to queued without it counting as a try (the relay stopped before the attempt got going). */
+  requeued(r: QueuedRecipient): void {
+    this.transition(r as WritableRecipient, 'queued', 'requeued');
+  }
+
+  /**
+   * Due at `at` now (an operator retry, or a host back up). `operation`
+   * claims the recipient: its next outcome event carries it. A claim keeps
+   * the time it was due before, so a retry that cannot happen (its host is
+   * still down) never moves the next attempt later.
+   */
+  retry(recipient: QueuedRecipient, at: number, operation: string | undefined): void {
+    const r = recipient as WritableRecipient;
+    // The first operation keeps its claim: it caused the attempt, and its
+    // result must not wait forever for an outcome another operation took.
+    if (operation !== undefined && r.retry === undefined) r.retry = { operation, previousAt: r.nextAttemptAt };
+    r.nextAttemptAt = at;
+    this.emit('outcome', r, 'due', r.retry?.operation);
+  }
+
+  delayWarned(recipient: QueuedRecipient): void {
+    const r = recipient as WritableRecipient;
+    r.delayWarned = true;
+    this.emit('outcome', r, 'warned', r.retry?.operation);
+  }
+
+  private transition(r: WritableRecipient, state: RecipientState, what: RecipientOutcome): void {
     const from = r.state;
-    if (from === state) return;
     const wasPending = !FINAL_STATES.has(from);
     const isPending = !FINAL_STATES.has(state);
     r.state = state;
     if (from === 'active') this.active--;
     if (state === 'active') this.active++;
     if (wasPending && !isPending) this.unindexPending(r);
-    this.emit('change', r, from);
+    // An outcome ends the operation's claim; starting an attempt does not.
+    const claim = r.retry;
+    if (claim !== undefined && what !== 'attempting') r.retry = undefined;
+    this.emit('outcome', r, what, claim?.operation);
     if (wasPending && !isPending) {
       const m = this.messages.get(r.mid);
       if (m && m.recipients.every((x) => FINAL_STATES.has(x.state))) {
@@ -154,12 +243,12 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
     }
   }
 
-  /** Records which host a pending recipient belongs to (last tried, or first choice). */
-  setHost(r: QueuedRecipient, key: string | undefined): void {
+  /** Which host a pending recipient belongs to (last tried, or first choice). */
+  private moveHost(r: WritableRecipient, key: string): void {
     if (r.lastHost === key) return;
     if (!FINAL_STATES.has(r.state) && r.lastHost !== undefined) this.byHost.get(r.lastHost)?.delete(r);
-    r.lastHost = key === undefined ? undefined : internString(key);
-    if (!FINAL_STATES.has(r.state) && key !== undefined) setOf(this.byHost, key).add(r);
+    r.lastHost = internString(key);
+    if (!FINAL_STATES.has(r.state)) setOf(this.byHost, key).add(r);
   }
 
   /** Drops a message from memory without touching recipient states (shutdown, quarantine). */

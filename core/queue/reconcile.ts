@@ -15,14 +15,13 @@ import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';
 import type { SpoolStore } from '../spool/spool-types.js';
 import type { MessageQueue } from './message-queue.js';
-import { FINAL_STATES, type QueuedMessage } from './queue-types.js';
-import type { StateData } from './state-store.js';
+import { FINAL_STATES, type IndexedRecipient, type QueuedMessage } from './queue-types.js';
 
 export async function reconcileQueue(opts: {
   spool: SpoolStore;
   queue: MessageQueue;
   /** The index as loaded; entries are deleted from it as the rules say. */
-  index: StateData['queue'];
+  index: Record<string, IndexedRecipient[]>;
   log: MailLog;
   corruptDir: string;
 }): Promise<QueuedMessage[]> {

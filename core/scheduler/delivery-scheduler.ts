@@ -5,18 +5,19 @@
  * Owns: the due-time heap, grouping (recipients of one message that share a
  * route go in one SMTP transaction), the in-flight limits (global, and per
  * route through route-slots.ts, so a slow host cannot hold everyone's room),
- * skipping Down and suspended hosts, the
- * outcome bookkeeping (attempts, next attempt from the bounce profile, expiry,
- * delay warnings), "deliver at once" when a host comes back, and operator
- * retries. Every recipient handed to the engine comes back with exactly one
- * outcome, which is applied here and only here.
- * Does not own: SMTP (delivery/), host status (hosts/), NDR content (bounce/),
- * persistence (the relay marks the index dirty from queue events).
+ * skipping Down and suspended hosts, deciding each outcome (next attempt
+ * from the bounce profile, expiry, delay warnings) and telling the queue,
+ * "deliver at once" when a host comes back, and operator retries (a retry on
+ * a Down host probes it and waits for the answer: probe-waits.ts). Every
+ * recipient handed to the engine comes back with exactly one outcome.
+ * Does not own: recipient facts (the queue records them), SMTP (delivery/),
+ * host status (hosts/), NDR content (bounce/), failing recipients for good
+ * (bounce-recipients.ts), persistence (store/ listens to the queue).
  * Raises: nothing to callers; a failed route lookup defers the recipients.
  */
 import type { BounceProfile } from '../config/config-schema.js';
 import type { DeliveryEngine, RecipientOutcome } from '../delivery/delivery-types.js';
-import { RelayError, toRelayError, type SerializedRelayError } from '../errors/relay-error.js';
+import { RelayError, toRelayError } from '../errors/relay-error.js';
 import type { HostRegistry } from '../hosts/host-registry.js';
 import type { MailLog } from '../log/log-types.js';
 import { logLines } from '../log/log-lines.js';
@@ -25,9 +26,11 @@ import type { QueuedMessage, QueuedRecipient } from '../queue/queue-types.js';
 import type { Destination, ResolvedRoute } from '../routing/routing-types.js';
 import type { SpoolStore } from '../spool/spool-types.js';
 import { internError } from '../queue/intern.js';
+import type { BounceItem, RecipientBouncer } from './bounce-recipients.js';
 import { DueHeap } from './due-heap.js';
 import type { NdrSender } from './ndr-sender.js';
-import { expiredStatus, findExpiry, nextAttemptAt } from './retry-schedule.js';
+import { ProbeWaits } from './probe-waits.js';
+import { expiredStatus, findExpiry, nextAttemptAt, type ExpiryContext } from './retry-schedule.js';
 import { routeCapacity, RouteSlots } from './route-slots.js';
 
 export interface SchedulerDeps {
@@ -38,10 +41,12 @@ export interface SchedulerDeps {
   resolveRoute: (domain: string) => Promise<ResolvedRoute>;
   orderDestinations: (routeKey: string, dests: Destination[]) => Destination[];
   profile: (name: string) => BounceProfile;
-  ndr: NdrSender;
+  /** Delay warnings only; bounces go through `bouncer`. */
+  ndr: Pick<NdrSender, 'delayWarning'>;
+  bouncer: RecipientBouncer;
   log: MailLog;
-  /** Called whenever recipient state changed in a way worth persisting (the next flush writes the whole index). */
-  markDirty: () => void;
+  /** The prober's "probe this Down host now" (an operator's retry waits for it). */
+  probeNow: (key: string) => void;
   /** Delivery jobs in flight across all routes. */
   maxInFlight: number;
   /** delivery.maxConnectionsPerHost: sets each route's share of maxInFlight (route-slots.ts). */
@@ -54,6 +59,12 @@ interface Group {
   routeKey: string;
   route: ResolvedRoute;
   recipients: QueuedRecipient[];
+}
+
+/** Recipients of an operator's retry (in `active`) held until a probe of their Down hosts answers. */
+interface HeldGroup extends Group {
+  readonly hosts: Set<string>;
+  readonly error: RelayError;
 }
 
 export class DeliveryScheduler {
@@ -72,15 +83,23 @@ export class DeliveryScheduler {
    * queued.
    */
   private readonly slots: RouteSlots<QueuedRecipient, Group>;
+  private readonly probeWaits = new ProbeWaits<HeldGroup>();
+  /**
+   * Messages whose "every host is down" deferral is already in the mail log
+   * for this outage: logged once per message per outage (as ESA does), not
+   * at every probe; cleared when a host comes back.
+   */
+  private readonly heldLogged = new Set<number>();
 
-  constructor(private readonly d: SchedulerDeps) {
+  constructor(private readonly deps: SchedulerDeps) {
     this.heap = new DueHeap((r) => (r.state === 'queued' ? r.nextAttemptAt : undefined));
-    this.slots = new RouteSlots((route) => routeCapacity(route.destinations, (key) => d.hosts.isAvailable(key), d.connectionsPerHost));
-    d.hosts.on('up', (h) => this.hostUp(h.key));
+    this.slots = new RouteSlots((route) => routeCapacity(route.destinations, (key) => deps.hosts.isAvailable(key), deps.connectionsPerHost));
+    deps.hosts.on('up', (h) => this.hostUp(h.key));
+    deps.hosts.on('probe-failed', (h) => this.probeFailed(h.key));
   }
 
   private now(): number {
-    return (this.d.now ?? Date.now)();
+    return (this.deps.now ?? Date.now)();
   }
 
   /** Puts a message's queued recipients on the schedule. */
@@ -91,31 +110,30 @@ export class DeliveryScheduler {
 
   /**
    * Makes matching queued recipients due now (retryall, delivernow, host up).
-   * Recipients whose hosts are all Down are still skipped at dispatch.
+   * With an `operation` (an operator's retry) they are claimed by it, and
+   * those whose hosts are all Down make the scheduler probe those hosts and
+   * wait for the answer; without one, they are skipped at dispatch.
    */
-  retryNow(recipients: Iterable<QueuedRecipient>): number {
+  retryNow(recipients: Iterable<QueuedRecipient>, operation?: string): number {
     const now = this.now();
     let n = 0;
     for (const r of recipients) {
       if (r.state !== 'queued') continue;
-      r.nextAttemptAt = now;
+      this.deps.queue.retry(r, now, operation);
       this.heap.push(now, r);
       n++;
     }
-    if (n) {
-      this.d.markDirty();
-      this.kick();
-    }
+    if (n) this.kick();
     return n;
   }
 
   /** Recipients that wait for this host: last tried there, or routed through it. */
   recipientsForHost(key: string): QueuedRecipient[] {
-    const out = new Set<QueuedRecipient>(this.d.queue.pendingForHost(key));
-    for (const domain of this.d.queue.pendingDomains()) {
+    const out = new Set<QueuedRecipient>(this.deps.queue.pendingForHost(key));
+    for (const domain of this.deps.queue.pendingDomains()) {
       const route = this.routeCache.get(domain);
       if (route?.destinations.some((x) => x.key === key)) {
-        for (const r of this.d.queue.pendingForDomain(domain)) out.add(r);
+        for (const r of this.deps.queue.pendingForDomain(domain)) out.add(r);
       }
     }
     return [...out];
@@ -137,12 +155,26 @@ export class DeliveryScheduler {
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;
     this.immediate = undefined;
-    await this.d.engine.close(deadlineMs);
+    // Held for a probe: not a try, so back to queued (the next start sends them).
+    for (const w of this.probeWaits.drain()) for (const r of w.recipients) if (r.state === 'active') this.deps.queue.requeued(r);
+    await this.deps.engine.close(deadlineMs);
     await Promise.allSettled([...this.jobs]);
   }
 
   private hostUp(key: string): void {
+    this.heldLogged.clear();
+    for (const w of this.probeWaits.up(key)) if (!this.stopped) this.send(w);
     this.retryNow(this.recipientsForHost(key));
+  }
+
+  private probeFailed(key: string): void {
+    // Every probe this group waited for failed: its retry is over, deferred
+    // with the host-down reason (the claim keeps its next attempt no later).
+    for (const w of this.probeWaits.failed(key)) this.applyOrLog(w.message, w.route, w.recipients.map((r) => ({ rid: r.rid, outcome: 'deferred' as const, host: undefined, error: w.error })));
+  }
+
+  private applyOrLog(m: QueuedMessage, route: ResolvedRoute | undefined, outcomes: RecipientOutcome[]): void {
+    this.applyOutcomes(m, route, outcomes).catch((e: unknown) => this.deps.log.warn(logLines.schedulerError(m.mid, toRelayError(e).message)));
   }
 
   private kick(): void {
@@ -172,13 +204,13 @@ export class DeliveryScheduler {
     // Jobs that waited for their route's room go first, in their order;
     // held recipients come back through the heap as their line shortens.
     this.slots.drain(
-      () => this.inFlight < this.d.maxInFlight,
+      () => this.inFlight < this.deps.maxInFlight,
       (g) => this.dispatch(g),
       (rs) => {
         for (const r of rs) if (r.state === 'queued') this.heap.push(r.nextAttemptAt, r);
       },
     );
-    const room = this.d.maxInFlight - this.inFlight;
+    const room = this.deps.maxInFlight - this.inFlight;
     if (room <= 0) return; // a finishing job kicks again
     // The same recipient may sit in the heap twice (retried twice in one ms).
     const due = [...new Set(this.heap.takeDue(this.now(), room * 20))];
@@ -187,7 +219,7 @@ export class DeliveryScheduler {
     // queued (or was dispatched meanwhile by an overlapping tick).
     const groups = await this.group(due);
     for (const g of groups) {
-      if (this.stopped || this.inFlight >= this.d.maxInFlight) {
+      if (this.stopped || this.inFlight >= this.deps.maxInFlight) {
         // Out of room: put the rest back, due as they were, in order.
         for (const r of g.recipients) if (r.state === 'queued') this.heap.push(r.nextAttemptAt, r);
         continue;
@@ -203,16 +235,16 @@ export class DeliveryScheduler {
     const groups = new Map<string, Group>();
     const resolved = new Map<string, Promise<ResolvedRoute | RelayError>>();
     for (const r of due) {
-      const message = this.d.queue.get(r.mid);
+      const message = this.deps.queue.get(r.mid);
       if (!message) continue;
       let p = resolved.get(r.domain);
       if (!p) {
-        p = this.d.resolveRoute(r.domain).catch((e: unknown) => toRelayError(e, 'ENOROUTE'));
+        p = this.deps.resolveRoute(r.domain).catch((e: unknown) => toRelayError(e, 'ENOROUTE'));
         resolved.set(r.domain, p);
       }
       const route = await p;
       if (route instanceof RelayError) {
-        this.applyOutcomes(message, undefined, [{ rid: r.rid, outcome: route.temporary ? 'deferred' : 'bounced', host: undefined, error: route }]);
+        await this.applyOutcomes(message, undefined, [{ rid: r.rid, outcome: route.temporary ? 'deferred' : 'bounced', host: undefined, error: route }]);
         continue;
       }
       this.routeCache.set(r.domain, route);
@@ -232,35 +264,26 @@ export class DeliveryScheduler {
   private dispatch(group: Group): void {
     const recipients = group.recipients.filter((r) => r.state === 'queued');
     if (recipients.length === 0) return;
-    const g = { ...group, recipients };
-    for (const r of recipients) this.d.queue.setState(r, 'active');
-    const ordered = this.d.orderDestinations(g.routeKey, g.route.destinations);
-    for (const dest of ordered) this.d.hosts.register(dest);
-    const available = ordered.filter((x) => this.d.hosts.isAvailable(x.key));
-    for (const r of g.recipients) {
-      // Before the first try, the operator sees the first choice as its host.
-      if (r.lastHost === undefined && ordered[0]) this.d.queue.setHost(r, ordered[0].key);
-    }
+    // Before the first try, the operator sees the first choice as its host.
+    // Ordered once per job: the order rotates equal priorities per call.
+    const ordered = this.deps.orderDestinations(group.routeKey, group.route.destinations);
+    for (const r of recipients) this.deps.queue.attempting(r, ordered[0]?.key);
+    this.send({ ...group, recipients }, ordered);
+  }
+
+  /** Hands `g` (its recipients `active`) to the engine, or holds it when no host of its route is available. */
+  private send(group: Group, ordered = this.deps.orderDestinations(group.routeKey, group.route.destinations)): void {
+    const g: Group = { message: group.message, routeKey: group.routeKey, route: group.route, recipients: group.recipients.filter((r) => r.state === 'active') };
+    if (g.recipients.length === 0) return;
+    for (const dest of ordered) this.deps.hosts.register(dest);
+    const available = ordered.filter((x) => this.deps.hosts.isAvailable(x.key));
     if (available.length === 0) {
-      // Every host of the route is Down or suspended: no connection is tried
-      // (the prober watches them); the recipients wait without spending a retry.
-      const suspended = ordered.length > 0 && ordered.every((x) => this.d.hosts.get(x.key)?.suspended);
-      const error = new RelayError({
-        code: suspended ? 'ESUSPENDED' : 'ENOHOST',
-        message: ordered.length === 0 ? 'no destination host for this route' : suspended ? 'delivery to this route is suspended' : 'every destination host is down',
-        enhanced: '4.4.1',
-        temporary: true,
-      });
-      void this.applyOutcomes(
-        g.message,
-        g.route,
-        g.recipients.map((r) => ({ rid: r.rid, outcome: 'deferred' as const, host: undefined, error })),
-      ).catch((e: unknown) => this.d.log.warn(`Scheduler error MID ${g.message.mid}: ${(e as Error).message}`));
+      this.noHostAvailable(g, ordered);
       return;
     }
     this.inFlight++;
     this.slots.started(g.routeKey);
-    const job = this.d.engine
+    const job = this.deps.engine
       .deliver({
         mid: g.message.mid,
         sender: g.message.sender,
@@ -268,7 +291,7 @@ export class DeliveryScheduler {
         domain: g.recipients[0]?.domain ?? '',
         destinations: available,
         size: g.message.size,
-        openContent: () => this.d.spool.openContent(g.message.mid, g.message.size),
+        openContent: () => this.deps.spool.openContent(g.message.mid, g.message.size),
       })
       .then(
         (report) => this.applyOutcomes(g.message, g.route, report.outcomes),
@@ -276,14 +299,10 @@ export class DeliveryScheduler {
           // The engine promises one outcome per recipient; if it broke that
           // promise, defer everyone rather than lose track of them.
           const error = toRelayError(e, 'EPROTOCOL');
-          return this.applyOutcomes(
-            g.message,
-            g.route,
-            g.recipients.map((r) => ({ rid: r.rid, outcome: 'deferred' as const, host: undefined, error })),
-          );
+          return this.applyOutcomes(g.message, g.route, deferAll(g.recipients, error));
         },
       )
-      .catch((e: unknown) => this.d.log.warn(`Scheduler error MID ${g.message.mid}: ${(e as Error).message}`))
+      .catch((e: unknown) => this.deps.log.warn(logLines.schedulerError(g.message.mid, toRelayError(e).message)))
       .finally(() => {
         this.inFlight--;
         this.slots.finished(g.routeKey);
@@ -293,11 +312,48 @@ export class DeliveryScheduler {
     this.jobs.add(job);
   }
 
+  /**
+   * Every host of the route is Down or suspended: no connection is tried
+   * (the prober watches them); the recipients wait without spending a retry.
+   * Those an operator's retry claimed probe the Down hosts now and wait for
+   * the answer instead (issue 12): delivered if a host comes up, deferred
+   * with this reason once every probe has failed.
+   */
+  private noHostAvailable(g: Group, ordered: Destination[]): void {
+    const suspended = ordered.length > 0 && ordered.every((x) => this.deps.hosts.get(x.key)?.suspended);
+    const error = new RelayError({
+      code: suspended ? 'ESUSPENDED' : 'ENOHOST',
+      message: ordered.length === 0 ? 'no destination host for this route' : suspended ? 'delivery to this route is suspended' : 'every destination host is down',
+      enhanced: '4.4.1',
+      temporary: true,
+    });
+    let rest = g.recipients;
+    const probeable = ordered.filter((x) => {
+      const h = this.deps.hosts.get(x.key);
+      return h !== undefined && h.status === 'down' && !h.suspended && h.destination !== undefined;
+    });
+    if (probeable.length > 0 && g.recipients.some((r) => r.retry !== undefined)) {
+      const held: HeldGroup = { ...g, recipients: g.recipients.filter((r) => r.retry !== undefined), hosts: new Set(probeable.map((x) => x.key)), error };
+      rest = g.recipients.filter((r) => r.retry === undefined);
+      this.probeWaits.add(held);
+      for (const key of held.hosts) this.deps.probeNow(key);
+    }
+    if (rest.length === 0) return;
+    if (!this.heldLogged.has(g.message.mid)) {
+      this.heldLogged.add(g.message.mid);
+      this.deps.log.info(logLines.delayed(g.message.mid, rest.map((r) => r.rid), error.message));
+    }
+    this.applyOrLog(g.message, g.route, deferAll(rest, error));
+  }
+
   private async applyOutcomes(m: QueuedMessage, route: ResolvedRoute | undefined, outcomes: RecipientOutcome[]): Promise<void> {
+    const { queue, hosts } = this.deps;
     const now = this.now();
-    const profile = this.d.profile(route?.bounceProfile ?? 'default');
-    const toBounce: { r: QueuedRecipient; error: SerializedRelayError; host: string | undefined }[] = [];
+    const profile = this.deps.profile(route?.bounceProfile ?? 'default');
+    const toBounce: BounceItem[] = [];
     const toWarn: QueuedRecipient[] = [];
+    const warnAfter = profile.delayWarningSeconds;
+    const mayWarn = warnAfter > 0 && warnAfter < profile.maxQueueSeconds && now - m.receivedAt >= warnAfter * 1000;
     for (const o of outcomes) {
       const r = m.recipients.find((x) => x.rid === o.rid);
       if (!r || (r.state !== 'active' && r.state !== 'queued')) continue;
@@ -305,82 +361,77 @@ export class DeliveryScheduler {
         // The relay stopped before this attempt got going (or cut it at the
         // stop deadline): not a try, so no retry spent and no back-off; it
         // stays due and the next start sends it at once.
-        this.d.queue.setState(r, 'queued');
+        queue.requeued(r);
         this.heap.push(r.nextAttemptAt, r);
         continue;
       }
-      r.lastAttemptAt = now;
-      if (o.host !== undefined) this.d.queue.setHost(r, o.host);
       if (o.outcome === 'delivered') {
-        r.lastError = undefined;
-        this.d.queue.setState(r, 'delivered');
-      } else if (o.outcome === 'bounced') {
-        toBounce.push({ r, error: o.error.toJSON(), host: o.host });
-      } else {
-        // Only an attempt that reached a host counts against maxRetries; waiting
-        // for a Down host does not (ESA holds such mail without spending retries).
-        if (o.host !== undefined) r.attempts++;
-        // Shared with every recipient that got the same error (a Down host: all of them).
-        r.lastError = internError(o.error.toJSON());
-        if (o.host !== undefined) this.d.hosts.recipientsDeferred(o.host, 1, o.error.toLine());
-        const rule = findExpiry(profile, { attempts: r.attempts, queuedAt: m.receivedAt, now, lastError: r.lastError });
-        if (rule) {
-          const status = expiredStatus(r.lastError);
-          this.d.log.info(logLines.expired(m.mid, r.rid, rule.describe(profile, { attempts: r.attempts, queuedAt: m.receivedAt, now, lastError: r.lastError })));
-          toBounce.push({
-            r,
-            host: o.host,
-            error: new RelayError({
-              code: 'EEXPIRED',
-              message: `Message expired: ${rule.describe(profile, { attempts: r.attempts, queuedAt: m.receivedAt, now, lastError: r.lastError })}; last error: ${o.error.toLine()}`,
-              enhanced: status,
-              smtpCode: r.lastError.smtpCode,
-              response: r.lastError.response,
-              temporary: false,
-            }).toJSON(),
-          });
-          continue;
-        }
-        const warnAfter = profile.delayWarningSeconds;
-        if (!r.delayWarned && warnAfter > 0 && warnAfter < profile.maxQueueSeconds && now - m.receivedAt >= warnAfter * 1000) {
-          toWarn.push(r);
-        }
-        r.nextAttemptAt = nextAttemptAt(profile, { attempts: Math.max(1, r.attempts), queuedAt: m.receivedAt, now, delayWarned: r.delayWarned || toWarn.includes(r) });
-        this.d.queue.setState(r, 'queued');
-        this.heap.push(r.nextAttemptAt, r);
+        queue.delivered(r, o.host, now);
+        continue;
       }
+      if (o.outcome === 'bounced') {
+        toBounce.push({ r, error: o.error.toJSON(), host: o.host });
+        continue;
+      }
+      // Shared with every recipient that got the same error (a Down host: all of them).
+      const error = internError(o.error.toJSON());
+      if (o.host !== undefined) hosts.recipientsDeferred(o.host, 1, o.error.toLine());
+      // The queue counts the attempt; the rules see the count it will have.
+      const expiry: ExpiryContext = { attempts: r.attempts + (o.host !== undefined ? 1 : 0), queuedAt: m.receivedAt, now, lastError: error };
+      const rule = findExpiry(profile, expiry);
+      if (rule) {
+        const why = rule.describe(profile, expiry);
+        this.deps.log.info(logLines.expired(m.mid, r.rid, why));
+        const expired = new RelayError({
+          code: 'EEXPIRED',
+          message: `Message expired: ${why}; last error: ${o.error.toLine()}`,
+          enhanced: expiredStatus(error),
+          smtpCode: error.smtpCode,
+          response: error.response,
+          temporary: false,
+        });
+        toBounce.push({ r, host: o.host, error: expired.toJSON() });
+        continue;
+      }
+      const warn = mayWarn && !r.delayWarned;
+      if (warn) toWarn.push(r);
+      let next = nextAttemptAt(profile, { attempts: Math.max(1, expiry.attempts), queuedAt: m.receivedAt, now, delayWarned: r.delayWarned || warn });
+      // An operator's retry never moves the next attempt later than it was.
+      const before = r.retry?.previousAt;
+      if (before !== undefined && before > now) next = Math.min(next, before);
+      queue.deferred(r, error, o.host, now, next);
+      this.heap.push(next, r);
     }
     if (toWarn.length) {
       try {
-        await this.d.ndr.delayWarning(m, toWarn, now);
-        for (const r of toWarn) r.delayWarned = true;
+        await this.deps.ndr.delayWarning(m, toWarn, now);
+        for (const r of toWarn) queue.delayWarned(r);
       } catch (e) {
         // A warning is a courtesy: if it cannot be spooled now, the next
         // deferral tries again. The bounces below must still happen.
-        this.d.log.warn(`MID ${m.mid} delay warning could not be spooled: ${toRelayError(e).message}; will retry`);
+        this.deps.log.warn(logLines.delayWarningFailed(m.mid, toRelayError(e).message));
       }
     }
     if (toBounce.length) {
       try {
-        await this.d.ndr.bounce(m, toBounce, now);
-        for (const b of toBounce) {
-          b.r.lastError = b.error;
-          this.d.queue.setState(b.r, 'bounced');
-        }
+        await this.deps.bouncer.bounceRecipients(m, toBounce, now);
       } catch (e) {
         // The NDR could not be spooled (disk full?): keep the recipients queued
         // and try the whole thing again later. Nothing is lost.
-        const err = toRelayError(e);
-        this.d.log.warn(`MID ${m.mid} bounce notification could not be spooled: ${err.message}; will retry`);
+        this.deps.log.warn(logLines.bounceSpoolFailed(m.mid, toRelayError(e).message));
+        const next = now + profile.initialRetrySeconds * 1000;
         for (const b of toBounce) {
-          b.r.lastError = b.error;
-          b.r.nextAttemptAt = now + profile.initialRetrySeconds * 1000;
-          this.d.queue.setState(b.r, 'queued');
-          this.heap.push(b.r.nextAttemptAt, b.r);
+          if (b.r.state !== 'active' && b.r.state !== 'queued') continue;
+          queue.deferred(b.r, b.error, undefined, now, next);
+          this.heap.push(next, b.r);
         }
       }
     }
-    this.d.markDirty();
     this.arm();
   }
+}
+
+/** The same deferral for every recipient (no host reached). */
+function deferAll(rs: readonly QueuedRecipient[], error: RelayError): RecipientOutcome[] {
+  return rs.map((r) => ({ rid: r.rid, outcome: 'deferred' as const, host: undefined, error }));
 }

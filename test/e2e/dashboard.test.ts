@@ -69,11 +69,11 @@ describe('dashboard against a real relay', () => {
       const check = (): void => {
         const rows = [...env.relay.queue.pendingRecipientsIter()];
         if (rows.length === 2 && rows.every((r) => r.state === 'queued' && r.lastError?.response?.startsWith('452'))) {
-          env.relay.queue.off('change', check);
+          env.relay.queue.off('outcome', check);
           resolve();
         }
       };
-      env.relay.queue.on('change', check);
+      env.relay.queue.on('outcome', check);
     });
     await sink.start();
     await deferred;

@@ -87,11 +87,11 @@ export async function waitFor(relay: Relay, test: () => boolean, what: string, t
     }, timeoutMs);
     const done = (): void => {
       clearTimeout(timer);
-      relay.queue.off('change', check);
+      relay.queue.off('outcome', check);
       relay.queue.off('finished', check);
       relay.hosts.off('change', check);
     };
-    relay.queue.on('change', check);
+    relay.queue.on('outcome', check);
     relay.queue.on('finished', check);
     relay.hosts.on('change', check);
   });

@@ -48,6 +48,19 @@ describe('check-imports', () => {
     );
   });
 
+  it('lets only the composition root import the store, and keeps hosts/ out of queue/', () => {
+    const root = tree({
+      'core/store/s.ts': "import type { H } from '../hosts/h.js';\nexport type S = H;",
+      'core/hosts/h.ts': "import type { Q } from '../queue/q.js';\nexport type H = Q;",
+      'core/queue/q.ts': 'export type Q = number;',
+      'core/scheduler/x.ts': "import type { S } from '../store/s.js';\nexport type X = S;",
+      'core/relay.ts': "import type { S } from './store/s.js';\nexport type R = S;",
+    });
+    expect(checkImports(root).sort()).toEqual(
+      ['core/hosts/h.ts: hosts/ imports core/queue/q.ts (hosts know nothing of recipients)', 'core/scheduler/x.ts: imports core/store/s.ts (only core/relay.ts wires the store)'].sort(),
+    );
+  });
+
   it('keeps common/ free of everything but itself, and the preload free of values but electron', () => {
     const root = tree({
       'common/ok.ts': "import { b } from './b.js';\nexport const a = b;",

@@ -25,11 +25,11 @@ describe('MessageQueue', () => {
     expect(q.pendingRecipients).toBe(3);
     expect(q.pendingMessageCount).toBe(1);
     expect([...q.pendingForDomain('corp.example')].map((r) => r.rid)).toEqual([0, 1]);
-    q.setState(m.recipients[0]!, 'delivered');
-    q.setState(m.recipients[1]!, 'bounced');
+    q.delivered(m.recipients[0]!, undefined, 2000);
+    q.bounced(m.recipients[1]!, { code: 'ERESPONSE', message: 'no', temporary: false }, undefined, 2000);
     expect(finished).toEqual([]);
     expect(q.pendingRecipients).toBe(1);
-    q.setState(m.recipients[2]!, 'deleted');
+    q.deleted(m.recipients[2]!);
     expect(finished).toEqual([1]);
     expect(q.pendingRecipients).toBe(0);
     expect(q.pendingMessageCount).toBe(0);
@@ -41,12 +41,12 @@ describe('MessageQueue', () => {
     const m1 = q.add(msg(1, ['a@corp.example', 'b@corp.example']));
     const m2 = q.add(msg(2, ['c@corp.example']));
     expect(q.activeRecipients).toBe(0);
-    q.setState(m1.recipients[0]!, 'active');
-    q.setState(m1.recipients[1]!, 'active');
-    q.setState(m2.recipients[0]!, 'active');
+    q.attempting(m1.recipients[0]!, undefined);
+    q.attempting(m1.recipients[1]!, undefined);
+    q.attempting(m2.recipients[0]!, undefined);
     expect(q.activeRecipients).toBe(3);
-    q.setState(m1.recipients[0]!, 'delivered');
-    q.setState(m1.recipients[1]!, 'queued');
+    q.delivered(m1.recipients[0]!, undefined, 2000);
+    q.requeued(m1.recipients[1]!);
     expect(q.activeRecipients).toBe(1);
     q.forget(2);
     expect(q.activeRecipients).toBe(0);
@@ -55,12 +55,12 @@ describe('MessageQueue', () => {
   it('indexes pending recipients by host and moves them when the host changes', () => {
     const q = new MessageQueue();
     const m = q.add(msg(2, ['a@x.example', 'b@x.example']));
-    q.setHost(m.recipients[0]!, '10.0.0.1:25');
-    q.setHost(m.recipients[1]!, '10.0.0.1:25');
+    q.attempting(m.recipients[0]!, '10.0.0.1:25');
+    q.attempting(m.recipients[1]!, '10.0.0.1:25');
     expect(q.pendingForHost('10.0.0.1:25').size).toBe(2);
-    q.setHost(m.recipients[1]!, '10.0.0.2:25');
+    q.deferred(m.recipients[1]!, { code: 'ERESPONSE', message: 'busy', temporary: true }, '10.0.0.2:25', 2000, 3000);
     expect(q.pendingForHost('10.0.0.1:25').size).toBe(1);
-    q.setState(m.recipients[0]!, 'delivered');
+    q.delivered(m.recipients[0]!, undefined, 2000);
     expect(q.pendingForHost('10.0.0.1:25').size).toBe(0);
     expect([...q.pendingForHost('10.0.0.2:25')][0]!.address).toBe('b@x.example');
   });
@@ -88,7 +88,7 @@ describe('MessageQueue', () => {
     const a = q.add(msg(10, ['a@x.example']));
     q.add(msg(11, ['b@x.example']));
     expect(q.oldestPendingAt()).toBe(1010);
-    q.setState(a.recipients[0]!, 'delivered');
+    q.delivered(a.recipients[0]!, undefined, 2000);
     expect(q.oldestPendingAt()).toBe(1011);
   });
 });

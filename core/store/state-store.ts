@@ -20,7 +20,7 @@ import { Low } from 'lowdb';
 import { StateFile, type QueueEntries } from './state-file.js';
 import { parseState, type StateData } from './state-schema.js';
 
-export type { HostRecord, StateData } from './state-schema.js';
+export type { StateData } from './state-schema.js';
 
 export const emptyState = (): StateData => ({
   version: 1,
@@ -86,7 +86,7 @@ export class StateStore {
   }
 
   /** Marks the state changed; the next timer tick writes it. */
-  markDirty(): void {
+  scheduleWrite(): void {
     this.dirty = true;
     if (this.timer) return;
     // Adaptive batching: never flush more often than 5x the last write took,

@@ -16,18 +16,9 @@
 import { z } from 'zod';
 import { formatIssue } from '../config/load-config.js';
 import type { RelayErrorCode } from '../errors/relay-error.js';
-import type { IndexedRecipient } from './queue-types.js';
-
-export interface HostRecord {
-  status: 'up' | 'down' | 'unknown';
-  since: number;
-  delivered: number;
-  failed: number;
-  deferred: number;
-  lastError?: string | undefined;
-  suspended?: boolean | undefined;
-  history: { status: 'up' | 'down'; at: number; reason?: string | undefined }[];
-}
+import type { IndexedRecipient } from '../queue/queue-types.js';
+import type { HostRecord } from '../hosts/host-registry.js';
+import type { StatsRecord } from '../queue/delivery-stats.js';
 
 export interface StateData {
   version: 1;
@@ -36,7 +27,7 @@ export interface StateData {
   hosts: Record<string, HostRecord>;
   counters: { icid: number; dcid: number };
   /** Delivered/bounced totals, and a per-minute ring for "last hour". */
-  stats: { delivered: number; bounced: number; minutes: [minute: number, delivered: number, bounced: number, queued?: number][] };
+  stats: StatsRecord;
   /** Operator changes from the control API (issue 3), applied over the file config. */
   overrides?: Record<string, unknown>;
 }

@@ -23,7 +23,7 @@
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { PRIVATE_FILE_MODE } from '../file-modes.js';
 import type { Adapter } from 'lowdb';
-import type { IndexedRecipient } from './queue-types.js';
+import type { IndexedRecipient } from '../queue/queue-types.js';
 
 /** The part of the state this adapter knows about: the queue index, beside anything else. */
 interface WithQueue {

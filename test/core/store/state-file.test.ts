@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MessageQueue } from '../../../core/queue/message-queue.js';
 import type { IndexedRecipient } from '../../../core/queue/queue-types.js';
-import { StateFile } from '../../../core/queue/state-file.js';
-import { emptyState, StateStore, type StateData } from '../../../core/queue/state-store.js';
+import { StateFile } from '../../../core/store/state-file.js';
+import { emptyState, StateStore, type StateData } from '../../../core/store/state-store.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -80,8 +80,8 @@ describe('StateStore with the live queue as source', () => {
     const q = new MessageQueue();
     const m = q.add({ size: 10, envelope: { mid: 42, kind: 'normal', sender: 'a@b.example', recipients: [{ rid: 0, address: 'x@y.example' }], receivedAt: 1, icid: 1, clientAddress: '127.0.0.1', clientHelo: 'h' } });
     store.useQueueSource(() => q.indexEntries());
-    q.setState(m.recipients[0]!, 'active');
-    store.markDirty();
+    q.attempting(m.recipients[0]!, undefined);
+    store.scheduleWrite();
     await store.close();
     expect(store.data.queue).toEqual({});
     const again = new StateStore(file, { flushIntervalMs: 10, corruptDir: dir, onError: (e) => expect.fail(e.message) });
