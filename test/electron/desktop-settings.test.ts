@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DESKTOP_SETTINGS, DESKTOP_SETTINGS_FILE, DesktopSettingsStore, validateDesktopSettings } from '../../electron/desktop-settings.js';
-import { MemoryLog } from './fakes.js';
+import { MemoryLog } from '../helpers/fake-electron.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -9,7 +9,7 @@ import { DesktopSettingsStore, type DesktopSettings } from '../../electron/deskt
 import { controlChannel, IPC, type EventMessage } from '../../electron/ipc-channels.js';
 import { registerIpcHandlers } from '../../electron/ipc-handlers.js';
 import { isTrustedSender } from '../../electron/window-security.js';
-import { FakeIpc, FakeSender, host, MemoryLog } from './fakes.js';
+import { FakeIpc, FakeSender, host, MemoryLog } from '../helpers/fake-electron.js';
 
 /** A control API that records its calls; hoststatus fails the way commands.ts does for an unknown host. */
 function fakeApi(calls: { method: string; arg: unknown }[]): ControlApi {

@@ -15,7 +15,7 @@ import { EventHub } from '../../core/control/event-hub.js';
 import { DesktopSettingsStore } from '../../electron/desktop-settings.js';
 import { IPC } from '../../electron/ipc-channels.js';
 import { registerIpcHandlers } from '../../electron/ipc-handlers.js';
-import { FakeIpc, FakeSender, host, MemoryLog } from './fakes.js';
+import { FakeIpc, FakeSender, host, MemoryLog } from '../helpers/fake-electron.js';
 
 const source = readFileSync(new URL('../../electron/preload.cts', import.meta.url), 'utf8');
 const compiled = ts.transpileModule(source, {

@@ -12,9 +12,11 @@ import { registerIpcHandlers } from '../../electron/ipc-handlers.js';
 import { isTrustedSender } from '../../electron/window-security.js';
 import { noticeText } from '../../electron/shell-text.js';
 import { startShell, type Shell } from '../../electron/shell.js';
-import { sendMail, startTestRelay, tempDir, testConfig, waitFor } from '../helpers/relay-harness.js';
+import { sendMail, startTestRelay, testConfig, waitFor } from '../helpers/relay-harness.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { FakeApp, FakeIpc, FakeNotifier, FakeSender, FakeTray, FakeWindow, MemoryLog } from './fakes.js';
+import { FakeApp, FakeIpc, FakeNotifier, FakeSender, FakeTray, FakeWindow, MemoryLog } from '../helpers/fake-electron.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { until } from '../helpers/until.js';
 
 const GRACE_SECONDS = 1;
 
@@ -58,15 +60,6 @@ afterEach(async () => {
   await dir?.remove();
 });
 
-/** For facts no event announces (failed probes): a short poll with a deadline. */
-async function pollUntil(test: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const send = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => sendMail(relay.smtp.port, { from: 'scanner@office.test', to: [`user${i}@corp.test`] })));
 
 describe('desktop shell on a real relay', () => {
@@ -90,7 +83,7 @@ describe('desktop shell on a real relay', () => {
     expect(notifier.notices[0]!.body).toMatch(/^Unreachable for 1s: .*\. 2 messages waiting for it\.$/);
 
     // Stay down a while longer: probes keep failing (no event says so), still one notice.
-    await pollUntil(() => (relay.hosts.get(sink.key)?.probeFailures ?? 0) >= 3, 'three failed probes');
+    await until(() => (relay.hosts.get(sink.key)?.probeFailures ?? 0) >= 3, 'three failed probes', 10_000);
     expect(notifier.notices).toHaveLength(1);
 
     await sink.start();

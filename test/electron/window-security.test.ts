@@ -10,7 +10,7 @@ import {
   resolveAppFile,
   responseHeaders,
 } from '../../electron/window-security.js';
-import { FakeSender } from './fakes.js';
+import { FakeSender } from '../helpers/fake-electron.js';
 
 let root: string;
 beforeAll(async () => {

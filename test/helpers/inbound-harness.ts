@@ -1,62 +1,19 @@
 /**
- * inbound-fixtures (test helper): builds a real SmtpListener on an ephemeral
- * loopback port over the real FileSpool in a temp dir (fsyncs included), with
- * a mail log that keeps its lines in memory, and tears all of it down again.
+ * inbound-harness: builds a real SmtpListener on an ephemeral loopback port
+ * over the real FileSpool in a temp dir (fsyncs included), logging to a
+ * MemoryLog, and tears all of it down again.
  */
-import { EventEmitter } from 'node:events';
 import { afterEach } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RelayConfig } from '../../../core/config/config-schema.js';
-import { parseConfig } from '../../../core/config/load-config.js';
-import { SmtpListener, type InboundDeps } from '../../../core/inbound/smtp-listener.js';
-import type { LogLevel, MailLog } from '../../../core/log/log-types.js';
-import { FileSpool } from '../../../core/spool/file-spool.js';
-import type { SpoolFs } from '../../../core/spool/spool-fs.js';
-import type { SpooledMessage, SpoolStore } from '../../../core/spool/spool-types.js';
-import { RawSmtpClient, type SmtpReply } from '../../helpers/smtp-client.js';
-
-export class MemoryLog implements MailLog {
-  readonly lines: string[] = [];
-  readonly file = '(memory)';
-  private readonly events = new EventEmitter();
-  write(level: LogLevel, text: string): void {
-    const line = `${level}: ${text}`;
-    this.lines.push(line);
-    this.events.emit('line', line);
-  }
-  /** Resolves with the first line (already written or still to come) matching `re`. */
-  waitFor(re: RegExp, timeoutMs = 3000): Promise<string> {
-    const seen = this.lines.find((l) => re.test(l));
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.events.off('line', onLine);
-        reject(new Error(`no log line matching ${re} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onLine = (line: string): void => {
-        if (!re.test(line)) return;
-        clearTimeout(timer);
-        this.events.off('line', onLine);
-        resolve(line);
-      };
-      this.events.on('line', onLine);
-    });
-  }
-  info(text: string): void {
-    this.write('Info', text);
-  }
-  warn(text: string): void {
-    this.write('Warning', text);
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
-  /** Lines containing `part`. */
-  grep(part: string | RegExp): string[] {
-    return this.lines.filter((l) => (typeof part === 'string' ? l.includes(part) : part.test(l)));
-  }
-}
+import type { RelayConfig } from '../../core/config/config-schema.js';
+import { parseConfig } from '../../core/config/load-config.js';
+import { SmtpListener, type InboundDeps } from '../../core/inbound/smtp-listener.js';
+import { FileSpool } from '../../core/spool/file-spool.js';
+import type { SpoolFs } from '../../core/spool/spool-fs.js';
+import type { SpooledMessage, SpoolStore } from '../../core/spool/spool-types.js';
+import { MemoryLog } from './memory-log.js';
+import { RawSmtpClient, type SmtpReply } from './smtp-client.js';
+import { tempDir } from './temp-dir.js';
 
 export interface Harness {
   listener: SmtpListener;
@@ -92,7 +49,7 @@ export function testConfig(overrides: Record<string, unknown> = {}): RelayConfig
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const dir = await mkdtemp(join(tmpdir(), 'rw-inbound-'));
+  const { dir, remove } = await tempDir('rw-inbound-');
   const spoolDir = join(dir, 'spool');
   const fileSpool = new FileSpool({ spoolDir, corruptDir: join(dir, 'corrupt'), fs: opts.fs });
   await fileSpool.init();
@@ -125,7 +82,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     async close() {
       await listener.stop();
-      await rm(dir, { recursive: true, force: true });
+      await remove();
     },
   };
 }
@@ -152,19 +109,6 @@ export async function sendMail(
   if (data.code !== 354) return data;
   client.write(`${body}.\r\n`);
   return client.readReply();
-}
-
-/**
- * Waits until the listener has no open connection left. There is no event
- * for "the last socket is gone" (smtp-server closes sockets on its own
- * timers), so this polls briefly, with a deadline.
- */
-export async function untilZero(h: Harness, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (h.listener.openConnections > 0) {
-    if (Date.now() > deadline) throw new Error(`${h.listener.openConnections} connections still open after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 export async function connect(port: number, localAddress?: string): Promise<RawSmtpClient> {

@@ -3,17 +3,9 @@
  * send it mail over real SMTP, and wait for queue states through events.
  */
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { parseConfig } from '../../core/config/load-config.js';
 import { startRelay, type Relay, type RelayOptions } from '../../core/relay.js';
-
-export async function tempDir(prefix = 'rw-'): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
 
 /** A config for tests: loopback, ephemeral ports, fast timeouts. */
 export function testConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {

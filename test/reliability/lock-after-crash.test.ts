@@ -11,8 +11,9 @@ import { once } from 'node:events';
 import { lstat, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendMail, tempDir, testConfig } from '../helpers/relay-harness.js';
+import { sendMail, testConfig } from '../helpers/relay-harness.js';
 import { runCli, startRelayProcess, writeConfig, type RelayProcess } from '../helpers/relay-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const procs: RelayProcess[] = [];
 const others: ChildProcess[] = [];

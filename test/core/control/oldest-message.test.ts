@@ -11,7 +11,8 @@ import { runCommand } from '../../../core/cli/run-command.js';
 import type { OldMessage } from '../../../core/control/contract.js';
 import type { Relay } from '../../../core/relay.js';
 import { closedPort } from '../../helpers/ports.js';
-import { sendMail, startTestRelay, tempDir, testConfig, waitFor } from '../../helpers/relay-harness.js';
+import { sendMail, startTestRelay, testConfig, waitFor } from '../../helpers/relay-harness.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 let relay: Relay;
 let dir: { dir: string; remove: () => Promise<void> };

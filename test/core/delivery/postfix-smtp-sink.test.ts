@@ -8,7 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { missingCommand, skipAllUnless } from '../../helpers/requires.js';
-import { closedPort, engine, job, until } from './engine-fixtures.js';
+import { closedPort, engine, job } from '../../helpers/delivery-harness.js';
+import { until } from '../../helpers/until.js';
 
 
 let child: ChildProcess | undefined;
@@ -63,12 +64,12 @@ describe('delivery engine → Postfix smtp-sink', () => {
     };
     await Promise.all(Array.from({ length: 40 }, worker));
     expect(delivered).toBe(1000);
-    const opened = log.matching(/New SMTP DCID/).length;
+    const opened = log.grep(/New SMTP DCID/).length;
     expect(opened).toBeGreaterThanOrEqual(1);
     expect(opened).toBeLessThanOrEqual(4);
     await e.close(2000);
     // smtp-sink reports on its own schedule: wait for its count.
-    await until(() => sink.last().mesg === 1000);
+    await until(() => sink.last().mesg === 1000, 'smtp-sink to count 1000 messages', 3000);
     expect(sink.last().mesg).toBe(1000);
   });
 });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { SpoolFs } from '../../../core/spool/spool-fs.js';
 import type { SpoolStore } from '../../../core/spool/spool-types.js';
 import type { RawSmtpClient } from '../../helpers/smtp-client.js';
-import { type Harness, inboundTestKit, sendMail } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit, sendMail } from '../../helpers/inbound-harness.js';
 
 const kit = inboundTestKit();
 const client = kit.client;

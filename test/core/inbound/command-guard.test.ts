@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GuardedSmtpServer } from '../../../core/inbound/command-guard.js';
-import { type Harness, inboundTestKit, sendMail } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit, sendMail } from '../../helpers/inbound-harness.js';
 
 const kit = inboundTestKit();
 const client = kit.client;

@@ -8,7 +8,8 @@ import { admit, type Limits, type Peer } from '../../../core/inbound/connection-
 import { RefusalLog } from '../../../core/inbound/refusal-log.js';
 import type { SpoolStore } from '../../../core/spool/spool-types.js';
 import type { RawSmtpClient } from '../../helpers/smtp-client.js';
-import { type Harness, inboundTestKit, MemoryLog, sendMail } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit, sendMail } from '../../helpers/inbound-harness.js';
+import { MemoryLog } from '../../helpers/memory-log.js';
 
 const kit = inboundTestKit();
 let h: Harness | undefined;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Harness, inboundTestKit, sendMail, untilZero } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit, sendMail } from '../../helpers/inbound-harness.js';
+import { until } from '../../helpers/until.js';
 
 const kit = inboundTestKit();
 const client = kit.client;
@@ -121,6 +122,7 @@ describe('connection limit', () => {
     const fourth = await client(h.port, '127.0.0.4');
     expect((await fourth.readReply()).code).toBe(220);
     await Promise.all([b.close(), fourth.close()]);
-    await untilZero(h);
+    const listener = h.listener;
+    await until(() => listener.openConnections === 0, 'the listener to have no open connection');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RawSmtpClient } from '../../helpers/smtp-client.js';
-import { type Harness, inboundTestKit, sendMail } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit, sendMail } from '../../helpers/inbound-harness.js';
 
 const kit = inboundTestKit();
 const client = kit.client;

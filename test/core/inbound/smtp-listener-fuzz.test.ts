@@ -9,7 +9,8 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, sendMail, startHarness, untilZero, type Harness } from './inbound-fixtures.js';
+import { connect, sendMail, startHarness, type Harness } from '../../helpers/inbound-harness.js';
+import { until } from '../../helpers/until.js';
 
 const SEED = Number(process.env.RW_FUZZ_SEED ?? 0x5eed);
 const SESSIONS = 300;
@@ -239,7 +240,7 @@ describe(`SmtpListener fuzz (seed ${SEED})`, () => {
     // Whether some sessions overlapped past maxConnections depends on timing
     // (the greeting is immediate now); the limit itself is pinned in limits.test.ts.
 
-    await untilZero(h);
+    await until(() => h.listener.openConnections === 0, 'the listener to have no open connection');
     expect(h.listener.openConnections).toBe(0);
     const opened = h.log.grep(/New SMTP ICID/).length;
     await h.log.waitFor(new RegExp(`ICID ${opened} close`));

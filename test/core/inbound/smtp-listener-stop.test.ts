@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawSmtpClient } from '../../helpers/smtp-client.js';
 import { SmtpListener } from '../../../core/inbound/smtp-listener.js';
-import { connect, MemoryLog, startHarness, testConfig, type Harness } from './inbound-fixtures.js';
+import { connect, startHarness, testConfig, type Harness } from '../../helpers/inbound-harness.js';
+import { MemoryLog } from '../../helpers/memory-log.js';
 
 let h: Harness | undefined;
 const clients: RawSmtpClient[] = [];

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RelayError } from '../../../core/errors/relay-error.js';
 import type { SpoolStore } from '../../../core/spool/spool-types.js';
 import { SmtpListener } from '../../../core/inbound/smtp-listener.js';
-import { type Harness, inboundTestKit, MemoryLog, sendMail, testConfig } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit, sendMail, testConfig } from '../../helpers/inbound-harness.js';
+import { MemoryLog } from '../../helpers/memory-log.js';
 
 const kit = inboundTestKit();
 const client = kit.client;

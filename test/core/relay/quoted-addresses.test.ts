@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/relay-harness.js';
 import { postfixSinkAvailable, startPostfixSink, type PostfixSink } from '../../helpers/postfix-sink.js';
-import { finishedMids, fixture } from './relay-fixtures.js';
+import { finishedMids, fixture } from '../../helpers/relay-e2e-harness.js';
 
 const swaksAvailable = spawnSync('sh', ['-c', 'command -v swaks']).status === 0;
 

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Relay } from '../../../core/relay.js';
 import { sendMail, startTestRelay, testConfig, waitFor } from '../../helpers/relay-harness.js';
-import { fixture, route } from './relay-fixtures.js';
+import { fixture, route } from '../../helpers/relay-e2e-harness.js';
 
 const f = fixture();
 const relays: Relay[] = [];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { layout } from '../../../core/data-dir.js';
 import { sendMail } from '../../helpers/relay-harness.js';
-import { fixture, mailLog, route } from './relay-fixtures.js';
+import { fixture, mailLog, route } from '../../helpers/relay-e2e-harness.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());
