@@ -12,11 +12,13 @@ import { registerIpcHandlers } from '../../electron/ipc-handlers.js';
 import { isTrustedSender } from '../../electron/window-security.js';
 import { noticeText } from '../../electron/shell-text.js';
 import { startShell, type Shell } from '../../electron/shell.js';
-import { sendMail, startTestRelay, testConfig, waitFor } from '../helpers/relay-harness.js';
+import { startTestRelay, waitFor } from '../helpers/relay-harness.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { FakeApp, FakeIpc, FakeNotifier, FakeSender, FakeTray, FakeWindow, MemoryLog } from '../helpers/fake-electron.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
+import { sendMail } from '../helpers/send-mail.js';
+import { testConfig } from '../helpers/test-config.js';
 
 const GRACE_SECONDS = 1;
 

@@ -5,15 +5,15 @@
  */
 import { afterEach } from 'vitest';
 import { join } from 'node:path';
-import type { RelayConfig } from '../../core/config/config-schema.js';
 import { parseConfig } from '../../core/config/load-config.js';
 import { SmtpListener, type InboundDeps } from '../../core/inbound/smtp-listener.js';
 import { FileSpool } from '../../core/spool/file-spool.js';
 import type { SpoolFs } from '../../core/spool/spool-fs.js';
 import type { SpooledMessage, SpoolStore } from '../../core/spool/spool-types.js';
 import { MemoryLog } from './memory-log.js';
-import { RawSmtpClient, type SmtpReply } from './smtp-client.js';
+import { RawSmtpClient } from './smtp-client.js';
 import { tempDir } from './temp-dir.js';
+import { testConfig } from './test-config.js';
 
 export interface Harness {
   listener: SmtpListener;
@@ -39,15 +39,6 @@ export interface HarnessOptions {
   deps?: Partial<InboundDeps>;
 }
 
-export function testConfig(overrides: Record<string, unknown> = {}): RelayConfig {
-  return parseConfig({
-    hostname: 'relay.test',
-    listen: { host: '127.0.0.1', port: 0 },
-    relayNetworks: ['127.0.0.0/8', '::1/128'],
-    ...overrides,
-  });
-}
-
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const { dir, remove } = await tempDir('rw-inbound-');
   const spoolDir = join(dir, 'spool');
@@ -58,7 +49,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const messages: SpooledMessage[] = [];
   let icid = 0;
   const listener = new SmtpListener({
-    config: testConfig(opts.config),
+    config: parseConfig(testConfig(opts.config)),
     spool,
     log,
     nextIcid: () => ++icid,
@@ -90,25 +81,6 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 /** A corrupt spool file is a test failure, never a silent skip. */
 function corrupt(file: string, reason: string): never {
   throw new Error(`corrupt spool file ${file}: ${reason}`);
-}
-
-/** MAIL, RCPT..., DATA, body (already CRLF-terminated, not dot-stuffed), "." on a raw client. */
-export async function sendMail(
-  client: RawSmtpClient,
-  from: string,
-  to: string[],
-  body: string,
-): Promise<SmtpReply> {
-  const mail = await client.command(`MAIL FROM:<${from}>`);
-  if (mail.code !== 250) return mail;
-  for (const rcpt of to) {
-    const r = await client.command(`RCPT TO:<${rcpt}>`);
-    if (r.code !== 250) return r;
-  }
-  const data = await client.command('DATA');
-  if (data.code !== 354) return data;
-  client.write(`${body}.\r\n`);
-  return client.readReply();
 }
 
 export async function connect(port: number, localAddress?: string): Promise<RawSmtpClient> {

@@ -9,9 +9,10 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Relay } from '../../core/relay.js';
-import { startTestRelay, testConfig } from './relay-harness.js';
+import { startTestRelay } from './relay-harness.js';
 import { startSmtpSink, type ReceivedMessage, type SinkBehaviour, type SmtpSink } from './smtp-sink.js';
 import { tempDir } from './temp-dir.js';
+import { testConfig } from './test-config.js';
 
 export interface Fixture {
   sink(b?: SinkBehaviour): Promise<SmtpSink>;

@@ -4,9 +4,10 @@
  * (smtp-sink), a temp data dir. More cases live in test/core/relay/.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendMail, waitFor } from '../../helpers/relay-harness.js';
+import { waitFor } from '../../helpers/relay-harness.js';
 import { exists, finishedMids, fixture, mailLog, route, startMids } from '../../helpers/relay-e2e-harness.js';
 import { until } from '../../helpers/until.js';
+import { sendMail } from '../../helpers/send-mail.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());

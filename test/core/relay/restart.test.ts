@@ -9,9 +9,10 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { layout } from '../../../core/data-dir.js';
-import { sendMail, waitFor } from '../../helpers/relay-harness.js';
+import { waitFor } from '../../helpers/relay-harness.js';
 import { exists, finishedMids, fixture, mailLog, route, startMids } from '../../helpers/relay-e2e-harness.js';
 import { until } from '../../helpers/until.js';
+import { sendMail } from '../../helpers/send-mail.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());

@@ -18,8 +18,10 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import type { Relay } from '../../../core/relay.js';
 import type { BrowserBinary } from '../../helpers/browser-binary.js';
-import { sendMail, startTestRelay, testConfig } from '../../helpers/relay-harness.js';
+import { startTestRelay } from '../../helpers/relay-harness.js';
 import { startSmtpSink, type SinkBehaviour, type SmtpSink } from '../../helpers/smtp-sink.js';
+import { sendMail } from '../../helpers/send-mail.js';
+import { testConfig } from '../../helpers/test-config.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const DIST = join(ROOT, 'renderer/dist');
