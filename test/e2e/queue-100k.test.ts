@@ -12,7 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from './support/dashboard-env.js';
+import { ARTIFACTS, launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from '../helpers/dashboard-harness.js';
 
 const MESSAGES = 100;
 const PER_MESSAGE = 1000;

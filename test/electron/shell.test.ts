@@ -14,7 +14,7 @@ import { noticeText } from '../../electron/shell-text.js';
 import { startShell, type Shell } from '../../electron/shell.js';
 import { startTestRelay, waitFor } from '../helpers/relay-harness.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { FakeApp, FakeIpc, FakeNotifier, FakeSender, FakeTray, FakeWindow, MemoryLog } from '../helpers/fake-electron.js';
+import { FakeApp, FakeIpc, FakeNotifier, FakeSender, FakeTray, FakeWindow, MemoryShellLog } from '../helpers/fake-electron.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 import { sendMail } from '../helpers/send-mail.js';
@@ -30,7 +30,7 @@ let tray: FakeTray;
 let notifier: FakeNotifier;
 let window: FakeWindow;
 let app: FakeApp;
-let log: MemoryLog;
+let log: MemoryShellLog;
 
 const settings = (over: Partial<DesktopSettings['notifications']> = {}): DesktopSettings => ({
   notifications: { ...DEFAULT_DESKTOP_SETTINGS.notifications, graceSeconds: GRACE_SECONDS, ...over },
@@ -51,7 +51,7 @@ beforeEach(async () => {
   notifier = new FakeNotifier();
   window = new FakeWindow();
   app = new FakeApp();
-  log = new MemoryLog();
+  log = new MemoryShellLog();
   shell = await startShell({ control: relay.control, hub: relay.hub, tray, window, notifier, app, log, settings: settings(), refreshMinIntervalMs: 50 });
 });
 
