@@ -1,16 +1,17 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DESKTOP_SETTINGS, DESKTOP_SETTINGS_FILE, DesktopSettingsStore, validateDesktopSettings } from '../../electron/desktop-settings.js';
 import { MemoryShellLog } from '../helpers/fake-electron.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let dir: string;
+let removeTemp: () => Promise<void>;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'rw-desktop-'));
+  ({ dir: dir, remove: removeTemp } = await tempDir('rw-desktop-'));
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await removeTemp();
 });
 
 describe('desktop settings', () => {
