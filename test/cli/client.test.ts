@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClientError, createControlClient, type StreamItem } from '../../cli/client.js';
 import { RelayError } from '../../core/errors/relay-error.js';
-import { HOSTS, startFakeServer, TOKEN, type TestServer } from '../core/server/fake-control.js';
+import { HOSTS, startFakeServer, TOKEN, type TestServer } from '../helpers/fake-control.js';
 
 let t: TestServer;
 const cleanups: (() => Promise<void>)[] = [];

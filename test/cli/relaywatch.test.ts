@@ -11,8 +11,9 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../../core/version.js';
 import { runCli } from '../helpers/relay-process.js';
-import { HOSTS, tempDir } from '../core/server/fake-control.js';
-import { cliFixture, type CliFixture } from './cli-fixture.js';
+import { HOSTS } from '../helpers/fake-control.js';
+import { cliFixture, type CliFixture } from '../helpers/cli-harness.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

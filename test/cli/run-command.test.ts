@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMMANDS, runCommand } from '../../cli/run-command.js';
 import { layout, writeRuntimeInfo } from '../../core/data-dir.js';
-import { HOSTS, NOW, recipients, tempDir } from '../core/server/fake-control.js';
-import { cliFixture, type CliFixture } from './cli-fixture.js';
+import { HOSTS, NOW, recipients } from '../helpers/fake-control.js';
+import { cliFixture, type CliFixture } from '../helpers/cli-harness.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let f: CliFixture;
 const cleanups: (() => Promise<void>)[] = [];

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lockAddress } from '../../core/data-dir-lock.js';
 import { layout, lockDataDir } from '../../core/data-dir.js';
-import { tempDir } from '../helpers/relay-harness.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const posix = process.platform !== 'win32';

@@ -10,8 +10,10 @@ import { chmod, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closedPort } from '../helpers/ports.js';
-import { sendMail, tempDir, testConfig } from '../helpers/relay-harness.js';
 import { startRelayProcess, writeConfig, type RelayProcess } from '../helpers/relay-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { sendMail } from '../helpers/send-mail.js';
+import { testConfig } from '../helpers/test-config.js';
 
 const procs: RelayProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];

@@ -10,7 +10,7 @@
  * scrolling of the page, and no console or CSP errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from './support/dashboard-env.js';
+import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from '../helpers/dashboard-harness.js';
 
 let env: DashboardEnv;
 let browser: Browser;

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostState } from '../../core/hosts/host-registry.js';
-import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from './support/dashboard-env.js';
+import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from '../helpers/dashboard-harness.js';
 
 let env: DashboardEnv;
 let browser: Browser;

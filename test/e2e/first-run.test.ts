@@ -5,7 +5,7 @@
  * Also: the page opened without its token explains how to open it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from './support/dashboard-env.js';
+import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from '../helpers/dashboard-harness.js';
 
 let env: DashboardEnv;
 let browser: Browser;

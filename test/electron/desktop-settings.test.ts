@@ -1,16 +1,17 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DESKTOP_SETTINGS, DESKTOP_SETTINGS_FILE, DesktopSettingsStore, validateDesktopSettings } from '../../electron/desktop-settings.js';
-import { MemoryLog } from './fakes.js';
+import { MemoryShellLog } from '../helpers/fake-electron.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let dir: string;
+let removeTemp: () => Promise<void>;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'rw-desktop-'));
+  ({ dir: dir, remove: removeTemp } = await tempDir('rw-desktop-'));
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await removeTemp();
 });
 
 describe('desktop settings', () => {
@@ -45,14 +46,14 @@ describe('desktop settings', () => {
   });
 
   it('a missing file means defaults, silently', async () => {
-    const log = new MemoryLog();
+    const log = new MemoryShellLog();
     const s = new DesktopSettingsStore(dir, log);
     expect(await s.load()).toEqual(DEFAULT_DESKTOP_SETTINGS);
     expect(log.lines).toEqual([]);
   });
 
   it('saves atomically with mode 0600 and loads it back', async () => {
-    const log = new MemoryLog();
+    const log = new MemoryShellLog();
     const s = new DesktopSettingsStore(dir, log);
     const r = await s.save({ notifications: { graceSeconds: 5, hostUp: false } });
     expect(r.ok).toBe(true);
@@ -65,7 +66,7 @@ describe('desktop settings', () => {
   });
 
   it('a bad save changes nothing', async () => {
-    const s = new DesktopSettingsStore(dir, new MemoryLog());
+    const s = new DesktopSettingsStore(dir, new MemoryShellLog());
     await s.save({ notifications: { graceSeconds: 5 } });
     const r = await s.save({ notifications: { graceSeconds: 'soon' } });
     expect(r.ok).toBe(false);
@@ -77,7 +78,7 @@ describe('desktop settings', () => {
     const file = join(dir, DESKTOP_SETTINGS_FILE);
     for (const text of ['{ not json', JSON.stringify({ notifications: { graceSeconds: -5 } })]) {
       await writeFile(file, text);
-      const log = new MemoryLog();
+      const log = new MemoryShellLog();
       const s = new DesktopSettingsStore(dir, log);
       expect(await s.load()).toEqual(DEFAULT_DESKTOP_SETTINGS);
       expect(log.warnings).toHaveLength(1);

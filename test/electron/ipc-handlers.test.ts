@@ -9,7 +9,7 @@ import { DesktopSettingsStore, type DesktopSettings } from '../../electron/deskt
 import { controlChannel, IPC, type EventMessage } from '../../electron/ipc-channels.js';
 import { registerIpcHandlers } from '../../electron/ipc-handlers.js';
 import { isTrustedSender } from '../../electron/window-security.js';
-import { FakeIpc, FakeSender, host, MemoryLog } from './fakes.js';
+import { FakeIpc, FakeSender, host, MemoryShellLog } from '../helpers/fake-electron.js';
 
 /** A control API that records its calls; hoststatus fails the way commands.ts does for an unknown host. */
 function fakeApi(calls: { method: string; arg: unknown }[]): ControlApi {
@@ -48,7 +48,7 @@ function fakeApi(calls: { method: string; arg: unknown }[]): ControlApi {
 let dir: string;
 let ipc: FakeIpc;
 let hub: EventHub;
-let log: MemoryLog;
+let log: MemoryShellLog;
 let calls: { method: string; arg: unknown }[];
 let saved: DesktopSettings[];
 let unregister: () => void;
@@ -58,7 +58,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rw-ipc-'));
   ipc = new FakeIpc();
   hub = new EventHub({ ringSize: 5, queueTotals: () => ({ recipients: 0, messages: 0 }) });
-  log = new MemoryLog();
+  log = new MemoryShellLog();
   calls = [];
   saved = [];
   const settings = new DesktopSettingsStore(dir, log);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ControlEvents } from '../../common/events.js';
 import { DEFAULT_DESKTOP_SETTINGS, type NotificationSettings } from '../../electron/desktop-settings.js';
 import { NotificationRules, type NotificationPolicy, type RuleNotice } from '../../electron/notification-rules.js';
-import { ManualTimers } from './fakes.js';
+import { ManualTimers } from '../helpers/fake-electron.js';
 
 const policy: NotificationPolicy = { flap: { downs: 3, windowSeconds: 600, quietSeconds: 300 }, bounceSummarySeconds: 60 };
 

@@ -15,7 +15,7 @@ import { EventHub } from '../../core/control/event-hub.js';
 import { DesktopSettingsStore } from '../../electron/desktop-settings.js';
 import { IPC } from '../../electron/ipc-channels.js';
 import { registerIpcHandlers } from '../../electron/ipc-handlers.js';
-import { FakeIpc, FakeSender, host, MemoryLog } from './fakes.js';
+import { FakeIpc, FakeSender, host, MemoryShellLog } from '../helpers/fake-electron.js';
 
 const source = readFileSync(new URL('../../electron/preload.cts', import.meta.url), 'utf8');
 const compiled = ts.transpileModule(source, {
@@ -81,9 +81,9 @@ beforeEach(async () => {
     control: fullApi,
     hub,
     isTrusted: (s) => s.webContentsId === 1,
-    settings: new DesktopSettingsStore(dir, new MemoryLog()),
+    settings: new DesktopSettingsStore(dir, new MemoryShellLog()),
     onSettingsSaved: () => undefined,
-    log: new MemoryLog(),
+    log: new MemoryShellLog(),
   });
 });
 afterEach(async () => {

@@ -12,9 +12,13 @@ import { registerIpcHandlers } from '../../electron/ipc-handlers.js';
 import { isTrustedSender } from '../../electron/window-security.js';
 import { noticeText } from '../../electron/shell-text.js';
 import { startShell, type Shell } from '../../electron/shell.js';
-import { sendMail, startTestRelay, tempDir, testConfig, waitFor } from '../helpers/relay-harness.js';
+import { startTestRelay, waitFor } from '../helpers/relay-harness.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { FakeApp, FakeIpc, FakeNotifier, FakeSender, FakeTray, FakeWindow, MemoryLog } from './fakes.js';
+import { FakeApp, FakeIpc, FakeNotifier, FakeSender, FakeTray, FakeWindow, MemoryShellLog } from '../helpers/fake-electron.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { until } from '../helpers/until.js';
+import { sendMail } from '../helpers/send-mail.js';
+import { testConfig } from '../helpers/test-config.js';
 
 const GRACE_SECONDS = 1;
 
@@ -26,7 +30,7 @@ let tray: FakeTray;
 let notifier: FakeNotifier;
 let window: FakeWindow;
 let app: FakeApp;
-let log: MemoryLog;
+let log: MemoryShellLog;
 
 const settings = (over: Partial<DesktopSettings['notifications']> = {}): DesktopSettings => ({
   notifications: { ...DEFAULT_DESKTOP_SETTINGS.notifications, graceSeconds: GRACE_SECONDS, ...over },
@@ -47,7 +51,7 @@ beforeEach(async () => {
   notifier = new FakeNotifier();
   window = new FakeWindow();
   app = new FakeApp();
-  log = new MemoryLog();
+  log = new MemoryShellLog();
   shell = await startShell({ control: relay.control, hub: relay.hub, tray, window, notifier, app, log, settings: settings(), refreshMinIntervalMs: 50 });
 });
 
@@ -57,15 +61,6 @@ afterEach(async () => {
   await sink?.stop();
   await dir?.remove();
 });
-
-/** For facts no event announces (failed probes): a short poll with a deadline. */
-async function pollUntil(test: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const send = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => sendMail(relay.smtp.port, { from: 'scanner@office.test', to: [`user${i}@corp.test`] })));
 
@@ -90,7 +85,7 @@ describe('desktop shell on a real relay', () => {
     expect(notifier.notices[0]!.body).toMatch(/^Unreachable for 1s: .*\. 2 messages waiting for it\.$/);
 
     // Stay down a while longer: probes keep failing (no event says so), still one notice.
-    await pollUntil(() => (relay.hosts.get(sink.key)?.probeFailures ?? 0) >= 3, 'three failed probes');
+    await until(() => (relay.hosts.get(sink.key)?.probeFailures ?? 0) >= 3, 'three failed probes', 10_000);
     expect(notifier.notices).toHaveLength(1);
 
     await sink.start();

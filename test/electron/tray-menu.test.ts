@@ -4,7 +4,7 @@ import type { ControlApi } from '../../common/operations.js';
 import type { MenuActionId, MenuEntry } from '../../electron/ports.js';
 import { MENU_ACTIONS, trayMenu, type MenuContext } from '../../electron/tray-menu.js';
 import { trayView } from '../../electron/tray-state.js';
-import { FakeApp, FakeWindow, host, queue } from './fakes.js';
+import { FakeApp, FakeWindow, host, queue } from '../helpers/fake-electron.js';
 
 const item = (entries: MenuEntry[], id: MenuActionId) => entries.find((e) => e.kind !== 'separator' && e.id === id) as Exclude<MenuEntry, { kind: 'separator' }> | undefined;
 

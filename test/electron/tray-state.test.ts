@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TRAY_RULES, trayView } from '../../electron/tray-state.js';
-import { host, queue } from './fakes.js';
+import { host, queue } from '../helpers/fake-electron.js';
 
 const thresholds = { oldestSeconds: 600, queuedRecipients: 50 };
 

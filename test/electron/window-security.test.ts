@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,14 +8,16 @@ import {
   resolveAppFile,
   responseHeaders,
 } from '../../electron/window-security.js';
-import { FakeSender } from './fakes.js';
+import { FakeSender } from '../helpers/fake-electron.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let root: string;
+let removeTemp: () => Promise<void>;
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'rw-renderer-'));
+  ({ dir: root, remove: removeTemp } = await tempDir('rw-renderer-'));
 });
 afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
+  await removeTemp();
 });
 
 describe('window security', () => {

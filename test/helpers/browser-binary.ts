@@ -1,5 +1,5 @@
 /**
- * browser-binary (test helper): which Chromium the browser tests drive, so
+ * browser-binary: which Chromium the browser tests drive, so
  * `npm test` needs no system browser. CHROMIUM_PATH wins; then Debian's
  * /usr/bin/chromium (what CI installs); else the Linux build that the npm
  * package @sparticuz/chromium ships inside itself.

@@ -1,5 +1,5 @@
 /**
- * postfix-sink (test helper): Postfix's smtp-sink, an independent SMTP
+ * postfix-sink: Postfix's smtp-sink, an independent SMTP
  * implementation, as a destination that records what it was sent byte for
  * byte: each transaction is dumped to a file (smtp-sink -d) whose X-Mail-Args
  * and X-Rcpt-Args lines are the MAIL FROM / RCPT TO arguments as they came
@@ -13,6 +13,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort } from './ports.js';
+import { until } from './until.js';
 
 
 export interface PostfixDump {
@@ -44,13 +45,13 @@ export async function startPostfixSink(): Promise<PostfixSink> {
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = once(child, 'exit');
   // smtp-sink says nothing when it is ready: knock until it answers.
-  const deadline = Date.now() + 5000;
-  while (!(await knock(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`smtp-sink did not start: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
+  const up = await until(async () => child.exitCode !== null || (await knock(port)), `smtp-sink on port ${port}`).then(
+    () => child.exitCode === null,
+    () => false,
+  );
+  if (!up) {
+    child.kill('SIGKILL');
+    throw new Error(`smtp-sink did not start: ${stderr}`);
   }
   return {
     host: '127.0.0.1',
@@ -69,7 +70,8 @@ export async function startPostfixSink(): Promise<PostfixSink> {
   };
 }
 
-function knock(port: number): Promise<boolean> {
+/** Whether something accepts a TCP connection on 127.0.0.1:`port`. */
+export function knock(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1', () => {
       s.destroy();

@@ -1,5 +1,5 @@
 /**
- * relay-process (test helper): runs `relaywatch serve` as a real child process
+ * relay-process: runs `relaywatch serve` as a real child process
  * (the CLI entry point through tsx), so tests can SIGKILL it, SIGTERM it and
  * restart it on the same data dir.
  *

@@ -1,5 +1,5 @@
 /**
- * requires (test helper): tests that need something this machine may lack
+ * requires: tests that need something this machine may lack
  * (a Debian tool, a platform feature) skip with a one-line note saying what,
  * and the count reporter prints that note; nothing is skipped in silence.
  */

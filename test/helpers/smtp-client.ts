@@ -1,11 +1,12 @@
 /**
- * smtp-client (test helper): a raw SMTP client over a plain socket, for tests
+ * smtp-client: a raw SMTP client over a plain socket, for tests
  * that must control the exact bytes on the wire (smuggling, pipelining, long
  * lines) where nodemailer would "fix" them.
  *
  * Owns: connecting (optionally from a given local address), writing raw
  * bytes, reading whole replies (multi-line ones too), upgrading to TLS.
- * Does not own: any SMTP logic; tests script the dialogue themselves.
+ * Does not own: any SMTP logic; tests script the dialogue themselves (but for
+ * smtpTransaction, the plain MAIL, RCPT, DATA of one message).
  * Raises: plain Errors (test code) on timeout or when the server hangs up.
  */
 import net from 'node:net';
@@ -164,4 +165,23 @@ export class RawSmtpClient {
     if (!this.socket.destroyed) this.socket.destroy();
     await this.closed;
   }
+}
+
+/** MAIL, RCPT..., DATA, body (already CRLF-terminated, not dot-stuffed), "." on a raw client. */
+export async function smtpTransaction(
+  client: RawSmtpClient,
+  from: string,
+  to: string[],
+  body: string,
+): Promise<SmtpReply> {
+  const mail = await client.command(`MAIL FROM:<${from}>`);
+  if (mail.code !== 250) return mail;
+  for (const rcpt of to) {
+    const r = await client.command(`RCPT TO:<${rcpt}>`);
+    if (r.code !== 250) return r;
+  }
+  const data = await client.command('DATA');
+  if (data.code !== 354) return data;
+  client.write(`${body}.\r\n`);
+  return client.readReply();
 }

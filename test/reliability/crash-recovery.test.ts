@@ -10,8 +10,9 @@ import { once } from 'node:events';
 import { SMTPServer } from 'smtp-server';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir, testConfig } from '../helpers/relay-harness.js';
 import { startRelayProcess, writeConfig, type RelayProcess } from '../helpers/relay-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { testConfig } from '../helpers/test-config.js';
 
 interface Sink {
   port: number;

@@ -15,9 +15,11 @@ import { layout, writeRuntimeInfo } from '../../core/data-dir.js';
 import { StateFile } from '../../core/store/state-file.js';
 import { emptyState, type StateData } from '../../core/store/state-store.js';
 import { ensureToken } from '../../core/server/control-token.js';
-import { sendMail, tempDir, testConfig } from '../helpers/relay-harness.js';
 import { startRelayProcess, writeConfig, type RelayProcess } from '../helpers/relay-process.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { sendMail } from '../helpers/send-mail.js';
+import { testConfig } from '../helpers/test-config.js';
 
 const run = promisify(execFile);
 const NEEDS = 'needs root (CAP_SYS_ADMIN) on Linux to mount a 2 MiB tmpfs as a real full disk';

@@ -11,8 +11,10 @@ import { once } from 'node:events';
 import { lstat, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendMail, tempDir, testConfig } from '../helpers/relay-harness.js';
 import { runCli, startRelayProcess, writeConfig, type RelayProcess } from '../helpers/relay-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { sendMail } from '../helpers/send-mail.js';
+import { testConfig } from '../helpers/test-config.js';
 
 const procs: RelayProcess[] = [];
 const others: ChildProcess[] = [];

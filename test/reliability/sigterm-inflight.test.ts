@@ -8,9 +8,11 @@
  * requeued, due at once after the restart rather than after a back-off.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendMail, tempDir, testConfig } from '../helpers/relay-harness.js';
 import { startRelayProcess, writeConfig, type RelayProcess } from '../helpers/relay-process.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { sendMail } from '../helpers/send-mail.js';
+import { testConfig } from '../helpers/test-config.js';
 
 const procs: RelayProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];

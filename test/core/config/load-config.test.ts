@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../../core/config/load-config.js';
 import { RelayError } from '../../../core/errors/relay-error.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const designExample = {
   hostname: 'relay.office.example',
@@ -46,11 +46,12 @@ function errorOf(value: unknown): string {
 
 describe('config', () => {
   let dir: string;
+  let removeTemp: () => Promise<void>;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rw-config-'));
+    ({ dir: dir, remove: removeTemp } = await tempDir('rw-config-'));
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await removeTemp();
   });
 
   it('accepts the example of DESIGN.md and fills defaults', () => {

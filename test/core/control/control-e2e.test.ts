@@ -18,10 +18,13 @@ import { ControlClientError, createControlClient, type ControlClient, type Event
 import { runCommand } from '../../../cli/run-command.js';
 import type { ControlEvents, EditableConfig, EventEnvelope, HostSummary, StatusResult } from '../../../core/control/contract.js';
 import type { Relay } from '../../../core/relay.js';
-import { sendMail, startTestRelay, tempDir, testConfig, waitFor } from '../../helpers/relay-harness.js';
+import { startTestRelay, waitFor } from '../../helpers/relay-harness.js';
 import { runCli } from '../../helpers/relay-process.js';
 import { closedPort } from '../../helpers/ports.js';
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { sendMail } from '../../helpers/send-mail.js';
+import { testConfig } from '../../helpers/test-config.js';
 
 let relay: Relay;
 let live: SmtpSink;

@@ -11,7 +11,10 @@ import { runCommand } from '../../../cli/run-command.js';
 import type { OldMessage } from '../../../core/control/contract.js';
 import type { Relay } from '../../../core/relay.js';
 import { closedPort } from '../../helpers/ports.js';
-import { sendMail, startTestRelay, tempDir, testConfig, waitFor } from '../../helpers/relay-harness.js';
+import { startTestRelay, waitFor } from '../../helpers/relay-harness.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { sendMail } from '../../helpers/send-mail.js';
+import { testConfig } from '../../helpers/test-config.js';
 
 let relay: Relay;
 let dir: { dir: string; remove: () => Promise<void> };

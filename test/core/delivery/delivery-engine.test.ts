@@ -3,7 +3,8 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from '
 import { describe, expect, it } from 'vitest';
 import type { RecipientOutcome } from '../../../core/delivery/delivery-types.js';
 import type { Destination } from '../../../core/routing/routing-types.js';
-import { engine, job, refusedDest, sink, until } from './engine-fixtures.js';
+import { engine, job, refusedDest, sink } from '../../helpers/delivery-harness.js';
+import { until } from '../../helpers/until.js';
 
 const summary = (o: RecipientOutcome): string =>
   o.outcome === 'delivered' ? `${o.rid} delivered ${o.host}` : `${o.rid} ${o.outcome} ${o.host} ${o.error.code} ${o.error.smtpCode ?? '-'} ${o.error.enhanced}`;
@@ -36,7 +37,7 @@ describe('delivery engine: the behaviour table, against real SMTP peers', () => 
     expect(r.outcomes.map(summary)).toEqual([`0 delivered ${s.key}`]);
     expect(feedback.failed(dead.key)).toBe(true);
     expect(feedback.failures.get(dead.key)).toMatchObject({ code: 'ECONNECTION', enhanced: '4.4.1', temporary: true });
-    expect(log.matching(/Connection Error/)).toEqual([
+    expect(log.grep(/Connection Error/)).toEqual([
       expect.stringMatching(new RegExp(`^Info: Connection Error: DCID 101 domain: dest.test IP: 127.0.0.1 port: ${dead.port} details: 4.4.1 .*ECONNREFUSED.* reason: connection refused$`)),
     ]);
   });
@@ -57,7 +58,7 @@ describe('delivery engine: the behaviour table, against real SMTP peers', () => 
     expect(r.outcomes.map(summary)).toEqual([`0 delivered ${s.key}`]);
     expect(feedback.failed(busy.key)).toBe(false);
     expect(feedback.calls).toContain(`answered ${busy.key}`);
-    expect(log.matching(/Connection Error/)[0]).toContain('details: 421 4.3.2 Service not available');
+    expect(log.grep(/Connection Error/)[0]).toContain('details: 421 4.3.2 Service not available');
   });
 
   it('every host answers 4xx → deferred with the reply, hosts Up', async () => {
@@ -76,7 +77,7 @@ describe('delivery engine: the behaviour table, against real SMTP peers', () => 
     const r = await e.deliver(job([s.destination()], { addresses: ['ok@dest.test', 'full@dest.test'] }));
     expect(r.outcomes.map(summary)).toEqual([`0 delivered ${s.key}`, `1 deferred ${s.key} ERESPONSE 452 4.3.1`]);
     expect(s.messages.map((m) => m.to)).toEqual([['ok@dest.test']]);
-    expect(log.matching(/Delayed/)).toEqual(['Info: Delayed: MID 7 RID [1] - 452 4.3.1 Insufficient system resources']);
+    expect(log.grep(/Delayed/)).toEqual(['Info: Delayed: MID 7 RID [1] - 452 4.3.1 Insufficient system resources']);
   });
 
   it('a recipient deferred by one host goes on to the next host in the same attempt', async () => {
@@ -126,7 +127,7 @@ describe('delivery engine: the behaviour table, against real SMTP peers', () => 
     const r = await e.deliver(job([a.destination(), b.destination()], { addresses: ['x@dest.test', 'y@dest.test'] }));
     expect(r.outcomes.map(summary)).toEqual([`0 bounced ${a.key} ERESPONSE 550 5.7.1`, `1 bounced ${a.key} ERESPONSE 550 5.7.1`]);
     expect(b.stats.connections).toBe(0);
-    expect(log.matching(/Response/)).toEqual(["Info: MID 7 RID [0, 1] Response '550 5.7.1 Message rejected as spam'"]);
+    expect(log.grep(/Response/)).toEqual(["Info: MID 7 RID [0, 1] Response '550 5.7.1 Message rejected as spam'"]);
   });
 
   it('MAIL FROM 550 bounces everyone; DATA refused with 451 moves on, keeping a 550 recipient bounced', async () => {
@@ -150,7 +151,7 @@ describe('delivery engine: the behaviour table, against real SMTP peers', () => 
     expect(feedback.calls).toContain(`lost ${a.key} MID 7`);
     expect(a.messages).toEqual([]);
     expect(b.stats.connections).toBe(0);
-    expect(log.matching(/Delayed/)).toHaveLength(1);
+    expect(log.grep(/Delayed/)).toHaveLength(1);
   });
 
   it('dropped after the final dot (a message the server chokes on) → that message deferred, host Up, next host not tried; other mail goes through', async () => {
@@ -161,7 +162,7 @@ describe('delivery engine: the behaviour table, against real SMTP peers', () => 
     expect(r.outcomes.map(summary)).toEqual([`0 deferred ${a.key} ECONNECTION - 4.4.2`]);
     expect(a.stats.choked).toBe(1);
     expect(b.stats.connections).toBe(0);
-    expect(log.matching(/Connection Error/)).toEqual([expect.stringMatching(/during end of data.* reason: connection lost$/)]);
+    expect(log.grep(/Connection Error/)).toEqual([expect.stringMatching(/during end of data.* reason: connection lost$/)]);
     const other = await e.deliver(job([a.destination(), b.destination()], { mid: 2 }));
     expect(other.outcomes.map(summary)).toEqual([`0 delivered ${a.key}`]);
     expect(feedback.failed(a.key)).toBe(false);
@@ -208,7 +209,7 @@ describe('delivery engine: the behaviour table, against real SMTP peers', () => 
     expect(r.outcomes.map(summary)).toEqual([`0 delivered ${b.key}`]);
     expect(feedback.failures.get(plain.key)).toMatchObject({ code: 'ETLS', enhanced: '4.7.4' });
     expect(plain.messages).toEqual([]);
-    expect(log.matching(/Connection Error/)[0]).toContain('reason: TLS required but not available');
+    expect(log.grep(/Connection Error/)[0]).toContain('reason: TLS required but not available');
   });
 
   it('no destinations → deferred without a host; bad addresses bounce without a connection', async () => {
@@ -232,7 +233,7 @@ describe('delivery engine: the behaviour table, against real SMTP peers', () => 
     expect(r.outcomes[0]!.outcome === 'deferred' && r.outcomes[0]!.error.temporary).toBe(true);
     expect(b.stats.connections).toBe(0);
     expect(feedback.failed(a.key)).toBe(false);
-    expect(log.matching(/Delivery aborted/)).toHaveLength(1);
+    expect(log.grep(/Delivery aborted/)).toHaveLength(1);
     // The connection stays good for the next message.
     expect((await e.deliver(job([a.destination()]))).outcomes.map(summary)).toEqual([`0 delivered ${a.key}`]);
     expect(a.stats.connections).toBe(1);
@@ -295,7 +296,7 @@ describe('delivery engine: connections', () => {
     expect(s.stats.connections).toBe(1);
     expect(s.stats.rsets).toBe(2);
     expect(new Set(s.messages.map((m) => m.session)).size).toBe(1);
-    expect(log.matching(/New SMTP DCID/)).toHaveLength(1);
+    expect(log.grep(/New SMTP DCID/)).toHaveLength(1);
   });
 
   it('honours maxConnectionsPerHost; jobs beyond it wait and are all delivered', async () => {
@@ -324,8 +325,8 @@ describe('delivery engine: connections', () => {
     const s = await sink();
     const { engine: e, log } = engine({ idleMs: 50 });
     await e.deliver(job([s.destination()]));
-    await until(() => log.matching(/DCID \d+ close/).length > 0);
-    expect(log.matching(/DCID 101 close/)).toHaveLength(1);
+    await until(() => log.grep(/DCID \d+ close/).length > 0, 'a DCID close line', 3000);
+    expect(log.grep(/DCID 101 close/)).toHaveLength(1);
   });
 
   it('close() lets the transaction in flight finish, starts none of the jobs waiting for its connection, then takes no jobs', async () => {
@@ -333,7 +334,7 @@ describe('delivery engine: connections', () => {
     const { engine: e, log } = engine({ maxConnectionsPerHost: 1 });
     const p = [1, 2, 3].map((mid) => e.deliver(job([s.destination()], { mid })));
     // The first is on the wire; the other two wait for its connection.
-    await until(() => log.matching(/Delivery start/).length > 0);
+    await until(() => log.grep(/Delivery start/).length > 0, 'a Delivery start line', 3000);
     const started = Date.now();
     await e.close(5000);
     // Back as soon as the one in flight was answered, not at the deadline.
@@ -345,7 +346,7 @@ describe('delivery engine: connections', () => {
       '0 deferred undefined ESHUTDOWN - 4.3.2',
     ]);
     expect(s.messages).toHaveLength(1);
-    expect(log.matching(/Delivery start/)).toHaveLength(1);
+    expect(log.grep(/Delivery start/)).toHaveLength(1);
     const after = await e.deliver(job([s.destination()]));
     expect(after.outcomes.map(summary)).toEqual(['0 deferred undefined ESHUTDOWN - 4.3.2']);
   });
@@ -356,7 +357,7 @@ describe('delivery engine: connections', () => {
     const { engine: e, feedback, log } = engine({ commandTimeoutMs: 10_000 });
     const p = e.deliver(job([s.destination(), b.destination()]));
     // Wait until the message is on the wire (the sink never answers the dot).
-    await until(() => log.matching(/Delivery start/).length > 0);
+    await until(() => log.grep(/Delivery start/).length > 0, 'a Delivery start line', 3000);
     await new Promise((r) => setTimeout(r, 50));
     const started = Date.now();
     await e.close(200);

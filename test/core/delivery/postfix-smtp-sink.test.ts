@@ -5,10 +5,11 @@
  * records ended by CR.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { missingCommand, skipAllUnless } from '../../helpers/requires.js';
-import { closedPort, engine, job, until } from './engine-fixtures.js';
+import { closedPort, engine, job } from '../../helpers/delivery-harness.js';
+import { knock } from '../../helpers/postfix-sink.js';
+import { until } from '../../helpers/until.js';
 
 
 let child: ChildProcess | undefined;
@@ -25,19 +26,7 @@ async function startPostfixSink(): Promise<{ port: number; last: () => Record<st
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
   // smtp-sink says nothing when it is ready: knock until it answers.
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error('smtp-sink did not start');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(() => knock(port), `smtp-sink to answer on port ${port}`, 5000);
   const last = (): Record<string, number> => {
     const rec = out.split('\r').filter(Boolean).at(-1) ?? '';
     return Object.fromEntries(rec.split(' ').map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
@@ -63,12 +52,12 @@ describe('delivery engine → Postfix smtp-sink', () => {
     };
     await Promise.all(Array.from({ length: 40 }, worker));
     expect(delivered).toBe(1000);
-    const opened = log.matching(/New SMTP DCID/).length;
+    const opened = log.grep(/New SMTP DCID/).length;
     expect(opened).toBeGreaterThanOrEqual(1);
     expect(opened).toBeLessThanOrEqual(4);
     await e.close(2000);
     // smtp-sink reports on its own schedule: wait for its count.
-    await until(() => sink.last().mesg === 1000);
+    await until(() => sink.last().mesg === 1000, 'smtp-sink to count 1000 messages', 3000);
     expect(sink.last().mesg).toBe(1000);
   });
 });

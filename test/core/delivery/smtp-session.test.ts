@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { openSession, type SmtpSession } from '../../../core/delivery/smtp-session.js';
 import type { Destination } from '../../../core/routing/routing-types.js';
-import { engine, job, MESSAGE, refusedDest, sink } from './engine-fixtures.js';
+import { engine, job, MESSAGE, refusedDest, sink } from '../../helpers/delivery-harness.js';
 
 const opts = { hostname: 'relay.test', connectTimeoutMs: 2000, commandTimeoutMs: 2000, dataTimeoutMs: 2000 };
 

@@ -11,7 +11,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { locateRelay } from '../../../cli/locate-relay.js';
 import type { ControlEvents, HostSummary, Page, RecipientRow } from '../../../core/control/contract.js';
 import { closedPort } from '../../helpers/ports.js';
-import { sendMail, tempDir, testConfig } from '../../helpers/relay-harness.js';
+import { sendMail } from '../../helpers/send-mail.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { testConfig } from '../../helpers/test-config.js';
 import { runCli, startRelayProcess, writeConfig, type RelayProcess } from '../../helpers/relay-process.js';
 
 const procs: RelayProcess[] = [];

@@ -5,25 +5,9 @@ import { RelayError } from '../../../core/errors/relay-error.js';
 import { HostProber } from '../../../core/hosts/host-prober.js';
 import { HostRegistry, LOST_TRANSACTIONS_FOR_DOWN } from '../../../core/hosts/host-registry.js';
 import { createSmtpProbe } from '../../../core/hosts/smtp-probe.js';
+import { MemoryLog } from '../../helpers/memory-log.js';
 import { closedPort } from '../../helpers/ports.js';
-import type { LogLevel, MailLog } from '../../../core/log/log-types.js';
 import type { Destination } from '../../../core/routing/routing-types.js';
-
-class MemoryLog implements MailLog {
-  lines: string[] = [];
-  readonly file = '(memory)';
-  write(level: LogLevel, text: string) {
-    this.lines.push(`${level}: ${text}`);
-  }
-  info(text: string) {
-    this.write('Info', text);
-  }
-  warn(text: string) {
-    this.write('Warning', text);
-  }
-  async flush() {}
-  async close() {}
-}
 
 const refused = new RelayError({ code: 'ECONNECTION', message: 'connect ECONNREFUSED', temporary: true });
 

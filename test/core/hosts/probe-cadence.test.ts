@@ -10,7 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createControlClient, type ControlClient } from '../../../cli/client.js';
 import type { ProbeReport } from '../../../core/hosts/host-prober.js';
 import type { Relay } from '../../../core/relay.js';
-import { once, sendMail, startTestRelay, tempDir, testConfig, waitFor } from '../../helpers/relay-harness.js';
+import { once, startTestRelay, waitFor } from '../../helpers/relay-harness.js';
+import { sendMail } from '../../helpers/send-mail.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { testConfig } from '../../helpers/test-config.js';
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js';
 
 const CADENCE_MS = 5000;

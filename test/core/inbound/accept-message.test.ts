@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { SpoolFs } from '../../../core/spool/spool-fs.js';
 import type { SpoolStore } from '../../../core/spool/spool-types.js';
 import type { RawSmtpClient } from '../../helpers/smtp-client.js';
-import { type Harness, inboundTestKit, sendMail } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit } from '../../helpers/inbound-harness.js';
+import { smtpTransaction } from '../../helpers/smtp-client.js';
 
 const kit = inboundTestKit();
 const client = kit.client;
@@ -66,7 +67,7 @@ describe('SmtpListener when the spool fails', () => {
     expect(h.log.grep(/Message finished MID \d+ aborted/)).toHaveLength(1);
     expect(h.log.grep(/ ready /)).toEqual([]);
     delete inject.write;
-    expect((await sendMail(c, 'a@b.example', ['c@corp.example'], body)).code).toBe(250);
+    expect((await smtpTransaction(c, 'a@b.example', ['c@corp.example'], body)).code).toBe(250);
     expect(await h.spooled()).toHaveLength(1);
   });
 
@@ -92,7 +93,7 @@ describe('SmtpListener when the spool fails', () => {
     });
     const c = await client(h.port);
     await c.hello();
-    const reply = await sendMail(c, 'a@b.example', ['c@corp.example'], body);
+    const reply = await smtpTransaction(c, 'a@b.example', ['c@corp.example'], body);
     expect(`${reply.code} ${reply.text}`).toBe('451 4.3.0 Local error in processing');
     expect(await h.spooled()).toEqual([]);
     expect(h.log.grep(/Message rejected: 451 4\.3\.0 Local error in processing: queue index is closed/)).toHaveLength(1);

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GuardedSmtpServer } from '../../../core/inbound/command-guard.js';
-import { type Harness, inboundTestKit, sendMail } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit } from '../../helpers/inbound-harness.js';
+import { smtpTransaction } from '../../helpers/smtp-client.js';
 
 const kit = inboundTestKit();
 const client = kit.client;
@@ -73,7 +74,7 @@ describe('command line length (RFC 5321 4.5.3.1.4)', () => {
     await c.hello();
     // Over 512, within RFC 5322's 998 for message lines (line-length-guard.ts).
     const body = `Subject: long\r\n\r\n${'z'.repeat(998)}\r\n`;
-    expect((await sendMail(c, 'a@b.example', ['c@d.example'], body)).code).toBe(250);
+    expect((await smtpTransaction(c, 'a@b.example', ['c@d.example'], body)).code).toBe(250);
   });
 });
 
@@ -84,7 +85,7 @@ describe('STARTTLS (not offered: no certificate is configured)', () => {
     const ehlo = await c.hello();
     expect(ehlo.lines.some((l) => /STARTTLS/i.test(l))).toBe(false);
     expect(line(await c.command('STARTTLS'))).toBe('502 5.5.1 STARTTLS not available');
-    expect((await sendMail(c, 'a@b.example', ['c@d.example'], 'Subject: plain\r\n\r\nx\r\n')).code).toBe(250);
+    expect((await smtpTransaction(c, 'a@b.example', ['c@d.example'], 'Subject: plain\r\n\r\nx\r\n')).code).toBe(250);
     const [msg] = await h.spooled();
     expect((await h.fileSpool.readContent(msg?.envelope.mid ?? 0)).toString()).toMatch(/ with ESMTP id \d+\r\n/);
   });
@@ -104,7 +105,7 @@ describe('STARTTLS (not offered: no certificate is configured)', () => {
     expect(h.log.grep(/Start MID|evil@x\.example/)).toEqual([]);
     expect(await h.spooled()).toEqual([]);
     // A fresh transaction on the same connection works.
-    expect((await sendMail(c, 'a@b.example', ['c@d.example'], 'Subject: ok\r\n\r\nx\r\n')).code).toBe(250);
+    expect((await smtpTransaction(c, 'a@b.example', ['c@d.example'], 'Subject: ok\r\n\r\nx\r\n')).code).toBe(250);
     expect(await h.spooled()).toHaveLength(1);
   });
 });

@@ -8,7 +8,9 @@ import { admit, type Limits, type Peer } from '../../../core/inbound/connection-
 import { RefusalLog } from '../../../core/inbound/refusal-log.js';
 import type { SpoolStore } from '../../../core/spool/spool-types.js';
 import type { RawSmtpClient } from '../../helpers/smtp-client.js';
-import { type Harness, inboundTestKit, MemoryLog, sendMail } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit } from '../../helpers/inbound-harness.js';
+import { MemoryLog } from '../../helpers/memory-log.js';
+import { smtpTransaction } from '../../helpers/smtp-client.js';
 
 const kit = inboundTestKit();
 let h: Harness | undefined;
@@ -94,7 +96,7 @@ describe('connection limits over SMTP', () => {
     await fourth.closed;
     const other = await kit.client(h.port, '127.0.0.2');
     await other.hello();
-    expect((await sendMail(other, 'a@b.example', ['c@corp.example'], 'Subject: x\r\n\r\nx\r\n')).code).toBe(250);
+    expect((await smtpTransaction(other, 'a@b.example', ['c@corp.example'], 'Subject: x\r\n\r\nx\r\n')).code).toBe(250);
     // one leaves: that client may connect again
     await mine[0]!.command('QUIT');
     await mine[0]!.closed;
@@ -117,7 +119,7 @@ describe('connection limits over SMTP', () => {
     // the office's own client still gets in, twice (total 4)
     const office = await kit.client(h.port, '127.0.0.1');
     await office.hello();
-    expect((await sendMail(office, 'scanner@office.test', ['boss@corp.example'], 'Subject: scan\r\n\r\nx\r\n')).code).toBe(250);
+    expect((await smtpTransaction(office, 'scanner@office.test', ['boss@corp.example'], 'Subject: scan\r\n\r\nx\r\n')).code).toBe(250);
     expect((await (await kit.client(h.port, '127.0.0.1')).readReply()).code).toBe(220);
     // now the total applies to everyone
     expect(line(await (await kit.client(h.port, '127.0.0.1')).readReply())).toBe('421 4.7.0 relay.test Too many connections, try again later');
@@ -158,7 +160,7 @@ describe('slow clients (limits.idleTimeoutSeconds)', () => {
       expect((await c.command('NOOP')).code).toBe(250);
       await new Promise((r) => setTimeout(r, 100)); // the client's own pace
     }
-    expect((await sendMail(c, 'a@b.example', ['c@corp.example'], 'Subject: x\r\n\r\nx\r\n')).code).toBe(250);
+    expect((await smtpTransaction(c, 'a@b.example', ['c@corp.example'], 'Subject: x\r\n\r\nx\r\n')).code).toBe(250);
     expect(h.log.grep('dropped')).toEqual([]);
   });
 
@@ -226,7 +228,7 @@ describe('session time limit (limits.sessionTimeoutSeconds)', () => {
     connected = Date.now();
     const c = await kit.client(h.port);
     await c.hello();
-    expect((await sendMail(c, 'a@b.example', ['c@corp.example'], 'Subject: slow disk\r\n\r\nx\r\n')).code).toBe(250);
+    expect((await smtpTransaction(c, 'a@b.example', ['c@corp.example'], 'Subject: slow disk\r\n\r\nx\r\n')).code).toBe(250);
     expect(line(await c.readReply())).toMatch(/^421 4\.4\.2 relay\.test Session time limit/);
     await c.closed;
     expect(await h.spooled()).toHaveLength(1);

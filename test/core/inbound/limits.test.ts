@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type Harness, inboundTestKit, sendMail, untilZero } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit } from '../../helpers/inbound-harness.js';
+import { until } from '../../helpers/until.js';
+import { smtpTransaction } from '../../helpers/smtp-client.js';
 
 const kit = inboundTestKit();
 const client = kit.client;
@@ -13,14 +15,14 @@ describe('message size limit', () => {
     const c = await client(h.port);
     await c.hello();
     const big = `Subject: big\r\n\r\n${'x'.repeat(76)}\r\n`.repeat(40); // ~3.2 KB
-    const reply = await sendMail(c, 'a@b.example', ['c@d.example'], big);
+    const reply = await smtpTransaction(c, 'a@b.example', ['c@d.example'], big);
     expect(line(reply)).toMatch(/^552 5\.3\.4 /);
     expect(await h.spooled()).toEqual([]);
     expect(h.messages).toEqual([]);
     expect(h.log.grep(/Message rejected: 552 5\.3\.4/)).toHaveLength(1);
     // just under the limit is fine on the same connection
     const small = `Subject: small\r\n\r\n${`${'y'.repeat(73)}\r\n`.repeat(20)}`;
-    expect((await sendMail(c, 'a@b.example', ['c@d.example'], small)).code).toBe(250);
+    expect((await smtpTransaction(c, 'a@b.example', ['c@d.example'], small)).code).toBe(250);
     expect(await h.spooled()).toHaveLength(1);
   });
 
@@ -41,7 +43,7 @@ describe('line length (RFC 5322 2.1.1: 998 octets)', () => {
     const to = `To: ${Array.from({ length: 5000 }, (_, i) => `<u${i}@corp.example>`).join(', ')}`;
     expect(to.length).toBeGreaterThan(100_000);
     const body = `${to}\r\nSubject: many\r\n\r\nhello\r\n`;
-    expect((await sendMail(c, 'app@office.example', ['c@corp.example'], body)).code).toBe(250);
+    expect((await smtpTransaction(c, 'app@office.example', ['c@corp.example'], body)).code).toBe(250);
     const [msg] = await h.spooled();
     const content = (await h.fileSpool.readContent(msg?.envelope.mid ?? 0)).toString('latin1');
     const sent = content.slice(content.indexOf('To: '));
@@ -54,13 +56,13 @@ describe('line length (RFC 5322 2.1.1: 998 octets)', () => {
     const c = await client(h.port);
     await c.hello();
     const body = `Subject: html\r\n\r\n<p>ok</p>\r\n<div>${'x'.repeat(995)}</div>\r\n`;
-    const reply = await sendMail(c, 'app@office.example', ['c@corp.example'], body);
+    const reply = await smtpTransaction(c, 'app@office.example', ['c@corp.example'], body);
     expect(line(reply)).toBe('550 5.6.0 Message refused: line 4 is longer than 998 octets (RFC 5322 2.1.1); send long lines as quoted-printable or base64');
     expect(await h.spooled()).toEqual([]);
     expect(h.messages).toEqual([]);
     expect(h.log.grep(/ICID 1 Message rejected: 550 5\.6\.0 Message refused: line 4/)).toHaveLength(1);
     expect(h.log.grep(/Message finished MID \d+ aborted/)).toHaveLength(1);
-    expect((await sendMail(c, 'app@office.example', ['c@corp.example'], 'Subject: short\r\n\r\nfine\r\n')).code).toBe(250);
+    expect((await smtpTransaction(c, 'app@office.example', ['c@corp.example'], 'Subject: short\r\n\r\nfine\r\n')).code).toBe(250);
     expect(await h.spooled()).toHaveLength(1);
   });
 
@@ -68,7 +70,7 @@ describe('line length (RFC 5322 2.1.1: 998 octets)', () => {
     h = await kit.start();
     const c = await client(h.port);
     await c.hello();
-    const reply = await sendMail(c, 'app@office.example', ['c@corp.example'], `X-Data: ${'A'.repeat(100_000)}\r\n\r\nx\r\n`);
+    const reply = await smtpTransaction(c, 'app@office.example', ['c@corp.example'], `X-Data: ${'A'.repeat(100_000)}\r\n\r\nx\r\n`);
     expect(line(reply)).toMatch(/^550 5\.6\.0 Message refused: header line 1 is longer than 998 octets and has no white space to fold it at/);
     expect(await h.spooled()).toEqual([]);
   });
@@ -121,6 +123,7 @@ describe('connection limit', () => {
     const fourth = await client(h.port, '127.0.0.4');
     expect((await fourth.readReply()).code).toBe(220);
     await Promise.all([b.close(), fourth.close()]);
-    await untilZero(h);
+    const listener = h.listener;
+    await until(() => listener.openConnections === 0, 'the listener to have no open connection');
   });
 });

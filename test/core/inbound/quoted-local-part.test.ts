@@ -5,7 +5,7 @@
  * keep the address byte for byte.
  */
 import { describe, expect, it } from 'vitest';
-import { type Harness, inboundTestKit } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit } from '../../helpers/inbound-harness.js';
 
 const kit = inboundTestKit();
 let h: Harness | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RawSmtpClient } from '../../helpers/smtp-client.js';
-import { type Harness, inboundTestKit, sendMail } from './inbound-fixtures.js';
+import { RawSmtpClient, smtpTransaction } from '../../helpers/smtp-client.js';
+import { type Harness, inboundTestKit } from '../../helpers/inbound-harness.js';
 
 const kit = inboundTestKit();
 const client = kit.client;
@@ -188,7 +188,7 @@ describe('address syntax over the wire', () => {
     h = await kit.start();
     const c = await client(h.port);
     await c.hello();
-    expect((await sendMail(c, 'a@xn--bcher-kva.example', ['b@xn--caf-dma.example'], 'Subject: x\r\n\r\nx\r\n')).code).toBe(250);
+    expect((await smtpTransaction(c, 'a@xn--bcher-kva.example', ['b@xn--caf-dma.example'], 'Subject: x\r\n\r\nx\r\n')).code).toBe(250);
     const [msg] = await h.spooled();
     expect(msg?.envelope.sender).toBe('a@xn--bcher-kva.example');
     expect(msg?.envelope.recipients[0]?.address).toBe('b@xn--caf-dma.example');

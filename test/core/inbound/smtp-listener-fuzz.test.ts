@@ -9,7 +9,9 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, sendMail, startHarness, untilZero, type Harness } from './inbound-fixtures.js';
+import { connect, startHarness, type Harness } from '../../helpers/inbound-harness.js';
+import { until } from '../../helpers/until.js';
+import { smtpTransaction } from '../../helpers/smtp-client.js';
 
 const SEED = Number(process.env.RW_FUZZ_SEED ?? 0x5eed);
 const SESSIONS = 300;
@@ -239,7 +241,7 @@ describe(`SmtpListener fuzz (seed ${SEED})`, () => {
     // Whether some sessions overlapped past maxConnections depends on timing
     // (the greeting is immediate now); the limit itself is pinned in limits.test.ts.
 
-    await untilZero(h);
+    await until(() => h.listener.openConnections === 0, 'the listener to have no open connection');
     expect(h.listener.openConnections).toBe(0);
     const opened = h.log.grep(/New SMTP ICID/).length;
     await h.log.waitFor(new RegExp(`ICID ${opened} close`));
@@ -261,7 +263,7 @@ describe(`SmtpListener fuzz (seed ${SEED})`, () => {
     // And it still does its job afterwards.
     const c = await connect(h.port);
     await c.hello();
-    expect((await sendMail(c, 'after@fuzz.test', ['rcpt@corp.example'], 'Subject: after\r\n\r\nstill here\r\n')).code).toBe(250);
+    expect((await smtpTransaction(c, 'after@fuzz.test', ['rcpt@corp.example'], 'Subject: after\r\n\r\nstill here\r\n')).code).toBe(250);
     await c.command('QUIT');
     await c.closed;
   });

@@ -6,7 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawSmtpClient } from '../../helpers/smtp-client.js';
 import { SmtpListener } from '../../../core/inbound/smtp-listener.js';
-import { connect, MemoryLog, startHarness, testConfig, type Harness } from './inbound-fixtures.js';
+import { connect, startHarness, type Harness } from '../../helpers/inbound-harness.js';
+import { MemoryLog } from '../../helpers/memory-log.js';
+import { parseConfig } from '../../../core/config/load-config.js';
+import { testConfig } from '../../helpers/test-config.js';
 
 let h: Harness | undefined;
 const clients: RawSmtpClient[] = [];
@@ -58,7 +61,7 @@ describe('SmtpListener.stop', () => {
     await Promise.all([h.listener.stop(), h.listener.stop()]);
     await h.listener.stop();
     expect(h.listener.openConnections).toBe(0);
-    const never = new SmtpListener({ config: testConfig(), spool: h.spool, log: new MemoryLog(), nextIcid: () => 1, onMessage: () => undefined });
+    const never = new SmtpListener({ config: parseConfig(testConfig()), spool: h.spool, log: new MemoryLog(), nextIcid: () => 1, onMessage: () => undefined });
     await never.stop();
   });
 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { RelayError } from '../../../core/errors/relay-error.js';
 import type { SpoolStore } from '../../../core/spool/spool-types.js';
 import { SmtpListener } from '../../../core/inbound/smtp-listener.js';
-import { type Harness, inboundTestKit, MemoryLog, sendMail, testConfig } from './inbound-fixtures.js';
+import { type Harness, inboundTestKit } from '../../helpers/inbound-harness.js';
+import { MemoryLog } from '../../helpers/memory-log.js';
+import { smtpTransaction } from '../../helpers/smtp-client.js';
+import { parseConfig } from '../../../core/config/load-config.js';
+import { testConfig } from '../../helpers/test-config.js';
 
 const kit = inboundTestKit();
 const client = kit.client;
@@ -69,7 +73,7 @@ describe('SmtpListener accept path', () => {
     h = await kit.start();
     const c = await client(h.port);
     await c.hello();
-    const reply = await sendMail(c, 'scanner@office.test', ['a@corp.example', 'b@corp.example'], BODY);
+    const reply = await smtpTransaction(c, 'scanner@office.test', ['a@corp.example', 'b@corp.example'], BODY);
     expect(reply.code).toBe(250);
     await c.command('QUIT');
     await h.log.waitFor(/ICID 1 close/);
@@ -114,8 +118,8 @@ describe('SmtpListener accept path', () => {
     h = await kit.start();
     const c = await client(h.port);
     await c.hello();
-    expect((await sendMail(c, '', ['a@corp.example'], 'Subject: 1\r\n\r\nx\r\n')).code).toBe(250);
-    expect((await sendMail(c, 'x@y.example', ['b@corp.example'], 'Subject: 2\r\n\r\ny\r\n')).code).toBe(250);
+    expect((await smtpTransaction(c, '', ['a@corp.example'], 'Subject: 1\r\n\r\nx\r\n')).code).toBe(250);
+    expect((await smtpTransaction(c, 'x@y.example', ['b@corp.example'], 'Subject: 2\r\n\r\ny\r\n')).code).toBe(250);
     const spooled = await h.spooled();
     expect(spooled.map((m) => m.envelope.sender).sort()).toEqual(['', 'x@y.example']);
     expect(new Set(spooled.map((m) => m.envelope.mid)).size).toBe(2);
@@ -145,13 +149,13 @@ describe('SmtpListener accept path', () => {
     accepting = true;
     const d = await client(h.port);
     await d.hello();
-    expect((await sendMail(d, 'a@b.example', ['c@d.example'], 'Subject: x\r\n\r\nx\r\n')).code).toBe(250);
+    expect((await smtpTransaction(d, 'a@b.example', ['c@d.example'], 'Subject: x\r\n\r\nx\r\n')).code).toBe(250);
   });
 
   it('refuses to start on a port that is taken, with ECONFIG', async () => {
     h = await kit.start();
     const clash = new SmtpListener({
-      config: testConfig({ listen: { host: '127.0.0.1', port: h.port } }),
+      config: parseConfig(testConfig({ listen: { host: '127.0.0.1', port: h.port } })),
       spool: h.spool,
       log: new MemoryLog(),
       nextIcid: () => 1,

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawSmtpClient } from '../../helpers/smtp-client.js';
-import { startHarness, type Harness } from './inbound-fixtures.js';
+import { startHarness, type Harness } from '../../helpers/inbound-harness.js';
 
 let h: Harness;
 beforeAll(async () => {

@@ -3,17 +3,18 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { watchLog } from '../../../core/log/log-follow.js';
 import { openMailLog } from '../../../core/log/mail-log.js';
-import { removeDir, tempDir } from './log-test-helpers.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 let dir: string;
+let removeDir: () => Promise<void>;
 let stops: (() => void)[] = [];
 beforeEach(async () => {
-  dir = await tempDir();
+  ({ dir, remove: removeDir } = await tempDir('relaywatch-log-'));
 });
 afterEach(async () => {
   for (const s of stops) s();
   stops = [];
-  await removeDir(dir);
+  await removeDir();
 });
 
 interface Follower {

@@ -3,15 +3,16 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { lineFilter, readLogTail } from '../../../core/log/log-tail.js';
 import { openMailLog } from '../../../core/log/mail-log.js';
-import { removeDir, tempDir } from './log-test-helpers.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 let dir: string;
+let removeDir: () => Promise<void>;
 beforeEach(async () => {
-  dir = await tempDir();
+  ({ dir, remove: removeDir } = await tempDir('relaywatch-log-'));
 });
 afterEach(async () => {
   vi.restoreAllMocks();
-  await removeDir(dir);
+  await removeDir();
 });
 
 /** Writes `n` numbered lines through the real mail log, rotating at maxBytes. */

@@ -3,14 +3,17 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { escapeLogText, openMailLog } from '../../../core/log/mail-log.js';
-import { LINE_RE, removeDir, tempDir, testFs, until } from './log-test-helpers.js';
+import { LINE_RE, testFs } from '../../helpers/hooked-log-fs.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { until } from '../../helpers/until.js';
 
 let dir: string;
+let removeDir: () => Promise<void>;
 beforeEach(async () => {
-  dir = await tempDir();
+  ({ dir, remove: removeDir } = await tempDir('relaywatch-log-'));
 });
 afterEach(async () => {
-  await removeDir(dir);
+  await removeDir();
 });
 
 const T = Date.UTC(2025, 2, 14, 9, 30, 0, 123);
@@ -79,7 +82,7 @@ describe('openMailLog', () => {
     const fs = testFs();
     const log = await openMailLog({ dir, maxBytes: 1 << 20, keep: 3, fs });
     for (let i = 0; i < 1000; i++) log.info(`line ${i}`);
-    await until(async () => linesOf(await read()).length === 1000);
+    await until(async () => linesOf(await read()).length === 1000, '1000 lines in mail.log');
     expect(fs.writes).toBe(1);
     await log.close();
   });
@@ -173,7 +176,7 @@ describe('a failing disk', () => {
     log.info('queued while failing');
     await log.flush();
     fs.failWith = undefined;
-    await until(async () => (await read()).includes('queued while failing'));
+    await until(async () => (await read()).includes('queued while failing'), 'the line queued while failing in mail.log');
     await log.close();
   });
 

@@ -7,8 +7,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Relay } from '../../../core/relay.js';
-import { sendMail, waitFor } from '../../helpers/relay-harness.js';
-import { finishedMids, fixture, mailLog, parseDsn, route } from './relay-fixtures.js';
+import { waitFor } from '../../helpers/relay-harness.js';
+import { finishedMids, fixture, mailLog, parseDsn, route } from '../../helpers/relay-e2e-harness.js';
+import { sendMail } from '../../helpers/send-mail.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());

@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/relay-harness.js';
 import { RawSmtpClient } from '../../helpers/smtp-client.js';
-import { finishedMids, fixture, mailLog, route } from './relay-fixtures.js';
+import { finishedMids, fixture, mailLog, route } from '../../helpers/relay-e2e-harness.js';
 
 const f = fixture();
 const clients: RawSmtpClient[] = [];

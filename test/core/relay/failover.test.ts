@@ -5,8 +5,9 @@
  * comes back gets its queue delivered at once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendMail, waitFor } from '../../helpers/relay-harness.js';
-import { finishedMids, fixture, mailLog, route } from './relay-fixtures.js';
+import { waitFor } from '../../helpers/relay-harness.js';
+import { finishedMids, fixture, mailLog, route } from '../../helpers/relay-e2e-harness.js';
+import { sendMail } from '../../helpers/send-mail.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());

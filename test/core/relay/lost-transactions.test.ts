@@ -7,8 +7,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOST_TRANSACTIONS_FOR_DOWN } from '../../../core/hosts/host-registry.js';
-import { sendMail, waitFor } from '../../helpers/relay-harness.js';
-import { finishedMids, fixture, mailLog, route } from './relay-fixtures.js';
+import { waitFor } from '../../helpers/relay-harness.js';
+import { finishedMids, fixture, mailLog, route } from '../../helpers/relay-e2e-harness.js';
+import { sendMail } from '../../helpers/send-mail.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/relay-harness.js';
 import { startPostfixSink, type PostfixSink } from '../../helpers/postfix-sink.js';
 import { missingCommand, skipAllUnless } from '../../helpers/requires.js';
-import { finishedMids, fixture } from './relay-fixtures.js';
+import { finishedMids, fixture } from '../../helpers/relay-e2e-harness.js';
 
 const f = fixture();
 let sink: PostfixSink | undefined;

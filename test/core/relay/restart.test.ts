@@ -9,8 +9,10 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { layout } from '../../../core/data-dir.js';
-import { sendMail, waitFor } from '../../helpers/relay-harness.js';
-import { exists, finishedMids, fixture, mailLog, poll, route, startMids } from './relay-fixtures.js';
+import { waitFor } from '../../helpers/relay-harness.js';
+import { exists, finishedMids, fixture, mailLog, route, startMids } from '../../helpers/relay-e2e-harness.js';
+import { until } from '../../helpers/until.js';
+import { sendMail } from '../../helpers/send-mail.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());
@@ -44,7 +46,7 @@ describe('relay end to end: restart', () => {
     expect(sink.messages).toHaveLength(1);
     expect(sink.messages[0]!.to).toEqual(['a@corp.test', 'b@corp.test']);
     expect(sink.messages[0]!.raw.toString()).toContain('Subject: before restart');
-    await poll(async () => !(await exists(second.spool.pathOf(oldMid!))), 'old spool file removed');
+    await until(async () => !(await exists(second.spool.pathOf(oldMid!))), 'old spool file removed');
 
     await sendMail(second.smtp.port, { from: 'app@office.test', to: ['c@corp.test'] });
     await waitFor(second, () => done.length === 2, 'new message delivered');

@@ -7,8 +7,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Relay } from '../../../core/relay.js';
-import { sendMail, startTestRelay, testConfig, waitFor } from '../../helpers/relay-harness.js';
-import { fixture, route } from './relay-fixtures.js';
+import { startTestRelay, waitFor } from '../../helpers/relay-harness.js';
+import { fixture, route } from '../../helpers/relay-e2e-harness.js';
+import { sendMail } from '../../helpers/send-mail.js';
+import { testConfig } from '../../helpers/test-config.js';
 
 const f = fixture();
 const relays: Relay[] = [];

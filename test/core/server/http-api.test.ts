@@ -7,7 +7,8 @@ import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONTROL_METHODS, OPERATIONS } from '../../../core/control/contract.js';
 import { startControlServer } from '../../../core/server/http-api.js';
-import { fakeControl, memoryLog, rawRequest, startFakeServer, TOKEN, type TestServer } from './fake-control.js';
+import { fakeControl, rawRequest, startFakeServer, TOKEN, type TestServer } from '../../helpers/fake-control.js';
+import { MemoryLog } from '../../helpers/memory-log.js';
 
 let t: TestServer;
 const cleanups: (() => Promise<void>)[] = [];
@@ -84,7 +85,7 @@ describe('control server: DNS rebinding and cross-site requests', () => {
 
   it('refuses to start on a wildcard address', async () => {
     const fc = fakeControl();
-    await expect(startControlServer({ api: fc.api, hub: fc.hub, host: '0.0.0.0', port: 0, token: TOKEN, log: memoryLog() })).rejects.toThrow(
+    await expect(startControlServer({ api: fc.api, hub: fc.hub, host: '0.0.0.0', port: 0, token: TOKEN, log: new MemoryLog() })).rejects.toThrow(
       /control\.host.*0\.0\.0\.0/,
     );
   });
@@ -295,7 +296,7 @@ describe('control server: lifecycle', () => {
       await gate;
       return status();
     };
-    const server = await startControlServer({ api: fc.api, hub: fc.hub, host: '127.0.0.1', port: 0, token: TOKEN, log: memoryLog() });
+    const server = await startControlServer({ api: fc.api, hub: fc.hub, host: '127.0.0.1', port: 0, token: TOKEN, log: new MemoryLog() });
     const pending = rawRequest(server.port, { path: '/api/status' });
     await inside;
     let closed = false;

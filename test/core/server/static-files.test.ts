@@ -7,7 +7,8 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CSP } from '../../../core/server/http-reply.js';
-import { rawRequest, startFakeServer, tempDir, TOKEN, type TestServer } from './fake-control.js';
+import { rawRequest, startFakeServer, TOKEN, type TestServer } from '../../helpers/fake-control.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 let t: TestServer;
 const cleanups: (() => Promise<void>)[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DirSync } from '../../../core/spool/dir-sync.js';
 import type { SpoolFs } from '../../../core/spool/spool-fs.js';
-import { errno, gate } from './spool-fixtures.js';
+import { errno, gate } from '../../helpers/spool-harness.js';
 
 /** A fake fs whose directory fsyncs wait for the test to release them one by one. */
 function fakeFs() {

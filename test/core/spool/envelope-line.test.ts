@@ -2,7 +2,7 @@ import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENVELOPE_LINE_CAP, encodeEnvelopeLine, parseEnvelopeLine, readEnvelope } from '../../../core/spool/envelope-line.js';
-import { envelope, tempSpool, type TempSpool } from './spool-fixtures.js';
+import { envelope, tempSpool, type TempSpool } from '../../helpers/spool-harness.js';
 
 const line = (s: string) => Buffer.from(s);
 const good = (over: Record<string, unknown> = {}) => `RWSPOOL1 ${JSON.stringify({ ...envelope(5), ...over })}`;

@@ -8,7 +8,7 @@ import { FileSpool } from '../../../core/spool/file-spool.js';
 import { isSpoolMissing } from '../../../core/spool/spool-errors.js';
 import { nodeSpoolFs, type SpoolFs } from '../../../core/spool/spool-fs.js';
 import type { SpooledMessage } from '../../../core/spool/spool-types.js';
-import { envelope, errno, gate, hookedFs, ls, tempSpool, type TempSpool } from './spool-fixtures.js';
+import { envelope, errno, gate, hookedFs, ls, tempSpool, type TempSpool } from '../../helpers/spool-harness.js';
 
 let t: TempSpool;
 beforeEach(async () => {

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DirSync } from '../../../core/spool/dir-sync.js';
 import { MidAllocator } from '../../../core/spool/mid-allocator.js';
 import type { SpoolFs } from '../../../core/spool/spool-fs.js';
-import { errno, hookedFs, ls, tempSpool, type TempSpool } from './spool-fixtures.js';
+import { errno, hookedFs, ls, tempSpool, type TempSpool } from '../../helpers/spool-harness.js';
 
 let t: TempSpool;
 beforeEach(async () => {

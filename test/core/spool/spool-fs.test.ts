@@ -1,15 +1,16 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeSpoolFs, readAt, writeFully } from '../../../core/spool/spool-fs.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 let dir: string;
+let removeTemp: () => Promise<void>;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'rw-spoolfs-'));
+  ({ dir: dir, remove: removeTemp } = await tempDir('rw-spoolfs-'));
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await removeTemp();
 });
 
 describe('nodeSpoolFs (the default binding)', () => {

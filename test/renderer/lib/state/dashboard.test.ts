@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Dashboard } from '../../../../renderer/src/lib/state/dashboard.svelte.js';
-import { fakeClient, host } from '../../fixtures/fake-client.js';
+import { fakeClient, host } from '../../../helpers/fake-relay-client.js';
 
 const status = (recipients: number) => ({
   version: '0',

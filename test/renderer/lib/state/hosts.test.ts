@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HistoryStore } from '../../../../renderer/src/lib/state/history.svelte.js';
 import { HostsStore } from '../../../../renderer/src/lib/state/hosts.svelte.js';
-import { fakeClient, host } from '../../fixtures/fake-client.js';
+import { fakeClient, host } from '../../../helpers/fake-relay-client.js';
 
 describe('HostsStore', () => {
   it('shows a host down as soon as the event arrives, before any refetch', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LOG_CAP, LogStore, matchesSearch, mentionsMid } from '../../../../renderer/src/lib/state/log.svelte.js';
-import { fakeClient } from '../../fixtures/fake-client.js';
+import { fakeClient } from '../../../helpers/fake-relay-client.js';
 
 const L = (t: string): string => `2025-03-01T10:00:00.000Z Info: ${t}`;
 

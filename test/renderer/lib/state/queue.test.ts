@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecipientRow } from '../../../../common/contract.js';
 import { QueueStore, toQuery } from '../../../../renderer/src/lib/state/queue.svelte.js';
-import { fakeClient, pagedRecipients, rows } from '../../fixtures/fake-client.js';
+import { fakeClient, pagedRecipients, rows } from '../../../helpers/fake-relay-client.js';
 
 describe('QueueStore', () => {
   it('loads every page of a large queue, 1000 rows a page', async () => {

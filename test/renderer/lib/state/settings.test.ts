@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EditableConfig } from '../../../../common/contract.js';
 import { ControlError } from '../../../../renderer/src/lib/relay-client.js';
 import { SettingsStore } from '../../../../renderer/src/lib/state/settings.svelte.js';
-import { fakeClient } from '../../fixtures/fake-client.js';
+import { fakeClient } from '../../../helpers/fake-relay-client.js';
 
 const base = (): EditableConfig => ({
   routes: [],

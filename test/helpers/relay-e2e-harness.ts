@@ -1,17 +1,18 @@
 /**
- * relay-fixtures (test helper): one place that starts relays and sinks for the
+ * relay-e2e-harness: one place that starts relays and sinks for the
  * end-to-end tests of the relay core and tears every one of them down.
  *
  * Owns: the per-test registry (relays, sinks, temp dirs) and small readers of
  * what a relay leaves on disk (mail.log, spool files) and of DSNs a sink got.
  * Does not own: the relay or the sink (test/helpers/).
- * Raises: plain Errors (test code) when a poll deadline passes.
  */
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Relay } from '../../../core/relay.js';
-import { startTestRelay, tempDir, testConfig } from '../../helpers/relay-harness.js';
-import { startSmtpSink, type ReceivedMessage, type SinkBehaviour, type SmtpSink } from '../../helpers/smtp-sink.js';
+import type { Relay } from '../../core/relay.js';
+import { startTestRelay } from './relay-harness.js';
+import { startSmtpSink, type ReceivedMessage, type SinkBehaviour, type SmtpSink } from './smtp-sink.js';
+import { tempDir } from './temp-dir.js';
+import { testConfig } from './test-config.js';
 
 export interface Fixture {
   sink(b?: SinkBehaviour): Promise<SmtpSink>;
@@ -73,18 +74,6 @@ export async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/**
- * Polls `test` until it holds. Only for what raises no event (a file removed by
- * a fire-and-forget unlink); everything else awaits queue/host events.
- */
-export async function poll(test: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** MIDs that reach `finished` on this relay, in order. */

@@ -1,5 +1,6 @@
 /**
- * Fakes of the shell's ports for tests: recorded calls, and a manual clock.
+ * fake-electron: fakes of the desktop shell's ports (app, tray, window,
+ * notifier, IPC, its log) with recorded calls, and a manual clock.
  */
 import type { HostSummary, StatusResult } from '../../common/contract.js';
 import type { AppPort, IpcHandler, IpcPort, IpcSender, MenuActionId, MenuEntry, Notice, NotifierPort, ShellLog, TimerPort, TrayIconState, TrayPort, WindowPort } from '../../electron/ports.js';
@@ -137,7 +138,8 @@ export class FakeApp implements AppPort {
   }
 }
 
-export class MemoryLog implements ShellLog {
+/** The shell's log (ShellLog, not the mail log): lines kept with their level. */
+export class MemoryShellLog implements ShellLog {
   lines: { level: 'info' | 'warn'; text: string }[] = [];
   info(text: string): void {
     this.lines.push({ level: 'info', text });

@@ -4,8 +4,10 @@
  * (smtp-sink), a temp data dir. More cases live in test/core/relay/.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendMail, waitFor } from '../helpers/relay-harness.js';
-import { exists, finishedMids, fixture, mailLog, poll, route, startMids } from './relay/relay-fixtures.js';
+import { waitFor } from '../../helpers/relay-harness.js';
+import { exists, finishedMids, fixture, mailLog, route, startMids } from '../../helpers/relay-e2e-harness.js';
+import { until } from '../../helpers/until.js';
+import { sendMail } from '../../helpers/send-mail.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());
@@ -29,7 +31,7 @@ describe('relay end to end: delivery', () => {
     expect(raw).toContain('Subject: invoice 42');
 
     const mid = done[0]!;
-    await poll(async () => !(await exists(relay.spool.pathOf(mid))), `spool file of MID ${mid} removed`);
+    await until(async () => !(await exists(relay.spool.pathOf(mid))), `spool file of MID ${mid} removed`);
 
     const log = await mailLog(relay);
     expect(startMids(log)).toEqual([mid]);

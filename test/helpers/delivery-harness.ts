@@ -1,36 +1,17 @@
 /**
- * engine-fixtures: what delivery tests share: an in-memory mail log, a
- * HostFeedback that records calls, a job builder, and cleanup of engines and
- * sinks after each test.
+ * delivery-harness: what delivery tests share: a delivery engine logging to
+ * a MemoryLog, a HostFeedback that records calls, a job builder, and cleanup
+ * of engines and sinks after each test.
  */
 import { Readable } from 'node:stream';
 import { afterEach } from 'vitest';
-import { createDeliveryEngine, type DeliveryEngineOptions } from '../../../core/delivery/delivery-engine.js';
-import type { DeliveryEngine, DeliveryJob, HostFeedback } from '../../../core/delivery/delivery-types.js';
-import type { RelayError } from '../../../core/errors/relay-error.js';
-import type { LogLevel, MailLog } from '../../../core/log/log-types.js';
-import type { Destination } from '../../../core/routing/routing-types.js';
-import { closedPort } from '../../helpers/ports.js';
-import { startSmtpSink, type SinkBehaviour, type SmtpSink } from '../../helpers/smtp-sink.js';
-
-export class MemoryLog implements MailLog {
-  lines: string[] = [];
-  readonly file = '(memory)';
-  write(level: LogLevel, text: string): void {
-    this.lines.push(`${level}: ${text}`);
-  }
-  info(text: string): void {
-    this.write('Info', text);
-  }
-  warn(text: string): void {
-    this.write('Warning', text);
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
-  matching(re: RegExp): string[] {
-    return this.lines.filter((l) => re.test(l));
-  }
-}
+import { createDeliveryEngine, type DeliveryEngineOptions } from '../../core/delivery/delivery-engine.js';
+import type { DeliveryEngine, DeliveryJob, HostFeedback } from '../../core/delivery/delivery-types.js';
+import type { RelayError } from '../../core/errors/relay-error.js';
+import type { Destination } from '../../core/routing/routing-types.js';
+import { MemoryLog } from './memory-log.js';
+import { closedPort } from './ports.js';
+import { startSmtpSink, type SinkBehaviour, type SmtpSink } from './smtp-sink.js';
 
 export class RecordingFeedback implements HostFeedback {
   calls: string[] = [];
@@ -129,11 +110,3 @@ export const refusedDest = async (priority = 0): Promise<Destination> => {
   return { key: `127.0.0.1:${port}`, host: '127.0.0.1', port, priority, tls: 'none' };
 };
 
-/** Polls a condition where no event exists to await; fails after the deadline. */
-export async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

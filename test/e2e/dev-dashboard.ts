@@ -1,12 +1,12 @@
 /**
  * dev-dashboard: run by hand to look at the dashboard against a real relay.
- *   node --import tsx test/e2e/support/dev-dashboard.ts [messages]
+ *   node --import tsx test/e2e/dev-dashboard.ts [messages]
  * Two sinks: the first answers 452 4.3.1 for full@office.test; the second is
  * stopped (Down once tried). Some mail is delivered, then the first sink
  * stops too, so the rest queues with real errors. Prints the dashboard URL;
  * Ctrl-C stops everything.
  */
-import { startDashboardEnv } from './dashboard-env.js';
+import { startDashboardEnv } from '../helpers/dashboard-harness.js';
 
 const env = await startDashboardEnv({ sinks: [{ rcpt: { 'full@office.test': 452 } }, {}] });
 const n = Number(process.argv[2] ?? 5);

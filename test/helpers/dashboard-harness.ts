@@ -1,5 +1,5 @@
 /**
- * dashboard-env (e2e support): a real relay (startRelay, in-process) serving
+ * dashboard-harness: a real relay (startRelay, in-process) serving
  * the built dashboard, real SMTP sinks on loopback as its destinations, and
  * Chromium (the system's, else the npm-bundled one: test/helpers/browser-binary.ts)
  * driven by playwright-core.
@@ -11,17 +11,19 @@
  * Does not own: what the tests check.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
-import type { Relay } from '../../../core/relay.js';
-import type { BrowserBinary } from '../../helpers/browser-binary.js';
-import { sendMail, startTestRelay, testConfig } from '../../helpers/relay-harness.js';
-import { startSmtpSink, type SinkBehaviour, type SmtpSink } from '../../helpers/smtp-sink.js';
+import type { Relay } from '../../core/relay.js';
+import type { BrowserBinary } from './browser-binary.js';
+import { startTestRelay } from './relay-harness.js';
+import { startSmtpSink, type SinkBehaviour, type SmtpSink } from './smtp-sink.js';
+import { sendMail } from './send-mail.js';
+import { tempDir } from './temp-dir.js';
+import { testConfig } from './test-config.js';
 
-export const ROOT = resolve(import.meta.dirname, '../../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 export const DIST = join(ROOT, 'renderer/dist');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 
@@ -69,7 +71,7 @@ export async function startDashboardEnv(
   await ensureDashboardBuilt();
   const sinks: SmtpSink[] = [];
   for (const b of opts.sinks ?? [{}]) sinks.push(await startSmtpSink(b));
-  const dataDir = await mkdtemp(join(tmpdir(), 'rw-e2e-'));
+  const { dir: dataDir, remove: removeDataDir } = await tempDir('rw-e2e-');
   const routes = opts.routes
     ? opts.routes(sinks)
     : [{ domain: 'ALL', destinations: sinks.map((s, i) => ({ host: s.host, port: s.port, priority: 10 + i, tls: 'none' })) }];
@@ -83,7 +85,7 @@ export async function startDashboardEnv(
     relay = await startTestRelay(config, dataDir, { staticDir: DIST, ...(opts.relayOpts ?? {}) });
   } catch (e) {
     for (const s of sinks) await s.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await removeDataDir();
     throw e;
   }
   if (!relay.controlUrl) throw new Error('the relay started without its control server');
@@ -98,7 +100,7 @@ export async function startDashboardEnv(
     async close() {
       await relay.stop('test finished', 5000);
       for (const s of sinks) await s.stop().catch((e: Error) => process.stderr.write(`sink stop: ${e.message}\n`));
-      await rm(dataDir, { recursive: true, force: true });
+      await removeDataDir();
     },
   };
 }
@@ -115,7 +117,7 @@ export async function launchBrowser(opts: { width?: number; height?: number; col
   const provided = inject('browser');
   if ('error' in provided) throw new Error(provided.error);
   const binary: BrowserBinary = provided;
-  const profile = await mkdtemp(join(tmpdir(), 'rw-chromium-'));
+  const { dir: profile, remove: removeProfile } = await tempDir('rw-chromium-');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: binary.executablePath,
     args: [
@@ -148,7 +150,7 @@ export async function launchBrowser(opts: { width?: number; height?: number; col
     problems,
     async close() {
       await context.close();
-      await rm(profile, { recursive: true, force: true });
+      await removeProfile();
     },
   };
 }

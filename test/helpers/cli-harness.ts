@@ -1,12 +1,13 @@
 /**
- * cli-fixture (test helper): a fake control server plus a data dir that
+ * cli-harness: a fake control server plus a data dir that
  * points at it (relay.json with this process's PID, control.token), as a
  * running relay would leave them.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { layout, writeRuntimeInfo } from '../../core/data-dir.js';
-import { startFakeServer, tempDir, TOKEN, type TestServer } from '../core/server/fake-control.js';
+import { startFakeServer, TOKEN, type TestServer } from './fake-control.js';
+import { tempDir } from './temp-dir.js';
 
 export interface CliFixture extends TestServer {
   dataDir: string;

@@ -1,17 +1,14 @@
 /**
- * fake-control (test helper): a ControlApi whose results are canned data and
+ * fake-control: a ControlApi whose results are canned data and
  * whose calls are recorded, plus a control server on an ephemeral loopback
  * port around it, for the server and CLI tests.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ControlApi, HostDetail, HostSummary, RecipientRow, StatusResult } from '../../../core/control/contract.js';
-import { EventHub } from '../../../core/control/event-hub.js';
-import { RelayError } from '../../../core/errors/relay-error.js';
-import type { MailLog } from '../../../core/log/log-types.js';
-import { startControlServer, type ControlServer, type ControlServerOptions } from '../../../core/server/http-api.js';
+import type { ControlApi, HostDetail, HostSummary, RecipientRow, StatusResult } from '../../core/control/contract.js';
+import { EventHub } from '../../core/control/event-hub.js';
+import { RelayError } from '../../core/errors/relay-error.js';
+import { startControlServer, type ControlServer, type ControlServerOptions } from '../../core/server/http-api.js';
+import { MemoryLog } from './memory-log.js';
 
 export const TOKEN = 'k'.repeat(43);
 export const NOW = Date.parse('2025-03-01T12:00:00Z');
@@ -167,34 +164,15 @@ export function fakeControl(opts: { ringSize?: number } = {}): FakeControl {
   return { api, calls, hub };
 }
 
-export function memoryLog(): MailLog & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    file: '/dev/null',
-    write(level, text) {
-      lines.push(`${level}: ${text}`);
-    },
-    info(text) {
-      this.write('Info', text);
-    },
-    warn(text) {
-      this.write('Warning', text);
-    },
-    flush: async () => undefined,
-    close: async () => undefined,
-  };
-}
-
 export interface TestServer extends FakeControl {
   server: ControlServer;
-  log: MailLog & { lines: string[] };
+  log: MemoryLog;
   close(): Promise<void>;
 }
 
 export async function startFakeServer(extra: Partial<ControlServerOptions> & { ringSize?: number } = {}): Promise<TestServer> {
   const fc = fakeControl({ ringSize: extra.ringSize });
-  const log = memoryLog();
+  const log = new MemoryLog();
   const server = await startControlServer({ api: fc.api, hub: fc.hub, host: '127.0.0.1', port: 0, token: TOKEN, log, ...extra });
   return {
     ...fc,
@@ -233,9 +211,4 @@ export function rawRequest(
     req.on('error', reject);
     req.end(opts.body);
   });
-}
-
-export async function tempDir(prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -1,5 +1,5 @@
 /**
- * spool-fixtures: shared helpers for the spool tests.
+ * spool-harness: shared helpers for the spool tests.
  *
  * Owns: temp data dirs (removed afterwards), envelope factories, and
  * hookedFs(): the real node:fs/promises with hooks around each call, for fault
@@ -9,8 +9,8 @@
 import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SpoolFileHandle, SpoolFs } from '../../../core/spool/spool-fs.js';
-import type { SpoolEnvelope } from '../../../core/spool/spool-types.js';
+import type { SpoolFileHandle, SpoolFs } from '../../core/spool/spool-fs.js';
+import type { SpoolEnvelope } from '../../core/spool/spool-types.js';
 
 export interface TempSpool {
   root: string;

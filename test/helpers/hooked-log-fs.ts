@@ -1,16 +1,10 @@
-/** Shared by the core/log tests: temp dirs and a counting / failing fs for the mail log. */
+/**
+ * hooked-log-fs: the mail log's file operations on the real fs, with writes
+ * counted and failures switchable (ENOSPC, partial writes), and the shape of
+ * a log line, for the core/log tests.
+ */
 import * as fsp from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { LogFileHandle, MailLogFs } from '../../../core/log/mail-log.js';
-
-export async function tempDir(): Promise<string> {
-  return fsp.mkdtemp(path.join(os.tmpdir(), 'relaywatch-log-'));
-}
-
-export async function removeDir(dir: string): Promise<void> {
-  await fsp.rm(dir, { recursive: true, force: true });
-}
+import type { LogFileHandle, MailLogFs } from '../../core/log/mail-log.js';
 
 export interface TestFs extends MailLogFs {
   writes: number;
@@ -50,15 +44,6 @@ export function testFs(): TestFs {
     mkdir: (d, o) => fsp.mkdir(d, o),
   };
   return t;
-}
-
-/** Waits for `cond` (no event exists for it), failing after `ms`. */
-export async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 export const LINE_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (Info|Warning|Critical|Debug): [^\r\n]*$/;
