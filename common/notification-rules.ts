@@ -23,8 +23,8 @@
  * and the dashboard feed the control contract's events).
  * Raises: nothing.
  */
-import type { HostStatus } from '../common/contract.js';
-import type { ControlEvents } from '../common/events.js';
+import type { HostStatus } from './contract.js';
+import type { ControlEvents } from './events.js';
 import { noticeText } from './notice-text.js';
 
 /** Where a click on a notice takes the window (electron/ipc-channels.ts NavigateMessage). */
