@@ -29,6 +29,24 @@ describe('first run', () => {
     await screenshot(page, 'first-run-no-token-1280x800-light');
   });
 
+  it('applies a #token= added to the address at once, and takes it out of the address bar', async () => {
+    const page = await browser.context.newPage();
+    const bare = env.url.replace(/#.*$/, '');
+    await page.goto(bare);
+    await page.waitForSelector('text=dashboard link');
+    const token = /#token=([^&]+)/.exec(env.url)?.[1];
+    expect(token).toBeTruthy();
+    // What the page tells a person to do: add the fragment to the address (no reload).
+    await page.evaluate((t) => {
+      window.location.hash = `token=${t}`;
+    }, token!);
+    // The relay has no route: a working dashboard opens on the first-run guide.
+    await page.waitForSelector('[data-testid="fr-host"]', { timeout: 5000 });
+    expect(page.url()).not.toContain('token=');
+    expect(await page.evaluate(() => window.location.hash)).toBe('');
+    await page.close();
+  });
+
   it('asks for the mail server, tests it, and saves only after a good test', async () => {
     // A new tab: only the fragment differs from the last URL, so the old tab
     // would not load the page again.
