@@ -1,9 +1,11 @@
 /**
  * load-config: reads and validates the JSON config file.
  *
- * Owns: turning a file (or no file) into a RelayConfig, and turning any problem
- * into one line that names the field, e.g.
- *   config /etc/rw.json: routes[0].destinations[1].port: must be 0–65535
+ * Owns: turning a file (or no file) into a RelayConfig, and turning every
+ * problem into one line that names its field — all of them at once, so a
+ * config with two mistakes needs one fix round, not two — e.g.
+ *   config /etc/rw.json: routes[0].destinations[1].port: must be 1–65535
+ *   config /etc/rw.json: routes[1].domain: must be a domain, ".domain" or "ALL"
  * Does not own: the schema itself (config-schema.ts).
  * Raises: RelayError ECONFIG (file unreadable, not JSON, invalid field).
  */
@@ -16,11 +18,9 @@ import { configSchema, type RelayConfig } from './config-schema.js';
 export function parseConfig(value: unknown, source = 'config'): RelayConfig {
   const result = configSchema.safeParse(value ?? {});
   if (result.success) return result.data;
-  throw new RelayError({
-    code: 'ECONFIG',
-    message: `${source}: ${formatIssue(result.error.issues[0])}`,
-    temporary: false,
-  });
+  // One line per problem, each with the source, so each stands alone (as a compiler's do).
+  const lines = result.error.issues.map((i) => `${source}: ${formatIssue(i)}`);
+  throw new RelayError({ code: 'ECONFIG', message: [...new Set(lines)].join('\n'), temporary: false });
 }
 
 export async function loadConfig(file: string | undefined): Promise<RelayConfig> {
@@ -48,7 +48,7 @@ export async function loadConfig(file: string | undefined): Promise<RelayConfig>
   return parseConfig(value, `config ${file}`);
 }
 
-/** "routes[0].destinations[1].port: must be 0–65535" */
+/** "routes[0].destinations[1].port: must be 1–65535" */
 export function formatIssue(issue: z.core.$ZodIssue | undefined): string {
   if (!issue) return 'invalid';
   const path = formatPath(issue.path);

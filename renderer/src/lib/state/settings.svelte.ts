@@ -13,7 +13,7 @@
  */
 import type { EditableConfig, TestConnectionResult, TlsDestination } from '../../../../common/contract.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
-import { fieldOfError, validateConfig, type FieldErrors } from '../settings-rules.js';
+import { fieldsOfError, validateConfig, type FieldErrors } from '../settings-rules.js';
 
 export const NEW_PROFILE = {
   initialRetrySeconds: 60,
@@ -106,9 +106,10 @@ export class SettingsStore {
       return true;
     } catch (e) {
       const err = asControlError(e);
-      const { field, message } = fieldOfError(err);
-      if (field) this.errors = { ...this.errors, [field]: message };
-      else this.formError = message;
+      // The relay reports every problem at once, one line each: show each beside its field.
+      const { errors, rest } = fieldsOfError(err);
+      this.errors = { ...this.errors, ...errors };
+      if (rest.length > 0) this.formError = rest.join('\n');
       return false;
     } finally {
       this.saving = false;
