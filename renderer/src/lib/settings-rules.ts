@@ -139,6 +139,25 @@ export function fieldOfError(e: Pick<ControlError, 'field' | 'message'>): { fiel
   return { field: null, message: e.message };
 }
 
+/**
+ * What a route's domain covers, in words (a route for ".corp.example" does not
+ * take mail for corp.example itself — Postfix transport-map semantics — which
+ * surprises people unless it is said where the route is edited).
+ */
+export function routeCoverage(domain: string): string {
+  const d = domain.trim();
+  if (d === '') return 'Enter a domain, .domain for its subdomains, or ALL.';
+  if (d === 'ALL') return 'Covers every domain that has no route of its own.';
+  if (d.startsWith('.')) return `Covers subdomains of ${d.slice(1)} (such as mail${d}), not ${d.slice(1)} itself.`;
+  return `Covers ${d} only, not its subdomains (add .${d} for those).`;
+}
+
+/** The route domains for "this domain" or "this domain and its subdomains" (two entries: Postfix's way). */
+export function domainsFor(domain: string, withSubdomains: boolean): string[] {
+  const d = domain.trim().replace(/^\./, '');
+  return withSubdomains ? [d, `.${d}`] : [d];
+}
+
 /** `routes.0.destinations.1.port` (zod path joined by dots) → `routes[0].destinations[1].port`. */
 export function normalisePath(p: string): string {
   return p.replace(/\.(\d+)(?=\.|$)/g, '[$1]');

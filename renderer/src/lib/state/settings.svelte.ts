@@ -182,12 +182,13 @@ export class SettingsStore {
   }
 
   /** Saves the one route the first-run guide asked for. */
-  async saveFirstRoute(domain: string, d: Pick<TlsDestination, 'host' | 'port' | 'tls'>): Promise<boolean> {
+  /** One route per domain given (a domain and its subdomains are two entries), all to the same server. */
+  async saveFirstRoute(domains: readonly string[], d: Pick<TlsDestination, 'host' | 'port' | 'tls'>): Promise<boolean> {
     const base = this.saved ?? this.draft;
     if (!base) return false;
     const config: EditableConfig = {
       ...clone(base),
-      routes: [{ domain, destinations: [{ host: d.host, port: d.port, priority: 10, tls: d.tls }], bounceProfile: 'default' }],
+      routes: domains.map((domain) => ({ domain, destinations: [{ host: d.host, port: d.port, priority: 10, tls: d.tls }], bounceProfile: 'default' })),
     };
     this.live = true;
     this.errors = validateConfig(config);

@@ -95,7 +95,7 @@ describe('SettingsStore', () => {
     const c = fakeClient({ configGet: (() => base()) as never, configSet: ((q: { config: EditableConfig }) => q.config) as never });
     const s = new SettingsStore(c);
     await s.load();
-    expect(await s.saveFirstRoute('ALL', { host: 'exchange.corp.example', port: 25, tls: 'opportunistic' })).toBe(true);
+    expect(await s.saveFirstRoute(['ALL'], { host: 'exchange.corp.example', port: 25, tls: 'opportunistic' })).toBe(true);
     expect(c.calls.at(-1)!.arg).toMatchObject({
       config: { routes: [{ domain: 'ALL', destinations: [{ host: 'exchange.corp.example', port: 25, priority: 10, tls: 'opportunistic' }], bounceProfile: 'default' }] },
     });
