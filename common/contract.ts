@@ -64,6 +64,8 @@ export interface RecipientRow {
   rid: number;
   sender: string;
   recipient: string;
+  /** The message's Subject, decoded; null when unknown (spooled by an older version, or none). */
+  subject: string | null;
   host: string | null;
   state: 'queued' | 'active';
   attempts: number;

@@ -8,6 +8,7 @@
  * Does not own: any behaviour.
  * Raises: nothing.
  */
+import type { Notice, TimerPort } from '../common/notification-rules.js';
 import type { NavigateMessage } from './ipc-channels.js';
 
 /** What the tray icon shows at a glance (tray-state.ts decides which). */
@@ -32,12 +33,8 @@ export interface WindowPort {
   show(route?: NavigateMessage): void;
 }
 
-export interface Notice {
-  title: string;
-  body: string;
-  /** Where a click on the notification takes the window. */
-  route?: NavigateMessage;
-}
+// What a notice says and where a click goes: shared with the browser dashboard.
+export type { Notice } from '../common/notification-rules.js';
 
 export interface NotifierPort {
   /** false where the OS has no notification service (then notices are only logged). */
@@ -71,12 +68,8 @@ export interface AppPort {
   setOpenAtLogin(on: boolean): void;
 }
 
-/** Time, injectable so rules with grace periods are tested without waiting. */
-export interface TimerPort {
-  now(): number;
-  /** Runs `fn` after `ms`; returns a cancel function. */
-  after(ms: number, fn: () => void): () => void;
-}
+/** Time, injectable so rules with grace periods are tested without waiting (common/, for the browser uses it too). */
+export type { TimerPort } from '../common/notification-rules.js';
 
 export interface ShellLog {
   info(text: string): void;

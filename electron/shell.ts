@@ -18,7 +18,7 @@ import type { EventEnvelope } from '../common/events.js';
 import type { ControlApi } from '../common/operations.js';
 import type { EventHub } from '../core/control/event-hub.js';
 import type { DesktopSettings } from './desktop-settings.js';
-import { NotificationRules, type NotificationPolicy, type RuleNotice } from './notification-rules.js';
+import { NotificationRules, type NotificationPolicy, type RuleNotice } from '../common/notification-rules.js';
 import { realTimers, type AppPort, type MenuActionId, type NotifierPort, type ShellLog, type TimerPort, type TrayPort, type WindowPort } from './ports.js';
 import { shellLines } from './shell-text.js';
 import { MENU_ACTIONS, trayMenu } from './tray-menu.js';

@@ -9,7 +9,10 @@ import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { z } from 'zod';
 
-const port = z.number().int('must be a whole number').min(0, 'must be 0–65535').max(65535, 'must be 0–65535');
+// Listeners may take port 0, "any free port" (tests and ephemeral setups);
+// a destination never can: it is a real server's port.
+const port = z.number().int('must be a whole number').min(0, 'must be 0–65535 (0: any free port)').max(65535, 'must be 0–65535 (0: any free port)');
+const destinationPort = z.number().int('must be a whole number').min(1, 'must be 1–65535').max(65535, 'must be 1–65535');
 const seconds = z.number().nonnegative('must be zero or more seconds').finite();
 
 // RFC 1035 host names, plus IP literals for destinations and the listener.
@@ -50,7 +53,7 @@ const destinationName = z
 export const destinationSchema = z.strictObject({
   host: hostOrIp,
   name: destinationName.optional(),
-  port: port.refine((p) => p > 0, 'must be 1–65535').default(25),
+  port: destinationPort.default(25),
   priority: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(0),
   tls: z.enum(['none', 'opportunistic', 'required']).default('opportunistic'),
   auth: z

@@ -1,7 +1,7 @@
 /**
- * load-config: a config file (or none) into a RelayConfig, every problem as one
- * RelayError ECONFIG line naming the field, e.g.
- *   config /etc/rw.json: routes[0].destinations[1].port: must be 0–65535
+ * load-config: a config file (or none) into a RelayConfig; every problem at
+ * once (one fix round, not two), one RelayError ECONFIG line each naming its
+ * field, e.g.  config /etc/rw.json: routes[0].destinations[1].port: must be 1–65535
  */
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
@@ -12,11 +12,9 @@ import { configSchema, type RelayConfig } from './config-schema.js';
 export function parseConfig(value: unknown, source = 'config'): RelayConfig {
   const result = configSchema.safeParse(value ?? {});
   if (result.success) return result.data;
-  throw new RelayError({
-    code: 'ECONFIG',
-    message: `${source}: ${formatIssue(result.error.issues[0])}`,
-    temporary: false,
-  });
+  // One line per problem, each with the source, so each stands alone (as a compiler's do).
+  const lines = result.error.issues.map((i) => `${source}: ${formatIssue(i)}`);
+  throw new RelayError({ code: 'ECONFIG', message: [...new Set(lines)].join('\n'), temporary: false });
 }
 
 export async function loadConfig(file: string | undefined): Promise<RelayConfig> {
@@ -44,7 +42,7 @@ export async function loadConfig(file: string | undefined): Promise<RelayConfig>
   return parseConfig(value, `config ${file}`);
 }
 
-/** "routes[0].destinations[1].port: must be 0–65535" */
+/** "routes[0].destinations[1].port: must be 1–65535" */
 export function formatIssue(issue: z.core.$ZodIssue | undefined): string {
   if (!issue) return 'invalid';
   const path = formatPath(issue.path);

@@ -54,7 +54,7 @@ export const ARG_SCHEMAS = {
     .optional(),
   testConnection: z.strictObject({
     host: z.string().min(1).max(253),
-    port: z.number().int().min(1).max(65535),
+    port: z.number().int('must be a whole number').min(1, 'must be 1–65535').max(65535, 'must be 1–65535'),
     tls: z.enum(['none', 'opportunistic', 'required']),
   }),
   history: none,

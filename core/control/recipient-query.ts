@@ -39,7 +39,7 @@ export function queryRecipients(queue: MessageQueue, q: ShowRecipientsQuery = {}
     if (sender !== undefined && !senderOf(r).toLowerCase().includes(sender)) return false;
     if (rcpt !== undefined && !r.address.toLowerCase().includes(rcpt)) return false;
     if (text !== undefined) {
-      const hay = `${senderOf(r)}\n${r.address}\n${r.lastHost ?? ''}\n${r.lastError?.response ?? r.lastError?.message ?? ''}`.toLowerCase();
+      const hay = `${senderOf(r)}\n${queue.get(r.mid)?.subject ?? ''}\n${r.address}\n${r.lastHost ?? ''}\n${r.lastError?.response ?? r.lastError?.message ?? ''}`.toLowerCase();
       if (!hay.includes(text)) return false;
     }
     return true;
@@ -81,6 +81,7 @@ export function toRow(queue: MessageQueue, r: QueuedRecipient): RecipientRow {
     rid: r.rid,
     sender: m?.sender ?? '',
     recipient: r.address,
+    subject: m?.subject ?? null,
     host: r.lastHost ?? null,
     state: r.state === 'active' ? 'active' : 'queued',
     attempts: r.attempts,

@@ -8,11 +8,15 @@ import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { toRelayError, type RelayError } from '../errors/relay-error.js';
 import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';
+import { decodeMimeWords } from '../../common/mime-words.js';
 import { getHeader } from '../message/header-block.js';
 import type { SpoolEnvelope, SpooledMessage, SpoolStore } from '../spool/spool-types.js';
 import { clientFacing, replyLine } from './inbound-replies.js';
 import { receiveMessage } from './message-receiver.js';
 import { receivedHeader } from './received-header.js';
+
+/** The envelope keeps this much of the Subject (the Queue's column needs no more). */
+const SUBJECT_CAP = 200;
 
 export interface AcceptDeps {
   /** Our name, for the Received header. */
@@ -62,7 +66,12 @@ export async function acceptMessage(deps: AcceptDeps, tx: Transaction, session: 
       source: stream,
       prefix,
       maxBytes: deps.maxMessageBytes,
-      write: (content) => spool.write(envelope, content),
+      write: (content, headers) => {
+        // Decoded and capped once here, so the Queue shows it without opening the message.
+        const subject = getHeader(headers, 'Subject');
+        if (subject !== undefined) envelope.subject = decodeMimeWords(subject).slice(0, SUBJECT_CAP);
+        return spool.write(envelope, content);
+      },
     });
     await handOver(deps, message);
     const messageId = getHeader(headers, 'Message-ID');

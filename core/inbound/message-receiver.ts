@@ -21,8 +21,12 @@ export interface ReceiveOptions {
   /** Written before the body: the Received header, CRLF-terminated. */
   prefix: string;
   maxBytes: number;
-  /** Writes the content durably; typically spool.write bound to an envelope. */
-  write(content: Readable): Promise<SpooledMessage>;
+  /**
+   * Writes the content durably; typically spool.write bound to an envelope.
+   * Called once the client's header block is known (`headers`, capped), so
+   * the envelope line written first can carry what it says (the Subject).
+   */
+  write(content: Readable, headers: Buffer): Promise<SpooledMessage>;
 }
 
 export interface Received {
@@ -41,20 +45,28 @@ export async function receiveMessage(opts: ReceiveOptions): Promise<Received> {
   const { source } = opts;
   const normalizer = new BodyNormalizer();
   const guard = new LineLengthGuard();
-  const content = new PassThrough();
+  // Room for the whole header block (HEADER_CAP) while the write waits for
+  // it: a smaller buffer would stall the pipe before the block is complete.
+  const content = new PassThrough({ highWaterMark: 2 * HEADER_CAP });
   content.write(opts.prefix);
   normalizer.pipe(guard).pipe(content);
 
   const head: Buffer[] = [];
   let headBytes = 0;
   let headDone = false;
+  let headKnown: () => void = () => {};
+  const headReady = new Promise<void>((resolve) => (headKnown = resolve));
   normalizer.on('data', (chunk: Buffer) => {
     if (headDone) return;
     head.push(chunk);
     headBytes += chunk.length;
     const sofar = Buffer.concat(head);
-    headDone = headBytes >= HEADER_CAP || splitHeaderBlock(sofar).bodyOffset < sofar.length;
+    // The blank line ends the block even when no body byte has come yet (the write waits for it).
+    headDone = headBytes >= HEADER_CAP || sofar.indexOf('\r\n\r\n') !== -1 || sofar.subarray(0, 2).toString() === '\r\n' || splitHeaderBlock(sofar).bodyOffset < sofar.length;
+    if (headDone) headKnown();
   });
+  // A message that is all header (no blank line) is known at its end.
+  normalizer.once('end', () => headKnown());
 
   let aborted: RelayError | undefined;
   const abort = (err: RelayError): void => {
@@ -65,6 +77,7 @@ export async function receiveMessage(opts: ReceiveOptions): Promise<Received> {
     normalizer.destroy();
     guard.destroy();
     content.destroy(err);
+    headKnown();
     source.resume(); // keep draining to the final dot, see the header
   };
   // abort() destroys `content` with its reason, and the spool may not be
@@ -104,7 +117,8 @@ export async function receiveMessage(opts: ReceiveOptions): Promise<Received> {
   // out, so a resolved write is a whole, accepted message.
   let message: SpooledMessage;
   try {
-    message = await opts.write(content);
+    await headReady;
+    message = await opts.write(content, splitHeaderBlock(Buffer.concat(head)).headers);
   } catch (e) {
     const err = aborted ?? toRelayError(e);
     abort(err);

@@ -78,6 +78,7 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
       size: msg.size,
       icid: env.icid,
       originalMid: env.originalMid,
+      subject: env.subject,
       recipients,
     };
     this.messages.set(m.mid, m);

@@ -59,6 +59,8 @@ export interface QueuedMessage {
   readonly size: number;
   readonly icid: number;
   readonly originalMid: number | undefined;
+  /** From the spool envelope; undefined for messages spooled before it was stored. */
+  readonly subject: string | undefined;
   readonly recipients: QueuedRecipient[];
 }
 

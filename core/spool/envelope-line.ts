@@ -34,6 +34,7 @@ const envelopeSchema = z.object({
   clientAddress: z.string(),
   clientHelo: z.string(),
   originalMid: mid.optional(),
+  subject: z.string().max(1000).optional(),
 });
 
 function describe(error: z.ZodError): string {

@@ -24,6 +24,8 @@ export interface SpoolEnvelope {
   icid: number;
   clientAddress: string;
   clientHelo: string;
+  /** The client's Subject, RFC 2047-decoded and capped, for the Queue view; absent in older spool files. */
+  subject?: string | undefined;
   /** For NDRs and delay warnings: the MID they report on. */
   originalMid?: number | undefined;
 }

@@ -49,7 +49,8 @@ describe('dashboard against a real relay', () => {
     await sink.stop();
     const downAt = new Promise<number>((resolve) => env.relay.hosts.once('down', (_h: HostState) => resolve(Date.now())));
     const shown = page.waitForSelector(hostBadge('down'), { timeout: 10_000 }).then(() => Date.now());
-    await env.send(['bob@office.test', 'carol@office.test']);
+    // An RFC 2047 subject, as a German scanner sends it: the Queue shows it decoded.
+    await env.send(['bob@office.test', 'carol@office.test'], { subject: '=?UTF-8?B?U2NhbiB2b20gQsO8cm8=?=' });
     const [t0, t1] = await Promise.all([downAt, shown]);
     const lag = t1 - t0;
     process.stdout.write(`[e2e] host Down shown ${lag} ms after the relay's event\n`);
@@ -93,6 +94,7 @@ describe('dashboard against a real relay', () => {
     // The raw reply stays available as a tooltip.
     expect(await page.getAttribute('[data-testid="last-error"] [title]', 'title')).toMatch(/^452 4\.3\.1/);
     expect(await page.textContent('[data-testid="queue-total"]')).toContain('2 recipients');
+    expect(await page.$$eval('[data-testid="queue-subject"]', (c) => c.map((x) => x.textContent?.trim()))).toEqual(['Scan vom Büro', 'Scan vom Büro']);
     await screenshot(page, 'e2e-queue-452-1280-light');
   });
 

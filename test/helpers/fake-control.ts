@@ -24,6 +24,7 @@ export function recipients(n: number): RecipientRow[] {
     rid: 0,
     sender: `app${i}@office.test`,
     recipient: `user${i}@corp.example`,
+    subject: i % 3 ? `Scan ${i}` : null,
     host: i % 2 ? 'backup.example:2525' : '10.1.1.5:25',
     state: 'queued' as const,
     attempts: i,

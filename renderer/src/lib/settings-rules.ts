@@ -45,7 +45,7 @@ export const RULES = {
   host: (v) =>
     typeof v === 'string' && v.trim() !== '' && (isIpv4(v) || isIpv6(v) || HOSTNAME.test(v)) ? null : 'must be a host name or IP address',
   destinationPort: (v) => (!isWhole(v) ? 'must be a whole number' : v < 1 || v > 65535 ? 'must be 1–65535' : null),
-  listenPort: (v) => (!isWhole(v) ? 'must be a whole number' : v < 0 || v > 65535 ? 'must be 0–65535' : null),
+  listenPort: (v) => (!isWhole(v) ? 'must be a whole number' : v < 0 || v > 65535 ? 'must be 0–65535 (0: any free port)' : null),
   priority: (v) => (!isWhole(v) ? 'must be a whole number' : v < 0 ? 'must be 0 or more' : null),
   tls: (v) => (v === 'none' || v === 'opportunistic' || v === 'required' ? null : 'must be none, opportunistic or required'),
   authUser: (v) => (typeof v === 'string' && v.length > 0 ? null : 'must not be empty'),
@@ -119,11 +119,43 @@ export function validateConfig(c: EditableConfig): FieldErrors {
  * Where the relay's rejection belongs: its `field`, or the path at the start
  * of a config message ("config: routes[0].destinations[1].port: must be …").
  */
+/** Every field a (possibly multi-line) config error names, with its message; lines naming no field go to `rest`. */
+export function fieldsOfError(e: Pick<ControlError, 'field' | 'message'>): { errors: Record<string, string>; rest: string[] } {
+  const errors: Record<string, string> = {};
+  const rest: string[] = [];
+  const lines = e.message.split('\n');
+  for (const line of lines) {
+    const f = fieldOfError({ message: line, field: lines.length === 1 ? e.field : undefined });
+    if (f.field && !(f.field in errors)) errors[f.field] = f.message;
+    else if (!f.field) rest.push(f.message);
+  }
+  return { errors, rest };
+}
+
 export function fieldOfError(e: Pick<ControlError, 'field' | 'message'>): { field: string | null; message: string } {
   const m = /^(?:config|saved settings|configSet)?:?\s*((?:routes|bounceProfiles|relayNetworks|listen)[\w.[\]-]*): (.+)$/s.exec(e.message);
   if (m) return { field: m[1]!, message: m[2]! };
   if (e.field && e.field !== 'config') return { field: normalisePath(e.field.replace(/^config\./, '')), message: e.message };
   return { field: null, message: e.message };
+}
+
+/**
+ * What a route's domain covers, in words (a route for ".corp.example" does not
+ * take mail for corp.example itself — Postfix transport-map semantics — which
+ * surprises people unless it is said where the route is edited).
+ */
+export function routeCoverage(domain: string): string {
+  const d = domain.trim();
+  if (d === '') return 'Enter a domain, .domain for its subdomains, or ALL.';
+  if (d === 'ALL') return 'Covers every domain that has no route of its own.';
+  if (d.startsWith('.')) return `Covers subdomains of ${d.slice(1)} (such as mail${d}), not ${d.slice(1)} itself.`;
+  return `Covers ${d} only, not its subdomains (add .${d} for those).`;
+}
+
+/** The route domains for "this domain" or "this domain and its subdomains" (two entries: Postfix's way). */
+export function domainsFor(domain: string, withSubdomains: boolean): string[] {
+  const d = domain.trim().replace(/^\./, '');
+  return withSubdomains ? [d, `.${d}`] : [d];
 }
 
 /** `routes.0.destinations.1.port` (zod path joined by dots) → `routes[0].destinations[1].port`. */

@@ -176,6 +176,32 @@ describe('config', () => {
     await expect(loadConfig(arr)).rejects.toThrow(/must be a JSON object/);
     const field = join(dir, 'field.json');
     await writeFile(field, JSON.stringify({ control: { port: -1 } }));
-    await expect(loadConfig(field)).rejects.toThrow(/field\.json: control\.port: must be 0–65535/);
+    await expect(loadConfig(field)).rejects.toThrow(/field\.json: control\.port: must be 0–65535 \(0: any free port\)/);
+  });
+});
+
+describe('config errors: all at once, in the words of each field', () => {
+  it('reports every problem, one line each naming its field', () => {
+    const value = {
+      listen: { port: 70000 },
+      routes: [{ domain: 'corp.example', destinations: [{ host: 'mx.corp.example', port: 0 }] }],
+    };
+    let message = '';
+    try {
+      parseConfig(value, 'config x.json');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      'config x.json: listen.port: must be 0–65535 (0: any free port)',
+      'config x.json: routes[0].destinations[0].port: must be 1–65535',
+    ]);
+  });
+
+  it('a destination port is 1–65535 both ways; a listener may take 0 (any free port)', () => {
+    const dest = (port: number) => ({ routes: [{ domain: 'ALL', destinations: [{ host: 'mx.example', port }] }] });
+    expect(() => parseConfig(dest(70000))).toThrow(/destinations\[0\]\.port: must be 1–65535$/);
+    expect(() => parseConfig(dest(0))).toThrow(/destinations\[0\]\.port: must be 1–65535$/);
+    expect(parseConfig({ listen: { port: 0 }, control: { port: 0 } }).listen.port).toBe(0);
   });
 });

@@ -114,3 +114,26 @@ describe('SmtpListener when the spool fails', () => {
     expect((await c.command('RCPT TO:<c@corp.example>')).code).toBe(503); // no transaction began
   });
 });
+
+describe('the Subject in the spool envelope', () => {
+  it('stores the decoded Subject at intake, read back from the file after a restart', async () => {
+    h = await kit.start();
+    const c = await client(h.port);
+    await c.hello();
+    const body = 'Subject: =?UTF-8?B?U2NhbiB2b20gQsO8cm8=?=\r\n =?UTF-8?Q?_(3_Seiten)?=\r\n\r\nhello\r\n';
+    expect((await smtpTransaction(c, 'scanner@office.example', ['c@corp.example'], body)).code).toBe(250);
+    expect(h.messages[0]?.envelope.subject).toBe('Scan vom Büro (3 Seiten)');
+    // What the queue is rebuilt from after a restart: the envelope line on disk.
+    const [back] = await h.spooled();
+    expect(back?.envelope.subject).toBe('Scan vom Büro (3 Seiten)');
+  });
+
+  it('stores no subject for a message without one, and caps a long one', async () => {
+    h = await kit.start();
+    const c = await client(h.port);
+    await c.hello();
+    expect((await smtpTransaction(c, 'a@b.example', ['c@corp.example'], 'From: <a@b.example>\r\n\r\nhello\r\n')).code).toBe(250);
+    expect((await smtpTransaction(c, 'a@b.example', ['c@corp.example'], `Subject: ${'x'.repeat(900)}\r\n\r\nhello\r\n`)).code).toBe(250);
+    expect(h.messages.map((m) => m.envelope.subject?.length)).toEqual([undefined, 200]);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EditableConfig } from '../../../common/contract.js';
-import { fieldOfError, normalisePath, RULES, validateConfig } from '../../../renderer/src/lib/settings-rules.js';
+import { domainsFor, fieldOfError, normalisePath, routeCoverage, RULES, validateConfig } from '../../../renderer/src/lib/settings-rules.js';
 
 const good = (): EditableConfig => ({
   routes: [
@@ -84,5 +84,19 @@ describe('the relay’s rejection, mapped to a field', () => {
     expect(fieldOfError({ field: 'config.routes.0.domain', message: 'bad domain' })).toEqual({ field: 'routes[0].domain', message: 'bad domain' });
     expect(fieldOfError({ field: undefined, message: 'RELAY_PASS is not set' })).toEqual({ field: null, message: 'RELAY_PASS is not set' });
     expect(normalisePath('routes.10.destinations.2.port')).toBe('routes[10].destinations[2].port');
+  });
+});
+
+describe('what a route domain covers', () => {
+  it('says that .domain covers subdomains only, and a bare domain not its subdomains', () => {
+    expect(routeCoverage('.corp.example')).toBe('Covers subdomains of corp.example (such as mail.corp.example), not corp.example itself.');
+    expect(routeCoverage('corp.example')).toBe('Covers corp.example only, not its subdomains (add .corp.example for those).');
+    expect(routeCoverage('ALL')).toMatch(/every domain/);
+  });
+
+  it('"this domain and its subdomains" is two route entries', () => {
+    expect(domainsFor('corp.example', true)).toEqual(['corp.example', '.corp.example']);
+    expect(domainsFor('.corp.example', true)).toEqual(['corp.example', '.corp.example']);
+    expect(domainsFor(' corp.example ', false)).toEqual(['corp.example']);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { ControlEventName, ControlEvents, EventEnvelope } from '../../../../common/events.js';
 import type { ConnectionState, RelayClient } from '../relay-client.js';
+import type { BrowserAlerts } from './browser-alerts.svelte.js';
 import { HistoryStore } from './history.svelte.js';
 import { HostsStore } from './hosts.svelte.js';
 import { LogStore } from './log.svelte.js';
@@ -19,11 +20,13 @@ type Route<K extends ControlEventName> = (d: Dashboard, data: ControlEvents[K], 
 export const EVENT_ROUTES: { [K in ControlEventName]: Route<K> } = {
   host: (d, data, e) => {
     d.hosts.onHostEvent(data, e.at);
+    d.alerts?.onHostEvent(data, e.at);
     d.history.onHostEvent(data, e.at);
     d.status.refresher.request();
   },
   queue: (d, data) => {
     d.status.onQueueEvent(data);
+    d.alerts?.onQueueEvent(data);
     d.queue.onQueueChanged();
     d.hosts.refresher.request();
     d.history.onChanged();
@@ -46,13 +49,16 @@ export class Dashboard {
   readonly retries = new RetriesStore();
   readonly settings: SettingsStore;
   connection = $state<ConnectionState>('connecting');
+  /** The browser's notifications (HTTP transport only: in the desktop app the shell notifies). */
+  readonly alerts: BrowserAlerts | undefined;
   private unsubscribe: (() => void) | undefined;
 
   /** `minGapMs` overrides every store's refresh spacing (tests use 0). */
   constructor(
     readonly client: RelayClient,
-    opts: { minGapMs?: number } = {},
+    opts: { minGapMs?: number; alerts?: BrowserAlerts } = {},
   ) {
+    this.alerts = opts.alerts;
     const gap = opts.minGapMs === undefined ? {} : { minGapMs: opts.minGapMs };
     this.status = new StatusStore(client, gap);
     this.hosts = new HostsStore(client, gap);
@@ -94,5 +100,6 @@ export class Dashboard {
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.alerts?.dispose();
   }
 }

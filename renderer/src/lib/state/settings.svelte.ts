@@ -13,7 +13,7 @@
  */
 import type { EditableConfig, TestConnectionResult, TlsDestination } from '../../../../common/contract.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
-import { fieldOfError, validateConfig, type FieldErrors } from '../settings-rules.js';
+import { fieldsOfError, validateConfig, type FieldErrors } from '../settings-rules.js';
 
 export const NEW_PROFILE = {
   initialRetrySeconds: 60,
@@ -106,9 +106,10 @@ export class SettingsStore {
       return true;
     } catch (e) {
       const err = asControlError(e);
-      const { field, message } = fieldOfError(err);
-      if (field) this.errors = { ...this.errors, [field]: message };
-      else this.formError = message;
+      // The relay reports every problem at once, one line each: show each beside its field.
+      const { errors, rest } = fieldsOfError(err);
+      this.errors = { ...this.errors, ...errors };
+      if (rest.length > 0) this.formError = rest.join('\n');
       return false;
     } finally {
       this.saving = false;
@@ -181,12 +182,13 @@ export class SettingsStore {
   }
 
   /** Saves the one route the first-run guide asked for. */
-  async saveFirstRoute(domain: string, d: Pick<TlsDestination, 'host' | 'port' | 'tls'>): Promise<boolean> {
+  /** One route per domain given (a domain and its subdomains are two entries), all to the same server. */
+  async saveFirstRoute(domains: readonly string[], d: Pick<TlsDestination, 'host' | 'port' | 'tls'>): Promise<boolean> {
     const base = this.saved ?? this.draft;
     if (!base) return false;
     const config: EditableConfig = {
       ...clone(base),
-      routes: [{ domain, destinations: [{ host: d.host, port: d.port, priority: 10, tls: d.tls }], bounceProfile: 'default' }],
+      routes: domains.map((domain) => ({ domain, destinations: [{ host: d.host, port: d.port, priority: 10, tls: d.tls }], bounceProfile: 'default' })),
     };
     this.live = true;
     this.errors = validateConfig(config);

@@ -22,6 +22,24 @@ describe('SettingsStore', () => {
     expect(s.needsFirstRun).toBe(true);
   });
 
+  it("shows every problem the relay reports, each beside its own field", async () => {
+    const message = ['config: routes[0].domain: must be a domain', 'config: routes[0].destinations[0].port: must be 1–65535', 'config: something without a field'].join('\n');
+    const c = fakeClient({
+      configGet: (() => base()) as never,
+      configSet: (() => {
+        throw new ControlError('ECONFIG', message, { field: 'config.routes[0].domain' });
+      }) as never,
+    });
+    const s = new SettingsStore(c);
+    await s.load();
+    s.addRoute();
+    s.draft!.routes[0]!.domain = 'corp.example';
+    s.draft!.routes[0]!.destinations[0]!.host = '10.1.1.5';
+    expect(await s.save()).toBe(false);
+    expect(s.errors).toEqual({ 'routes[0].domain': 'must be a domain', 'routes[0].destinations[0].port': 'must be 1–65535' });
+    expect(s.formError).toBe('config: something without a field');
+  });
+
   it('does not send a draft with a bad port, and says so beside the field', async () => {
     const c = fakeClient({ configGet: (() => base()) as never, configSet: ((q: { config: EditableConfig }) => q.config) as never });
     const s = new SettingsStore(c);
@@ -77,7 +95,7 @@ describe('SettingsStore', () => {
     const c = fakeClient({ configGet: (() => base()) as never, configSet: ((q: { config: EditableConfig }) => q.config) as never });
     const s = new SettingsStore(c);
     await s.load();
-    expect(await s.saveFirstRoute('ALL', { host: 'exchange.corp.example', port: 25, tls: 'opportunistic' })).toBe(true);
+    expect(await s.saveFirstRoute(['ALL'], { host: 'exchange.corp.example', port: 25, tls: 'opportunistic' })).toBe(true);
     expect(c.calls.at(-1)!.arg).toMatchObject({
       config: { routes: [{ domain: 'ALL', destinations: [{ host: 'exchange.corp.example', port: 25, priority: 10, tls: 'opportunistic' }], bounceProfile: 'default' }] },
     });

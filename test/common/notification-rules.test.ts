@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ControlEvents } from '../../common/events.js';
-import { DEFAULT_DESKTOP_SETTINGS, type NotificationSettings } from '../../electron/desktop-settings.js';
-import { NotificationRules, type NotificationPolicy, type RuleNotice } from '../../electron/notification-rules.js';
+import { DEFAULT_DESKTOP_SETTINGS } from '../../electron/desktop-settings.js';
+import { DEFAULT_NOTIFICATION_SETTINGS, NotificationRules, type NotificationPolicy, type NotificationSettings, type RuleNotice } from '../../common/notification-rules.js';
 import { ManualTimers } from '../helpers/fake-electron.js';
 
 const policy: NotificationPolicy = { flap: { downs: 3, windowSeconds: 600, quietSeconds: 300 }, bounceSummarySeconds: 60 };
@@ -11,7 +11,7 @@ function setup(over: Partial<NotificationSettings> = {}, queued: Record<string, 
   const notices: RuleNotice[] = [];
   let rechecks = 0;
   const rules = new NotificationRules({
-    settings: { ...DEFAULT_DESKTOP_SETTINGS.notifications, graceSeconds: 60, ...over },
+    settings: { ...DEFAULT_NOTIFICATION_SETTINGS, graceSeconds: 60, ...over },
     policy,
     timers,
     emit: (n) => notices.push(n),
@@ -25,6 +25,12 @@ function setup(over: Partial<NotificationSettings> = {}, queued: Record<string, 
     rules.hostEvent({ host, status: 'up', previous: 'down', reason: 'probe', downSeconds: null, queued: queued[host] ?? 0, ...e }, timers.now());
   return { timers, notices, rules, down, up, rechecks: () => rechecks };
 }
+
+describe('notification rules: shared defaults', () => {
+  it('the desktop settings file defaults to the same knobs the browser dashboard uses', () => {
+    expect(DEFAULT_DESKTOP_SETTINGS.notifications).toEqual(DEFAULT_NOTIFICATION_SETTINGS);
+  });
+});
 
 describe('notification rules: host down and back up', () => {
   it('says nothing for an outage shorter than the grace period, not even "back up"', () => {
@@ -233,7 +239,7 @@ describe('notification rules: switches', () => {
 
   it('turning a kind back on applies to what happens next', () => {
     const s = setup({ hostDown: false });
-    s.rules.setSettings({ ...DEFAULT_DESKTOP_SETTINGS.notifications, graceSeconds: 10 });
+    s.rules.setSettings({ ...DEFAULT_NOTIFICATION_SETTINGS, graceSeconds: 10 });
     s.down('a:25');
     s.timers.advance(10_000);
     expect(s.notices.map((n) => n.kind)).toEqual(['down']);

@@ -1,5 +1,6 @@
 /**
- * notification-rules: when the desktop tells a person something.
+ * notification-rules: when the desktop app or the browser dashboard tells a
+ * person something (one implementation for both, so they agree).
  *
  * Owns, per destination host: the grace period (a host must stay Down for
  * `graceSeconds` before a "down" notice, so one refused connection alarms
@@ -14,17 +15,57 @@
  * For the queue: one notice when the oldest message passes the threshold
  * (again only after the queue has gone back below it), and bounces — the
  * first at once, any more within `bounceSummarySeconds` in one summary.
- * Per-kind switches (desktop-settings.ts) silence a kind; the bookkeeping
- * goes on, so switching a kind back on mid-outage behaves sensibly.
- * Does not own: wording (shell-text.ts), delivery to the OS (NotifierPort),
- * where facts come from (shell.ts feeds the control contract's events).
+ * Per-kind switches (electron/desktop-settings.ts; the browser keeps its own)
+ * silence a kind; the bookkeeping goes on, so switching a kind back on
+ * mid-outage behaves sensibly.
+ * Does not own: wording (notice-text.ts), delivery (the shell's NotifierPort,
+ * the browser's Notification API), where facts come from (electron/shell.ts
+ * and the dashboard feed the control contract's events).
  * Raises: nothing.
  */
-import type { HostStatus } from '../common/contract.js';
-import type { ControlEvents } from '../common/events.js';
-import type { NotificationSettings } from './desktop-settings.js';
-import type { Notice, TimerPort } from './ports.js';
-import { noticeText } from './shell-text.js';
+import type { HostStatus } from './contract.js';
+import type { ControlEvents } from './events.js';
+import { noticeText } from './notice-text.js';
+
+/** Where a click on a notice takes the window (electron/ipc-channels.ts NavigateMessage). */
+export interface NoticeRoute {
+  view: 'overview' | 'hosts' | 'queue' | 'log';
+  host?: string;
+}
+
+export interface Notice {
+  title: string;
+  body: string;
+  route?: NoticeRoute;
+}
+
+/** The per-person knobs (electron/desktop-settings.ts validates the desktop's copy). */
+export interface NotificationSettings {
+  hostDown: boolean;
+  hostUp: boolean;
+  queueAge: boolean;
+  bounces: boolean;
+  /** How long a host must stay Down before anyone is told. */
+  graceSeconds: number;
+  /** Age of the oldest queued message that counts as "backing up". */
+  oldestThresholdSeconds: number;
+}
+
+export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = {
+  hostDown: true,
+  hostUp: true,
+  queueAge: true,
+  bounces: true,
+  graceSeconds: 60,
+  oldestThresholdSeconds: 3600,
+};
+
+/** Time, injectable so the grace periods are tested without waiting. */
+export interface TimerPort {
+  now(): number;
+  /** Runs `fn` after `ms`; returns a cancel function. */
+  after(ms: number, fn: () => void): () => void;
+}
 
 export type NoticeKind = 'down' | 'up' | 'flapping' | 'settled' | 'oldest' | 'bounced';
 

@@ -1,0 +1,55 @@
+/**
+ * notice-text: the words of a notification — host down, back up, flapping,
+ * settled, mail backing up, bounces — shared by the desktop shell and the
+ * browser dashboard so both say the same thing, and the short duration
+ * format they use ("2m 5s"). Pure: no clock, no locale.
+ */
+
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** "45s", "2m 5s", "3h 20m", "2d 4h": two units at most, as people say it. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m}m ${s % 60}s` : `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
+}
+
+export const noticeText = {
+  down: (host: string, reason: string | null, queued: number | undefined, downMs: number) => ({
+    title: `${host} is down`,
+    body:
+      `Unreachable for ${duration(downMs)}${reason ? `: ${reason}` : ''}.` +
+      (queued ? ` ${plural(queued, 'message')} waiting for it.` : ' Mail for it waits in the queue.'),
+  }),
+  // `queued` counts the recipients waiting for the host (the unit of ESA's
+  // tophosts): one per message for the single-recipient mail of printers
+  // and scanners.
+  up: (host: string, downMs: number, queued: number) => ({
+    title: `${host} is back up`,
+    body: `Down for ${duration(downMs)}.` + (queued ? ` Delivering ${plural(queued, 'queued message')} now.` : ' Nothing was waiting for it.'),
+  }),
+  flapping: (host: string, downs: number, spanMs: number) => ({
+    title: `${host} keeps going down`,
+    body: `Down ${downs} times in ${duration(spanMs)}. Further ups and downs are summarised once it settles.`,
+  }),
+  settled: (host: string, up: boolean, downs: number, spanMs: number) => ({
+    title: up ? `${host} is stable again` : `${host} is still down`,
+    body: `It went down ${plural(downs, 'time')} in ${duration(spanMs)}; ` + (up ? 'it has stayed up since.' : 'it has not come back since.'),
+  }),
+  oldest: (ageSeconds: number, messages: number) => ({
+    title: 'Mail is backing up',
+    body: `The oldest of ${plural(messages, 'queued message')} has waited ${duration(ageSeconds * 1000)}.`,
+  }),
+  bounced: (recipients: number, spanMs: number | null) => ({
+    title: recipients === 1 ? 'A message bounced' : 'Messages bounced',
+    body:
+      `${plural(recipients, 'recipient')} could not be delivered and bounced` +
+      (spanMs === null ? '.' : ` in the last ${duration(spanMs)}.`) +
+      ' The mail log says why.',
+  }),
+};
