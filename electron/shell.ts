@@ -84,7 +84,7 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
     view = trayView({ hosts, queue: status.queue }, thresholds());
     deps.tray.setIcon(view.icon);
     deps.tray.setToolTip(view.toolTip);
-    deps.tray.setMenu(trayMenu(view, hosts, deps.app.getOpenAtLogin()), (id) => void act(id));
+    deps.tray.setMenu(trayMenu(view, hosts, deps.app.getOpenAtLogin()), (id) => void act(id).catch((e: Error) => deps.log.warn(shellLines.menuFailed(id, e.message))));
     rules.queueAge(status.queue.oldestMessageAgeSeconds, status.queue.messages);
   };
 
@@ -122,8 +122,11 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
     }
     if (cancelTimer) return;
     const wait = lastStart + minInterval - timers.now();
-    if (wait <= 0) void run();
-    else cancelTimer = timers.after(wait, () => void run());
+    // run() logs a failed load itself; these catches only keep a bug in the
+    // finally step from becoming an unhandled rejection.
+    const runDetached = (): void => void run().catch((e: Error) => deps.log.warn(shellLines.refreshFailed(e.message)));
+    if (wait <= 0) runDetached();
+    else cancelTimer = timers.after(wait, runDetached);
   };
 
   const onEvent = (e: EventEnvelope): void => {

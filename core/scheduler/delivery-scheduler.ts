@@ -181,7 +181,7 @@ export class DeliveryScheduler {
     if (this.stopped || this.immediate) return;
     this.immediate = setImmediate(() => {
       this.immediate = undefined;
-      void this.tick();
+      this.runTick();
     });
   }
 
@@ -195,8 +195,20 @@ export class DeliveryScheduler {
     const delay = Math.min(Math.max(0, at - this.now()), 2 ** 31 - 1);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.tick();
+      this.runTick();
     }, delay);
+  }
+
+  /**
+   * Ticks run detached from timers. A tick that throws is logged and the
+   * timer re-armed, so the queue keeps moving; unhandled, the rejection
+   * would end the process.
+   */
+  private runTick(): void {
+    this.tick().catch((e: unknown) => {
+      this.deps.log.warn(logLines.schedulerTickFailed(toRelayError(e).message));
+      this.arm();
+    });
   }
 
   private async tick(): Promise<void> {
@@ -244,7 +256,13 @@ export class DeliveryScheduler {
       }
       const route = await p;
       if (route instanceof RelayError) {
-        await this.applyOutcomes(message, undefined, [{ rid: r.rid, outcome: route.temporary ? 'deferred' : 'bounced', host: undefined, error: route }]);
+        // One message that cannot be updated must not end the tick: the rest
+        // of `due` is already off the heap and would never come back.
+        try {
+          await this.applyOutcomes(message, undefined, [{ rid: r.rid, outcome: route.temporary ? 'deferred' : 'bounced', host: undefined, error: route }]);
+        } catch (e) {
+          this.deps.log.warn(logLines.schedulerError(message.mid, toRelayError(e).message));
+        }
         continue;
       }
       this.routeCache.set(r.domain, route);
