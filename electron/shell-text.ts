@@ -1,12 +1,7 @@
 /**
- * shell-text: every sentence the desktop shell shows or logs — tray tooltip
- * and menu labels, notification titles and bodies, the shell's own log lines
- * — so wording is reviewed and changed in one place (as core/log/log-lines.ts
- * is for the mail log).
- *
- * Owns: wording and the short duration format ("2m 5s").
- * Does not own: when anything is said (tray-state.ts, notification-rules.ts).
- * Raises: nothing.
+ * shell-text: every sentence the desktop shell shows or logs (tray tooltip and
+ * menu, notifications, its own log lines) and the short duration format, so
+ * wording is reviewed in one place, as core/log/log-lines.ts is for the mail log.
  */
 import type { TrayIconState } from './ports.js';
 

@@ -13,7 +13,8 @@
  * Does not own: recipient facts (the queue records them), SMTP (delivery/),
  * host status (hosts/), NDR content (bounce/), failing recipients for good
  * (bounce-recipients.ts), persistence (store/ listens to the queue).
- * Raises: nothing to callers; a failed route lookup defers the recipients.
+ * Raises: nothing to callers; a failed route lookup defers or bounces the
+ * recipients (as the error is temporary or not); a failed tick is logged.
  */
 import type { BounceProfile } from '../config/config-schema.js';
 import type { DeliveryEngine, RecipientOutcome } from '../delivery/delivery-types.js';
@@ -334,7 +335,7 @@ export class DeliveryScheduler {
    * Every host of the route is Down or suspended: no connection is tried
    * (the prober watches them); the recipients wait without spending a retry.
    * Those an operator's retry claimed probe the Down hosts now and wait for
-   * the answer instead (issue 12): delivered if a host comes up, deferred
+   * the answer instead: delivered if a host comes up, deferred
    * with this reason once every probe has failed.
    */
   private noHostAvailable(g: Group, ordered: Destination[]): void {
