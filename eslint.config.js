@@ -27,6 +27,16 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules where a dropped promise means a lost error or a lost
+    // message: the relay, its CLI, the desktop shell and the shared code.
+    files: ['core/**/*.ts', 'cli/**/*.ts', 'electron/**/*.ts', 'electron/**/*.cts', 'common/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false }],
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     files: ['common/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./)', message: 'common/ imports only common/ (./…): no packages, no node:, no core/ (DESIGN.md).' }] }],

@@ -1,15 +1,8 @@
 /**
- * bench-process: the benchmark's process and time bookkeeping.
- *
- * Owns: spawning tracked child processes (so a failure or SIGINT stops every
- * one we started, by its pid, never by name), one-shot commands with a time
- * limit, cleanup hooks run once in reverse order, a polling helper with a
- * deadline for things that have no event (queue files, /proc), a free
- * loopback port, and the bench-wide deadline.
- * Does not own: what the processes are (smtp-tools.ts, postfix-instance.ts,
- * relaywatch-side.ts).
- * Raises: BenchError for a command that fails or times out or a poll whose
- * deadline passes; BenchTimeUp when the bench-wide deadline is over.
+ * bench-process: the benchmark's process and time bookkeeping: tracked children
+ * (stopped by pid on failure or SIGINT), commands with a time limit, cleanup hooks
+ * run once in reverse order, polling with a deadline, free loopback ports, and
+ * the bench-wide deadline (BenchTimeUp).
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';

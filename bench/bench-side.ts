@@ -1,11 +1,7 @@
 /**
- * bench-side: what run.ts needs from each relay under test (Relaywatch and
- * the private Postfix), so every phase drives both the same way.
- *
- * Owns: the BenchSide interface, waiting for a side's queue to settle, and
- * measuring a spool folder's size on disk.
- * Does not own: starting either relay (postfix-instance.ts, relaywatch-side.ts).
- * Raises: BenchError when a queue does not settle before its deadline.
+ * bench-side: what run.ts needs from each relay under test (Relaywatch and the
+ * private Postfix), so every phase drives both the same way; plus waiting for a
+ * side's queue to settle and a spool folder's size on disk.
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,13 +1,7 @@
 /**
- * cpu-profile: where the relay child's time goes, from the .cpuprofile files
- * that `node --cpu-prof` writes when the process exits (run.ts --cpu-prof).
- *
- * Owns: reading V8 CPU profiles and summing self time per function and per
- * module (a core/ file, an npm package, node's internals, GC, idle), and a
- * plain-text summary. Usable alone: `node --import tsx bench/cpu-profile.ts DIR [N]`.
- * Does not own: taking the profile (node does) or deciding what to change.
- * Raises: BenchError when the dir holds no profile; a file that is not JSON
- * is an error naming it.
+ * cpu-profile: where the relay child's time goes, from the .cpuprofile files of
+ * `node --cpu-prof` (run.ts --cpu-prof): self time per function and per module.
+ * Alone: node --import tsx bench/cpu-profile.ts DIR [N]
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';

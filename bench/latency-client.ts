@@ -1,14 +1,7 @@
 /**
- * latency-client: a plain SMTP client that times each message's end of DATA
- * to its 250, which smtp-source does not report.
- *
- * Owns: `sessions` concurrent connections over loopback, each sending its
- * share of messages one after another (MAIL, RCPT, DATA, no pipelining),
- * timing from the write of the final "<CRLF>.<CRLF>" to the complete final
- * reply; nearest-rank percentiles.
- * Does not own: any relay; it only needs a listener that accepts the mail.
- * Raises: BenchError on a non-2xx/3xx reply where one is expected, a lost
- * connection, or the deadline passing.
+ * latency-client: a plain SMTP client timing each message from the write of the
+ * final "<CRLF>.<CRLF>" to its complete 250 (smtp-source does not report it);
+ * concurrent sessions over loopback, no pipelining, nearest-rank percentiles.
  */
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';

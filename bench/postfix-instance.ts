@@ -1,23 +1,8 @@
 /**
- * postfix-instance: a private Postfix, the relay an administrator would
- * otherwise install, configured like the Relaywatch it is compared with.
- *
- * Owns: a config dir and queue_directory under a temp dir, main.cf/master.cf
- * for a loopback-only relay (smtpd on 127.0.0.1:<port>, relayhost =
- * [127.0.0.1]:<sink>, mynetworks 127.0.0.0/8, no local delivery), and the
- * Postfix commands with `-c DIR`: check, start, stop, postqueue -f/-j,
- * postsuper -d ALL. Never touches the system's /etc/postfix config or a
- * system MTA: every command names the private config dir.
- * Does not own: the sink (smtp-tools.ts) or the measurements (run.ts).
- * Raises: BenchError when Postfix is not installed, a command fails (quoting
- * the instance's own maillog), or the instance does not come up or go down.
- *
- * Equivalence with the Relaywatch config (relaywatch-side.ts): same message
- * size, recipient and connection limits, 20 connections per destination
- * (Postfix's default_destination_concurrency_limit), and retries an hour
- * apart on both sides so that only "retry all" (postqueue -f) starts the
- * deferred messages in the retry-all figure. Postfix's 250 follows the
- * cleanup daemon's fsync of the queue file (its default), like Relaywatch's.
+ * postfix-instance: a private Postfix, configured like the Relaywatch it is compared
+ * with: its own config dir and queue under a temp dir, loopback only, relaying
+ * everything to the sink. Every command names that config dir, so the system's
+ * /etc/postfix and any system MTA are never touched.
  */
 import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,6 +30,11 @@ export interface PostfixOptions {
   retrySeconds: number;
 }
 
+// The same limits as relaywatch-side.ts: message size, recipients, 20
+// connections per destination, and retries an hour apart on both sides, so
+// only "retry all" (postqueue -f) starts deferred mail in that figure.
+// Postfix's 250 follows cleanup's fsync of the queue file (its default), as
+// Relaywatch's does.
 function mainCf(o: PostfixOptions, dirs: { conf: string; queue: string; data: string; log: string }): string {
   return `# Private benchmark instance: loopback only, relays everything to the sink.
 compatibility_level = 3.6

@@ -1,14 +1,7 @@
 /**
- * proc-memory: memory of a process tree, read from Linux /proc.
- *
- * Owns: RSS, PSS and peak RSS of one pid, the descendants of a pid, and the
- * sum over a tree. PSS (proportional set size, /proc/<pid>/smaps_rollup)
- * splits shared pages between the processes sharing them, so it is the fair
- * way to add up Postfix's many small daemons that share libc and their own
- * text; RSS would count those pages once per process.
- * Does not own: which pid to measure (the sides know their roots).
- * Raises: nothing for a process that exits while being read (it counts as 0);
- * BenchError when /proc has no smaps_rollup at all (not Linux, or too old).
+ * proc-memory: RSS, PSS and peak RSS of a process tree, from Linux /proc. PSS
+ * (smaps_rollup) splits shared pages between their sharers, the fair way to add
+ * up Postfix's many daemons; RSS would count libc once per process.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { BenchError } from './bench-process.js';

@@ -1,17 +1,8 @@
 /**
- * relaywatch-side: Relaywatch under test, headless in a child process of its
- * own so that its memory is its own (`relaywatch serve`, compiled JS).
- *
- * Owns: compiling core/ once into node_modules/.cache/relaywatch-bench (plain
- * node, no tsx loader thread inflating RSS; inside the checkout so bare
- * imports resolve), the bench config (one route ALL → the sink, the same
- * limits as the Postfix instance, retries an hour apart so only retryall
- * starts deferred mail), starting/stopping the child, and the control API
- * calls the bench needs (status, retryall) over HTTP with the data dir's
- * bearer token.
- * Does not own: the relay itself (core/).
- * Raises: BenchError when the build fails, the child exits early or does not
- * say where it listens, or a control call fails.
+ * relaywatch-side: Relaywatch under test, headless in a child process of its own
+ * (so its memory is its own), compiled once to node_modules/.cache/relaywatch-bench
+ * (plain node, no tsx loader thread inflating RSS), configured like the Postfix
+ * instance, plus the control calls the bench needs (status, retryall).
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

@@ -1,13 +1,7 @@
 /**
- * report: the benchmark's figures and how they are printed.
- *
- * Owns: the Figure record, the ratio (always "how many times better
- * Relaywatch is": Relaywatch/Postfix for higher-is-better figures,
- * Postfix/Relaywatch for lower-is-better ones, so > 1 means Relaywatch wins),
- * the performance targets as data, and the line format
- * `name  relaywatch  postfix  ratio  target  met?`.
- * Does not own: measuring (run.ts).
- * Raises: nothing.
+ * report: the benchmark's figures, their targets as data, and the printed line
+ * `name  relaywatch  postfix  ratio  target  met?`. The ratio is always "times
+ * better for Relaywatch" (> 1 means Relaywatch wins), whichever way a figure points.
  */
 
 export type Target = { kind: 'ratio'; min: number } | { kind: 'below'; value: number };

@@ -1,27 +1,8 @@
 /**
- * run: `npm run bench` — Relaywatch against a private Postfix.
- *
- * Owns: the phases and their order, driving both relays alternately with
- * smtp-source into smtp-sink, turning raw timings into the figures of
- * report.ts, the total time bound, and stopping everything it started on
- * success, error, SIGINT or SIGTERM.
- *
- * Phases (counts in --quick mode in brackets):
- *  1. throughput: 1 KB × 10,000 [1,000] and 100 KB × 2,000 [200], 20
- *     sessions. accept/s = messages / time until smtp-source got every 250;
- *     end-to-end/s = messages / time until the sink counted the last one.
- *  2. latency: 2,000 [200] 1 KB messages over 20 sessions from our own
- *     client; p50/p99 from the client's end of DATA to its 250.
- *  3. retry-all: sink down, 5,000 [500] messages queued and deferred, sink
- *     back, then postqueue -f / retryall; time until the sink has them all.
- *  4. queued memory: sink down, 10,000 then 100,000 [1,000 / 5,000] queued;
- *     Relaywatch's RSS (one process) against Postfix's PSS (all processes),
- *     spool bytes per message at the first count, and showrecipients timed
- *     at the last.
- * Ratios are "times better for Relaywatch" (report.ts).
- *
- * Usage: node --import tsx bench/run.ts [--quick] [--only postfix|relaywatch]
- *        [--minutes 15] [--tsx] [--cpu-prof] [--json FILE] [--no-build]
+ * run: `npm run bench`, Relaywatch against a private Postfix: the phases
+ * (bench/README.md), driving both alternately with smtp-source into smtp-sink, the
+ * total time bound, and stopping everything it started on any exit.
+ * Usage: node --import tsx bench/run.ts [--quick] [--only postfix|relaywatch] [--minutes 15] [--tsx] [--cpu-prof] [--json FILE] [--no-build]
  */
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

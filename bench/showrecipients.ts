@@ -1,15 +1,8 @@
 /**
- * showrecipients: how long `showrecipients` takes with 100,000 recipients
- * queued (the target is under 100 ms). A benchmark, not a test.
- *
- * Owns: timing the control API call (the work the relay does per request)
- * and the CLI (what an operator waits for, node start-up included), with and
- * without a filter; and, run on its own (`node --import tsx
- * bench/showrecipients.ts [--recipients N] [--tsx]`), queueing N recipients
- * (N/100 messages × 100 recipients, destination down) in a Relaywatch of its
- * own first. run.ts calls timeShowRecipients with its 100,000-queued relay.
- * Does not own: the relay or the query itself (core/control/).
- * Raises: BenchError from the pieces it drives.
+ * showrecipients: how long `showrecipients` takes with 100,000 recipients queued
+ * (target: under 100 ms), through the control API and through the CLI. Alone, it
+ * first queues N recipients in a Relaywatch of its own:
+ * node --import tsx bench/showrecipients.ts [--recipients N] [--tsx]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

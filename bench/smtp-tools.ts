@@ -1,19 +1,7 @@
 /**
- * smtp-tools: Postfix's test programs as the benchmark's SMTP peers.
- *
- * Owns: SmtpSink (smtp-sink on a fixed loopback port, counting delivered
- * messages from its `-c` counter, stopped and started again on the same port
- * to play a destination that goes down and comes back) and runSmtpSource
- * (smtp-source with the bench's arguments, its counter parsed).
- * Does not own: what the relays under test do with the mail.
- * Raises: BenchError when a tool is missing, exits with an error, or a count
- * is not reached before its deadline.
- *
- * Counting: `smtp-sink -c` writes a record "sess=N quit=N mesg=N" ended by a
- * carriage return each time a counter moves; mesg counts completed DATA
- * commands since the sink started. `smtp-sink -M` is never used: it exits
- * right after the Nth DATA, before its last 250 reaches the client, so the
- * last message would be retried by the relay.
+ * smtp-tools: Postfix's test programs as the benchmark's SMTP peers: SmtpSink
+ * (counts delivered messages; stops and restarts on the same port to play a
+ * destination that goes down and comes back) and runSmtpSource.
  */
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -76,6 +64,10 @@ export class SmtpSink extends EventEmitter {
     }, { timeoutMs: 10_000, intervalMs: 20 });
   }
 
+  // `smtp-sink -c` writes "sess=N quit=N mesg=N" ended by a CR each time a
+  // counter moves; mesg counts completed DATA commands since the start. Not
+  // `-M`: it exits right after the Nth DATA, before its 250 reaches the
+  // client, so the relay would retry the last message.
   private onOutput(text: string): void {
     const records = (this.tail + text).split('\r');
     this.tail = records.pop() ?? '';

@@ -1,23 +1,8 @@
 /**
- * desktop-settings: the shell's own settings, kept apart from the relay's
- * config (they belong to the person at this desktop, not to the relay, and
- * the headless relay never reads them).
- *
- * Owns: the file `desktop.json` in the data dir, its schema and defaults, and
- * writing it atomically (temp file, fsync, rename):
- *
- *   { "notifications": { "hostDown": true, "hostUp": true, "queueAge": true,
- *                        "bounces": true, "graceSeconds": 60,
- *                        "oldestThresholdSeconds": 3600 } }
- *
- * hostDown also covers the flapping summaries; graceSeconds is how long a
- * host must stay Down before anyone is told; oldestThresholdSeconds is the
- * age of the oldest queued message that counts as "backing up" (notification
- * and the tray's warning icon).
- * Does not own: what the settings mean (notification-rules.ts, tray-state.ts).
- * Raises: nothing: a bad file is reported through the log and replaced by
- * defaults in memory; a bad save is returned as an error result naming the
- * field, for the Settings form.
+ * desktop-settings: the shell's own settings (`desktop.json` in the data dir):
+ * schema, defaults, and atomic save (temp file, fsync, rename). They belong to
+ * the person at this desktop, not to the relay; the headless relay never reads them.
+ * A bad file falls back to defaults (logged); a bad save names the field.
  */
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,6 +15,9 @@ export const DESKTOP_SETTINGS_FILE = 'desktop.json';
 
 const seconds = (max: number) => z.number().int('must be a whole number of seconds').min(0, 'must be 0 or more').max(max, `must be at most ${max}`);
 
+// hostDown also covers the flapping summaries; graceSeconds is how long a host
+// stays Down before anyone is told; oldestThresholdSeconds is the age of the
+// oldest queued message that counts as "backing up" (notice and tray icon).
 export const notificationSettingsSchema = z.strictObject({
   hostDown: z.boolean().default(true),
   hostUp: z.boolean().default(true),

@@ -1,19 +1,7 @@
 /**
- * launcher: `npm start`. Opens the desktop app where Electron can run; where
- * it cannot (no Electron binary — its download is skipped on build machines
- * — or no display, as on a headless server) it runs `relaywatch serve` with
- * the same arguments and data dir, and prints the dashboard URL. One line
- * says which, and why.
- *
- * Owns: the choice (a rule table, first match wins), finding the Electron
- * binary without require('electron') (whose index downloads the binary when
- * it is missing), passing signals on (SIGTERM/SIGINT reach the child once:
- * the relay treats a second one as "exit now"), and reading the dashboard URL
- * from the data dir once the relay is up (`relay.json` for the control
- * address, `control.token` for the token; DESIGN.md "Public contract").
- * Does not own: the relay (cli/relaywatch.ts) or the app (main.ts).
- * Raises: nothing; exits with the child's status, or 1 with one line on stderr.
- *
+ * launcher: `npm start`. Opens the desktop app where Electron can run, else runs
+ * `relaywatch serve` with the same arguments and prints the dashboard URL (read
+ * from relay.json and control.token once the relay is up); one line says which and why.
  * Usage: node dist/electron/launcher.js [--headless] [--config FILE] [--data-dir DIR]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -58,6 +46,8 @@ export function chooseMode(f: LaunchFacts): LaunchChoice {
 }
 
 /** Where the electron package says its binary is (dist/ + path.txt), without running its index. */
+// Never require('electron'): its index downloads the binary when it is missing
+// (the download is skipped on build machines).
 export function findElectronBinary(env: NodeJS.ProcessEnv = process.env, fromUrl: string = import.meta.url): LaunchFacts['electron'] {
   let pkgDir: string;
   try {
@@ -98,6 +88,7 @@ export async function dashboardUrl(dataDir: string, pid: number): Promise<string
   return `http://${host}:${info.control.port}/#token=${token}`;
 }
 
+// Each signal reaches the child once: the relay treats a second one as "exit now".
 function forwardSignals(child: ChildProcess): void {
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, () => {

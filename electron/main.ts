@@ -1,18 +1,8 @@
 /**
- * main: the Electron entry point. Wires the real Electron APIs into the
- * shell's ports and starts the relay in-process. Deliberately thin: every
- * decision is made by a module that the tests run in plain Node (shell.ts,
- * tray-state.ts, notification-rules.ts, tray-menu.ts, ipc-handlers.ts,
- * window-security.ts); this file is not run on machines without Electron.
- *
- * Owns: app lifecycle (single instance: a second launch focuses the first;
- * closing the window keeps the app in the tray; Quit stops the relay
- * cleanly), the app:// scheme handler, the session's lock-down (no
- * permissions, no remote requests, no navigation, no new windows, no
- * webviews), and the concrete Tray / BrowserWindow / Notification / ipcMain.
- * Does not own: the relay (core/relay.ts) or what the window shows (renderer/).
- * Raises: nothing past startup; a relay that cannot start is shown in an
- * error box and the app quits.
+ * main: the Electron entry point. Wires the real Electron APIs into the shell's ports,
+ * starts the relay in-process, owns the app lifecycle (single instance, window close
+ * keeps the tray, Quit stops the relay), the app:// scheme and the session lock-down.
+ * Deliberately thin: every decision is in a module the tests run in plain Node.
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, session, Tray, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { readFile } from 'node:fs/promises';

@@ -1,12 +1,7 @@
 /**
- * ports: the small interfaces through which the shell's logic reaches
- * Electron. main.ts implements them with the real APIs (Tray, BrowserWindow,
- * Notification, ipcMain, app); tests implement them with plain objects, so
- * every decision of the shell runs in plain Node.
- *
- * Owns: the port interfaces and the value types that cross them.
- * Does not own: any behaviour.
- * Raises: nothing.
+ * ports: the interfaces through which the shell's logic reaches Electron (Tray,
+ * BrowserWindow, Notification, ipcMain, app). main.ts implements them with the
+ * real APIs, tests with plain objects, so every decision runs in plain Node.
  */
 import type { Notice, TimerPort } from '../common/notification-rules.js';
 import type { NavigateMessage } from './ipc-channels.js';

@@ -1,13 +1,7 @@
 /**
- * shell-text: every sentence the desktop shell shows or logs — tray tooltip
- * and menu labels, notification titles and bodies, the shell's own log lines
- * — so wording is reviewed and changed in one place (as core/log/log-lines.ts
- * is for the mail log).
- *
- * Owns: the shell's wording (a notification's words and the short duration
- * format are common/notice-text.ts, shared with the browser dashboard).
- * Does not own: when anything is said (tray-state.ts, common/notification-rules.ts).
- * Raises: nothing.
+ * shell-text: every sentence the desktop shell shows or logs (tray tooltip and
+ * menu, its own log lines), reviewed in one place as core/log/log-lines.ts is
+ * for the mail log; a notification's words are common/notice-text.ts.
  */
 import { duration, plural } from '../common/notice-text.js';
 import type { TrayIconState } from './ports.js';

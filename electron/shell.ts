@@ -1,17 +1,8 @@
 /**
- * shell: the desktop shell's logic, wired to the relay and to the ports —
- * what main.ts starts once Electron is ready, and what the tests drive with
- * a real relay and fake ports.
- *
- * Owns: following the relay's event stream; keeping the tray (icon, tooltip,
- * menu) in step with the hosts and the queue, refreshing at most once per
- * `refreshMinIntervalMs` however busy the relay is (single flight, trailing
- * edge, so the last change is always shown); feeding the notification rules
- * and showing their notices (a click opens the window on the host); running
- * tray menu actions.
- * Does not own: decisions (tray-state.ts, notification-rules.ts,
- * tray-menu.ts) or Electron (main.ts).
- * Raises: nothing; failed refreshes and actions are logged.
+ * shell: the desktop shell's logic, started by main.ts and driven by the tests with
+ * fake ports: follows the relay's events, keeps the tray in step (at most one refresh
+ * per refreshMinIntervalMs, trailing edge), shows the notification rules' notices and
+ * runs tray menu actions. Failed refreshes and actions are logged, never thrown.
  */
 import type { HostSummary, StatusResult } from '../common/contract.js';
 import type { EventEnvelope } from '../common/events.js';
@@ -84,7 +75,7 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
     view = trayView({ hosts, queue: status.queue }, thresholds());
     deps.tray.setIcon(view.icon);
     deps.tray.setToolTip(view.toolTip);
-    deps.tray.setMenu(trayMenu(view, hosts, deps.app.getOpenAtLogin()), (id) => void act(id));
+    deps.tray.setMenu(trayMenu(view, hosts, deps.app.getOpenAtLogin()), (id) => void act(id).catch((e: Error) => deps.log.warn(shellLines.menuFailed(id, e.message))));
     rules.queueAge(status.queue.oldestMessageAgeSeconds, status.queue.messages);
   };
 
@@ -114,6 +105,8 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
       });
     return inFlight;
   };
+  // Single flight with a trailing edge: however busy the relay is, the last
+  // change is always shown.
   const requestRefresh = (): void => {
     if (stopped) return;
     if (inFlight) {
@@ -122,8 +115,11 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
     }
     if (cancelTimer) return;
     const wait = lastStart + minInterval - timers.now();
-    if (wait <= 0) void run();
-    else cancelTimer = timers.after(wait, () => void run());
+    // run() logs a failed load itself; these catches only keep a bug in the
+    // finally step from becoming an unhandled rejection.
+    const runDetached = (): void => void run().catch((e: Error) => deps.log.warn(shellLines.refreshFailed(e.message)));
+    if (wait <= 0) runDetached();
+    else cancelTimer = timers.after(wait, runDetached);
   };
 
   const onEvent = (e: EventEnvelope): void => {

@@ -1,16 +1,7 @@
 /**
- * tray-menu: the tray's context menu as a model, and what each entry does
- * through the control contract.
- *
- * Owns: which entries exist and when they are enabled (Retry all shows how
- * many recipients it will retry; Suspend turns into Resume once every host is
- * suspended), and the action table: one function per entry.
- * "Suspend delivery" suspends every known host through the contract's
- * per-host `suspend` (ESA's suspenddel, host by host); hosts first seen later
- * (a new MX answer) are not covered until it is used again.
- * Does not own: rendering the menu (main.ts turns the model into an Electron
- * Menu) or wording (shell-text.ts).
- * Raises: whatever the control call raises; shell.ts logs it.
+ * tray-menu: the tray's context menu as a model (which entries exist, when they
+ * are enabled) and the action table, one function per entry, each through the
+ * control contract. main.ts renders the model; shell.ts logs a failed action.
  */
 import type { HostSummary } from '../common/contract.js';
 import type { ControlApi } from '../common/operations.js';
@@ -48,6 +39,8 @@ export const MENU_ACTIONS: Record<MenuActionId, (c: MenuContext) => Promise<void
   async retryAll(c) {
     await c.control.retryall();
   },
+  // Host by host through the per-host `suspend` (ESA's suspenddel): a host first
+  // seen later (a new MX answer) is not covered until this is used again.
   async suspendAll(c) {
     for (const h of c.hosts()) if (!h.suspended) await c.control.suspend({ host: h.host });
   },

@@ -1,13 +1,6 @@
 /**
- * tray-state: what the tray icon and its tooltip say, from the hosts and the
- * queue. Pure: the same facts always give the same state.
- *
- * Owns: the rule table that picks the icon (first matching rule wins, so the
- * order is the priority: an operator's suspension explains everything else;
- * a Down host matters more than a slow queue), and the facts the tooltip shows.
- * Does not own: wording (shell-text.ts) or drawing the icon (main.ts loads
- * build/icons/tray-<state>.png).
- * Raises: nothing.
+ * tray-state: which icon the tray shows and the facts its tooltip gives, from
+ * the hosts and the queue. Pure; a rule table where the first match wins.
  */
 import type { HostSummary, StatusResult } from '../common/contract.js';
 import type { TrayIconState } from './ports.js';
@@ -32,6 +25,8 @@ interface TrayRule {
   when: (f: TrayFacts, t: TrayThresholds) => boolean;
 }
 
+// The order is the priority: an operator's suspension explains everything
+// else; a Down host matters more than a slow queue.
 export const TRAY_RULES: readonly TrayRule[] = [
   // Every host suspended by the operator: nothing is being delivered, on purpose.
   { icon: 'suspended', when: (f) => f.hosts.length > 0 && f.hosts.every((h) => h.suspended) },

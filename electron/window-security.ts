@@ -1,17 +1,8 @@
 /**
- * window-security: everything that keeps the window a window onto the relay
- * and nothing more (Electron's security checklist; DESIGN.md "Security
- * defaults").
- *
- * Owns: the app's own scheme (relaywatch://app/, served from the built
- * renderer folder: a custom protocol rather than file://, whose origin would
- * reach every file on the disk), the strict CSP sent with every response,
- * the rule for which IPC senders are trusted (the top frame of
- * one of our windows, showing our scheme), and mapping a request URL to a
- * file without leaving the renderer folder.
- * Does not own: wiring these into Electron, nor the window's webPreferences
- * (both in main.ts, where static scanners can see them) or IPC (ipc-handlers.ts).
- * Raises: nothing; a request that does not map to a file gets null (→ 404).
+ * window-security: what keeps the window a window onto the relay and nothing more
+ * (Electron's security checklist; DESIGN.md "Security defaults"): the app's own
+ * scheme and its file mapping, the strict CSP, and which IPC senders are trusted.
+ * Wiring them into Electron, and the webPreferences, stay in main.ts, where scanners see them.
  */
 import { extname, resolve, sep } from 'node:path';
 import type { IpcSender } from './ports.js';

@@ -1,16 +1,8 @@
 /**
- * make-icons: renders the desktop app's icons from the SVGs in
- * build/icons-src/ into build/icons/ (committed, so packaging needs nothing
- * but electron-builder). Run by hand after changing an SVG:
- *
- *   node --import tsx tools/make-icons.ts        (needs rsvg-convert: apt-get install librsvg2-bin)
- *
- * Writes: <n>x<n>.png for n = 16…1024 (Linux icon set, window icon), icon.png
- * (1024), icon.ico (Windows: 16–256, PNG-compressed entries, Vista+), icon.icns
- * (macOS: 16–1024 incl. @2x types), and tray-<state>.png + tray-<state>@2x.png
- * (16 and 32 px) for each tray state. ICO and ICNS are containers of PNGs,
- * assembled here byte by byte (formats: Microsoft ICONDIR; Apple icns with
- * the PNG-typed entries), so no other tool is needed.
+ * make-icons: renders build/icons/ (PNG sizes, icon.ico, icon.icns, tray-<state>
+ * PNGs) from the SVGs in build/icons-src/; committed, so packaging needs nothing
+ * but electron-builder. Run by hand after changing an SVG (needs rsvg-convert:
+ * apt-get install librsvg2-bin): node --import tsx tools/make-icons.ts
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -90,8 +90,7 @@ export const bounceProfileSchema = z.strictObject({
 
 /**
  * Inbound limits. The per-client limit and the reserve protect the office's
- * own devices from a few clients that take every connection (issue 10, item
- * 7): a client gets at most maxConnectionsPerClient (Exchange's default per
+ * own devices from a few clients that take every connection: a client gets at most maxConnectionsPerClient (Exchange's default per
  * source is 20; Postfix uses 50 of 100, but exempts mynetworks, which here is
  * every legitimate client), and clients outside relayNetworks, which can
  * never relay anyway, share at most maxConnections - reservedForRelayNetworks.

@@ -8,8 +8,8 @@
  * such events would keep most of the log in memory), and
  * coalescing of queue changes: counts are summed and published at most every
  * `coalesceMs`, never one event per message under load.
- * Does not own: where events come from (control/commands.ts wires them) or
- * transports (server/, electron/).
+ * Does not own: where events come from (relay.ts wires the queue, hosts and
+ * log in; control operations publish their own) or transports (server/, electron/).
  * Raises: nothing; a subscriber that throws is removed and reported.
  */
 import type { ControlEventName, ControlEvents, EventEnvelope } from './contract.js';

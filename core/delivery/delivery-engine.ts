@@ -77,7 +77,11 @@ export class SmtpDeliveryEngine implements DeliveryEngine {
     if (this.closing) return Promise.resolve({ outcomes: this.finish(job, new Map(), new Map()) });
     const p = this.run(job);
     this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p));
+    // Bookkeeping only: the caller gets p and its rejection. A p.finally()
+    // chain would re-raise that rejection where nobody listens (an
+    // unhandledRejection ends the process), so both outcomes end here.
+    const forget = (): void => void this.inflight.delete(p);
+    p.then(forget, forget);
     return p;
   }
 

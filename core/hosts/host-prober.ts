@@ -39,7 +39,7 @@ export interface ProbeReport {
  * How long until the next probe of a Down host. The office's own server (a
  * destination named in a route) is probed on a short fixed cadence: it is on
  * the LAN, a probe costs it one connection, and every second it is believed
- * Down after it came back is mail not delivered (issue 12: 4 min 48 s). An
+ * Down after it came back is mail not delivered (a backed-off probe once left it Down for 4 min 48 s). An
  * internet host found by MX is someone else's server: it backs off, as
  * Postfix does for a dead destination.
  */
@@ -76,7 +76,7 @@ export class HostProber extends EventEmitter<{ probe: [ProbeReport] }> {
   /**
    * The operator's "retry now" on a Down host: probes at once, outside the
    * cadence. It never counts as a failure and never moves the next scheduled
-   * probe (issue 12: each click used to double the wait); a probe already on
+   * probe (else each click would double the wait); a probe already on
    * the wire is the answer, so none is added.
    */
   probeNow(key: string): void {

@@ -93,9 +93,12 @@ export class SmtpListener {
         socketTimeout: limits.idleTimeoutSeconds * 2000,
         logger: false,
         onConnect: (session, cb) => this.onConnect(session, cb),
-        onMailFrom: (_address, session, cb) => void this.onMailFrom(session, cb),
+        // Both handlers answer through cb, errors included; the .catch is the
+        // backstop so an unexpected throw answers 451 instead of leaving the
+        // client waiting (and an unhandled rejection ending the process).
+        onMailFrom: (_address, session, cb) => void this.onMailFrom(session, cb).catch((e: unknown) => cb(forSmtpServer(toRelayError(e)))),
         onRcptTo: (_address, session, cb) => this.onRcptTo(session, cb),
-        onData: (stream, session, cb) => void this.onData(stream, session, cb),
+        onData: (stream, session, cb) => void this.onData(stream, session, cb).catch((e: unknown) => cb(forSmtpServer(toRelayError(e)))),
         onClose: (session) => this.onClose(session),
       },
       {

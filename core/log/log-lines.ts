@@ -75,6 +75,7 @@ export const logLines = {
   operatorBounced: (mid: number, r: readonly number[], by: string) =>
     `MID ${mid} RID ${rids(r)} bounced by operator (${clean(by)})`,
   schedulerError: (mid: number, reason: string) => `Scheduler error MID ${mid}: ${clean(reason)}`,
+  schedulerTickFailed: (reason: string) => `Scheduler error: ${clean(reason)}; retrying at the next due time`,
   delayWarningFailed: (mid: number, reason: string) => `MID ${mid} delay warning could not be spooled: ${clean(reason)}; will retry`,
   bounceSpoolFailed: (mid: number, reason: string) => `MID ${mid} bounce notification could not be spooled: ${clean(reason)}; will retry`,
   stateWriteFailed: (reason: string) => `Queue index write failed: ${clean(reason)}; will retry`,

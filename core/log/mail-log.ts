@@ -162,8 +162,13 @@ class FileMailLog implements MailLog {
     // Everything logged in this turn of the event loop goes out in one write.
     setImmediate(() => {
       this.scheduled = false;
-      void this.drain();
+      this.drainDetached();
     });
+  }
+
+  /** From timers: writeAll() reports its own failures; this only keeps a bug from becoming an unhandled rejection. */
+  private drainDetached(): void {
+    this.drain().catch((e: unknown) => this.warnOut(`mail log ${this.file}: ${errText(e)}`));
   }
 
   private drain(): Promise<void> {
@@ -211,7 +216,7 @@ class FileMailLog implements MailLog {
       if (!this.closed) {
         this.retryTimer ??= setTimeout(() => {
           this.retryTimer = undefined;
-          void this.drain();
+          this.drainDetached();
         }, this.retryMs).unref();
       }
     }

@@ -13,7 +13,8 @@
  * Does not own: recipient facts (the queue records them), SMTP (delivery/),
  * host status (hosts/), NDR content (bounce/), failing recipients for good
  * (bounce-recipients.ts), persistence (store/ listens to the queue).
- * Raises: nothing to callers; a failed route lookup defers the recipients.
+ * Raises: nothing to callers; a failed route lookup defers or bounces the
+ * recipients (as the error is temporary or not); a failed tick is logged.
  */
 import type { BounceProfile } from '../config/config-schema.js';
 import type { DeliveryEngine, RecipientOutcome } from '../delivery/delivery-types.js';
@@ -181,7 +182,7 @@ export class DeliveryScheduler {
     if (this.stopped || this.immediate) return;
     this.immediate = setImmediate(() => {
       this.immediate = undefined;
-      void this.tick();
+      this.runTick();
     });
   }
 
@@ -195,8 +196,20 @@ export class DeliveryScheduler {
     const delay = Math.min(Math.max(0, at - this.now()), 2 ** 31 - 1);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.tick();
+      this.runTick();
     }, delay);
+  }
+
+  /**
+   * Ticks run detached from timers. A tick that throws is logged and the
+   * timer re-armed, so the queue keeps moving; unhandled, the rejection
+   * would end the process.
+   */
+  private runTick(): void {
+    this.tick().catch((e: unknown) => {
+      this.deps.log.warn(logLines.schedulerTickFailed(toRelayError(e).message));
+      this.arm();
+    });
   }
 
   private async tick(): Promise<void> {
@@ -244,7 +257,13 @@ export class DeliveryScheduler {
       }
       const route = await p;
       if (route instanceof RelayError) {
-        await this.applyOutcomes(message, undefined, [{ rid: r.rid, outcome: route.temporary ? 'deferred' : 'bounced', host: undefined, error: route }]);
+        // One message that cannot be updated must not end the tick: the rest
+        // of `due` is already off the heap and would never come back.
+        try {
+          await this.applyOutcomes(message, undefined, [{ rid: r.rid, outcome: route.temporary ? 'deferred' : 'bounced', host: undefined, error: route }]);
+        } catch (e) {
+          this.deps.log.warn(logLines.schedulerError(message.mid, toRelayError(e).message));
+        }
         continue;
       }
       this.routeCache.set(r.domain, route);
@@ -316,7 +335,7 @@ export class DeliveryScheduler {
    * Every host of the route is Down or suspended: no connection is tried
    * (the prober watches them); the recipients wait without spending a retry.
    * Those an operator's retry claimed probe the Down hosts now and wait for
-   * the answer instead (issue 12): delivered if a host comes up, deferred
+   * the answer instead: delivered if a host comes up, deferred
    * with this reason once every probe has failed.
    */
   private noHostAvailable(g: Group, ordered: Destination[]): void {

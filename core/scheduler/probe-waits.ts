@@ -1,8 +1,8 @@
 /**
  * probe-waits: recipients of an operator's retry that wait for a probe of
- * their Down hosts (issue 12: a retry on a Down host probes it at once; its
- * recipients are delivered if the probe succeeds, and counted deferred with
- * the host-down reason only once every probe they wait for has failed).
+ * their Down hosts (a retry on a Down host probes it at once; its recipients
+ * are delivered if the probe succeeds, and counted deferred with the
+ * host-down reason only once every probe they wait for has failed).
  * Owns: which waits hang on which host; no timers (the prober has them).
  */
 export interface ProbeWait {

@@ -9,7 +9,7 @@
  * answer with 100,000 messages queued holds a few dozen jobs, not 100,000).
  * Without it one slow destination's backlog filled the global in-flight
  * limit with jobs queued behind its few connections, and every other route
- * waited behind them (issue 10 item 5).
+ * waited behind them.
  * Does not own: dispatching or recipient state (delivery-scheduler.ts),
  * connections (delivery/session-pool.ts).
  * Raises: nothing.

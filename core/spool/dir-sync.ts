@@ -50,8 +50,16 @@ export class DirSync {
     if (!this.enabled) return Promise.resolve();
     this.waiting ??= newBatch();
     const { promise } = this.waiting;
-    if (!this.running) void this.runBatch();
+    if (!this.running) this.runDetached();
     return promise;
+  }
+
+  /**
+   * runBatch() hands every fsync error to the batch's waiters, so it never
+   * rejects; the .catch only keeps a future bug from being an unhandled rejection.
+   */
+  private runDetached(): void {
+    this.runBatch().catch((e: unknown) => this.waiting?.reject(e));
   }
 
   private async runBatch(): Promise<void> {
@@ -67,7 +75,7 @@ export class DirSync {
     } finally {
       this.running = false;
       // Callers that arrived during this fsync get the next one.
-      if (this.waiting) void this.runBatch();
+      if (this.waiting) this.runDetached();
     }
   }
 

@@ -28,7 +28,7 @@ export interface StateData {
   counters: { icid: number; dcid: number };
   /** Delivered/bounced totals, and a per-minute ring for "last hour". */
   stats: StatsRecord;
-  /** Operator changes from the control API (issue 3), applied over the file config. */
+  /** Operator changes from the control API, applied over the file config. */
   overrides?: Record<string, unknown>;
 }
 

@@ -94,7 +94,8 @@ export class StateStore {
     const delay = Math.max(this.opts.flushIntervalMs, this.lastWriteMs * 5);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.flush();
+      // flush() reports write errors through onError; this catch is for anything else.
+      this.flush().catch((e: unknown) => this.opts.onError(e as Error));
     }, delay);
     this.timer.unref();
   }

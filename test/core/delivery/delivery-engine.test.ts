@@ -446,3 +446,25 @@ describe('delivery engine: connection handoff without RSET', () => {
     }
   });
 });
+
+describe('delivery engine: a delivery that rejects', () => {
+  it('rejects to its caller only: the inflight bookkeeping raises no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { engine: e } = engine();
+      const broken = Object.defineProperty(job([await refusedDest()]), 'sender', {
+        get: () => {
+          throw new Error('job unreadable');
+        },
+      });
+      await expect(e.deliver(broken)).rejects.toThrow('job unreadable');
+      // Node reports unhandled rejections once the microtask queue is empty.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});

@@ -50,6 +50,7 @@ const ARGS: { [K in keyof Lines]: Parameters<Lines[K]> } = {
   operatorDeleted: [1042, [0, 1, 2], 'cli'],
   operatorBounced: [1042, [2], 'dashboard'],
   schedulerError: [1042, 'spool file vanished'],
+  schedulerTickFailed: ['spool file vanished'],
   delayWarningFailed: [1042, 'ENOSPC: no space left on device'],
   bounceSpoolFailed: [1042, 'ENOSPC: no space left on device'],
   stateWriteFailed: ['ENOSPC: no space left on device'],
