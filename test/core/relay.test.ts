@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendMail, waitFor } from '../helpers/relay-harness.js';
 import { exists, finishedMids, fixture, mailLog, poll, route, startMids } from './relay/relay-fixtures.js';
+import { internalsOf } from '../../core/relay-internals.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());
@@ -29,7 +30,7 @@ describe('relay end to end: delivery', () => {
     expect(raw).toContain('Subject: invoice 42');
 
     const mid = done[0]!;
-    await poll(async () => !(await exists(relay.spool.pathOf(mid))), `spool file of MID ${mid} removed`);
+    await poll(async () => !(await exists(internalsOf(relay).spool.pathOf(mid))), `spool file of MID ${mid} removed`);
 
     const log = await mailLog(relay);
     expect(startMids(log)).toEqual([mid]);
@@ -81,7 +82,7 @@ describe('relay end to end: status', () => {
     await sendMail(relay.smtp.port, { from: 'app@office.test', to: ['b@corp.test', 'c@down.test', 'd@down.test'] });
     await waitFor(
       relay,
-      () => relay.stats.delivered === 2 && relay.hosts.get(dead.key)?.status === 'down' && relay.queue.pendingRecipients === 2 && [...relay.queue.pendingForDomain('down.test')].every((r) => r.state === 'queued'),
+      () => internalsOf(relay).stats.delivered === 2 && internalsOf(relay).hosts.get(dead.key)?.status === 'down' && internalsOf(relay).queue.pendingRecipients === 2 && [...internalsOf(relay).queue.pendingForDomain('down.test')].every((r) => r.state === 'queued'),
       'two delivered, two queued for the Down host',
     );
     const s = await relay.control.status();

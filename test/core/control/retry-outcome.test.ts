@@ -5,7 +5,7 @@
  * and the counts it prints equal what the sink received.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createControlClient } from '../../../core/cli/client.js';
+import { createControlClient } from '../../../cli/client.js';
 import { sendMail, tempDir, testConfig } from '../../helpers/relay-harness.js';
 import { runCli, startRelayProcess, writeConfig, type RelayProcess } from '../../helpers/relay-process.js';
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js';

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Relay } from '../../../core/relay.js';
 import { startTestRelay, tempDir, testConfig } from '../../helpers/relay-harness.js';
 import { startSmtpSink, type ReceivedMessage, type SinkBehaviour, type SmtpSink } from '../../helpers/smtp-sink.js';
+import { internalsOf } from '../../../core/relay-internals.js';
 
 export interface Fixture {
   sink(b?: SinkBehaviour): Promise<SmtpSink>;
@@ -90,7 +91,7 @@ export async function poll(test: () => Promise<boolean>, what: string, timeoutMs
 /** MIDs that reach `finished` on this relay, in order. */
 export function finishedMids(relay: Relay): number[] {
   const out: number[] = [];
-  relay.queue.on('finished', (m) => out.push(m.mid));
+  internalsOf(relay).queue.on('finished', (m) => out.push(m.mid));
   return out;
 }
 
