@@ -65,7 +65,7 @@ async function serve(argv: string[]): Promise<void> {
   if (relay.controlUrl) process.stdout.write(`relaywatch: dashboard and control API at ${relay.controlUrl}\n`);
   process.stdout.write(`relaywatch ${VERSION}: SMTP listening on ${relay.smtp.host}:${relay.smtp.port}\n`);
   process.stdout.write(`relaywatch: data dir ${relay.paths.root}; mail log ${relay.log.file}\n`);
-  process.stdout.write(`relaywatch: ${relay.queue.pendingMessageCount} messages in the queue\n`);
+  process.stdout.write(`relaywatch: ${relay.queuedAtStart} messages in the queue\n`);
   if (!staticDir) process.stdout.write('relaywatch: dashboard files not built (npm run build:renderer); the control API works without them\n');
 }
 

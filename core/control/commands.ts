@@ -1,11 +1,12 @@
 /**
  * commands: the implementation of every control operation (common/operations.ts).
  *
- * Owns: what each ESA-style command does against the running relay — status,
+ * Owns: what each ESA-style command does against the running relay (status,
  * tophosts, hoststatus, showrecipients, oldmessage, retryall, delivernow, retry, suspend,
  * resume, delete/bounce recipients (both logged; bounce sends the NDR),
  * config get/set (validated, persisted, applied without restart), log tail,
- * and the connection test of the first-run guide. One implementation for the
+ * and the connection test of the first-run guide), as one class whose methods
+ * createControl() lists as the ControlApi table. One implementation for the
  * CLI, the dashboard and the desktop shell: no logic is written twice.
  * Does not own: transports (server/, electron/) or argument validation
  * (arg-schemas.ts, applied by dispatch()).
@@ -14,21 +15,24 @@
  * config change that does not validate).
  */
 import type { RelayConfig } from '../config/config-schema.js';
-import { parseConfig } from '../config/load-config.js';
 import { RelayError } from '../errors/relay-error.js';
+import { testSmtpConnection } from '../hosts/connection-test.js';
+import { hostSuspensionEvent } from '../hosts/host-event.js';
 import { findHost, hostKeyOf } from '../hosts/host-lookup.js';
 import type { HostProber } from '../hosts/host-prober.js';
 import type { HostRegistry, HostState } from '../hosts/host-registry.js';
 import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';
+import { readLogTail } from '../log/mail-log.js';
 import type { DeliveryStats } from '../queue/delivery-stats.js';
 import type { MessageQueue } from '../queue/message-queue.js';
 import type { QueuedRecipient } from '../queue/queue-types.js';
 import type { DeliveryScheduler } from '../scheduler/delivery-scheduler.js';
 import type { RecipientBouncer } from '../scheduler/bounce-recipients.js';
 import type { SpoolStore } from '../spool/spool-types.js';
+import type { LiveConfig } from './apply-config.js';
 import { parseArgs } from './arg-schemas.js';
-import type { ControlApi, ControlMethod, EditableConfig, HistoryResult, HostDetail, HostSummary, RecipientSelector, RetryResult, TestConnectionResult } from './contract.js';
+import type { ArgOf, ControlApi, ControlMethod, EditableConfig, HistoryResult, HostDetail, HostSummary, RecipientSelector, ResultOf, RetryResult } from './contract.js';
 import type { EventHub } from './event-hub.js';
 import { oldestMessage } from './oldest-message.js';
 import { queryRecipients } from './recipient-query.js';
@@ -45,14 +49,13 @@ export interface ControlDeps {
   stats: DeliveryStats;
   spool: SpoolStore;
   log: MailLog;
+  /** Folder of the mail log files (log tail reads them). */
+  logDir: string;
   bouncer: RecipientBouncer;
   retries: RetryTracker;
   hub: EventHub;
-  config(): RelayConfig;
-  /** Validated config in; applies routes and profiles live and persists them. */
-  applyConfig(next: RelayConfig, by: string): Promise<void>;
-  logTail(q: { lines: number; grep?: string | undefined; mid?: number | undefined }): Promise<{ lines: string[] }>;
-  testConnection(q: { host: string; port: number; tls: 'none' | 'opportunistic' | 'required' }): Promise<TestConnectionResult>;
+  /** The current config; a change is validated, applied live and persisted there. */
+  config: Pick<LiveConfig, 'get' | 'change'>;
   now?: () => number;
 }
 
@@ -65,11 +68,186 @@ function notFound(field: string, message: string): RelayError {
   return Object.assign(new RelayError({ code: 'ENOTFOUND', message, temporary: false }), { field });
 }
 
-export function createControl(deps: ControlDeps): ControlApi {
-  const now = (): number => (deps.now ?? Date.now)();
+type Result<M extends ControlMethod> = Promise<ResultOf<M>>;
 
-  const summary = (h: HostState): HostSummary => {
-    const pending = deps.queue.pendingForHost(h.key);
+/** The transports' API: each operation of common/operations.ts calls its command. */
+export function createControl(deps: ControlDeps): ControlApi {
+  const c = new ControlCommands(deps);
+  return {
+    status: () => c.status(),
+    tophosts: (q) => c.tophosts(q),
+    hoststatus: (q) => c.hoststatus(q),
+    showrecipients: (q) => c.showrecipients(q),
+    oldmessage: () => c.oldmessage(),
+    retryall: () => c.retryall(),
+    delivernow: (q) => c.delivernow(q),
+    retry: (q) => c.retry(q),
+    suspend: (q) => c.suspend(q),
+    resume: (q) => c.resume(q),
+    deleterecipients: (q) => c.deleterecipients(q),
+    bouncerecipients: (q) => c.bouncerecipients(q),
+    configGet: () => c.configGet(),
+    configSet: (q) => c.configSet(q),
+    logTail: (q) => c.logTail(q),
+    history: () => c.history(),
+    testConnection: (q) => c.testConnection(q),
+  };
+}
+
+export class ControlCommands {
+  constructor(private readonly deps: ControlDeps) {}
+
+  async status(): Result<'status'> {
+    const { deps } = this;
+    const now = this.now();
+    const hs = deps.hosts.all();
+    const oldest = deps.queue.oldestPendingAt();
+    const hour = deps.stats.lastHour();
+    return {
+      version: deps.version,
+      hostname: deps.config.get().hostname,
+      startedAt: deps.startedAt,
+      uptimeSeconds: Math.floor((now - deps.startedAt) / 1000),
+      listener: deps.listener,
+      queue: {
+        messages: deps.queue.pendingMessageCount,
+        recipients: deps.queue.pendingRecipients,
+        active: deps.queue.activeRecipients,
+        oldestMessageAgeSeconds: oldest === undefined ? null : Math.max(0, Math.floor((now - oldest) / 1000)),
+      },
+      delivered: { lastHour: hour.delivered, total: deps.stats.delivered },
+      bounced: { lastHour: hour.bounced, total: deps.stats.bounced },
+      spoolBytes: await deps.spool.diskUsage(),
+      hosts: {
+        up: hs.filter((h) => h.status === 'up').length,
+        down: hs.filter((h) => h.status === 'down').length,
+        unknown: hs.filter((h) => h.status === 'unknown').length,
+        suspended: hs.filter((h) => h.suspended).length,
+      },
+    };
+  }
+
+  async tophosts(q: ArgOf<'tophosts'> = {}): Result<'tophosts'> {
+    const rows = this.deps.hosts.all().map((h) => this.summary(h));
+    const sort = q.sort ?? 'active';
+    const rank = { down: 0, unknown: 1, up: 2 } as const;
+    rows.sort((a, b) => {
+      if (sort === 'down') return rank[a.status] - rank[b.status] || b.queued - a.queued;
+      if (sort === 'deferred') return b.deferred - a.deferred || b.queued - a.queued;
+      return b.activeConnections - a.activeConnections || b.queued - a.queued || a.host.localeCompare(b.host);
+    });
+    return rows;
+  }
+
+  async hoststatus({ host }: ArgOf<'hoststatus'>): Result<'hoststatus'> {
+    const h = this.hostOrThrow(host);
+    const detail: HostDetail = {
+      ...this.summary(h),
+      priority: h.destination?.priority ?? null,
+      tls: h.destination?.tls ?? null,
+      history: h.history.map((x) => ({ status: x.status, at: x.at, reason: x.reason ?? null })),
+    };
+    return detail;
+  }
+
+  async showrecipients(q: ArgOf<'showrecipients'> = {}): Result<'showrecipients'> {
+    return queryRecipients(this.deps.queue, q.host === undefined ? q : { ...q, host: hostKeyOf(this.deps.hosts, q.host) });
+  }
+
+  async oldmessage(): Result<'oldmessage'> {
+    return oldestMessage(this.deps.queue);
+  }
+
+  async retryall(): Result<'retryall'> {
+    // "Retry all" is pressed when the admin knows the server is back: probe
+    // every Down host now, so its `up` event delivers at once instead of
+    // waiting for the prober's back-off (recipients of Down hosts are
+    // skipped at dispatch until then).
+    for (const h of this.deps.hosts.all()) if (h.status === 'down' && !h.suspended) this.deps.prober.probeNow(h.key);
+    return this.retryRecipients(this.deps.queue.pendingRecipientsIter());
+  }
+
+  async delivernow({ host }: ArgOf<'delivernow'>): Result<'delivernow'> {
+    const h = this.hostOrThrow(host);
+    // ESA's delivernow forces an attempt; for a Down host that means probing
+    // it now; if it answers, its `up` event delivers the queue at once.
+    if (h.status === 'down') this.deps.prober.probeNow(h.key);
+    return this.retryRecipients(this.deps.scheduler.recipientsForHost(h.key));
+  }
+
+  async retry({ mid }: ArgOf<'retry'>): Result<'retry'> {
+    const m = this.deps.queue.get(mid);
+    if (!m) throw notFound('mid', `mid: MID ${mid} is not in the queue`);
+    return this.retryRecipients(m.recipients);
+  }
+
+  async suspend({ host }: ArgOf<'suspend'>): Result<'suspend'> {
+    const h = this.deps.hosts.setSuspended(this.hostOrThrow(host).key, true);
+    this.publishSuspension(h, 'suspended by the operator');
+    return this.summary(h);
+  }
+
+  async resume({ host }: ArgOf<'resume'>): Result<'resume'> {
+    const h = this.deps.hosts.setSuspended(this.hostOrThrow(host).key, false);
+    this.deps.scheduler.retryNow(this.deps.scheduler.recipientsForHost(h.key));
+    this.publishSuspension(h, 'resumed by the operator');
+    return this.summary(h);
+  }
+
+  async deleterecipients(sel: ArgOf<'deleterecipients'>): Result<'deleterecipients'> {
+    let affected = 0;
+    for (const [mid, rs] of byMid(this.select(sel))) {
+      this.deps.log.info(logLines.operatorDeleted(mid, rs.map((r) => r.rid), 'control'));
+      for (const r of rs) this.deps.queue.deleted(r);
+      affected += rs.length;
+    }
+    return { affected };
+  }
+
+  async bouncerecipients(sel: ArgOf<'bouncerecipients'>): Result<'bouncerecipients'> {
+    let affected = 0;
+    for (const [mid, rs] of byMid(this.select(sel))) {
+      const m = this.deps.queue.get(mid);
+      if (!m) continue;
+      this.deps.log.info(logLines.operatorBounced(mid, rs.map((r) => r.rid), 'control'));
+      const error = new RelayError({ code: 'EOPERATOR', message: 'Bounced by the relay operator', enhanced: '5.0.0', temporary: false }).toJSON();
+      await this.deps.bouncer.bounceRecipients(m, rs.map((r) => ({ r, error, host: r.lastHost })), this.now());
+      affected += rs.length;
+    }
+    return { affected };
+  }
+
+  async configGet(): Result<'configGet'> {
+    return editable(this.deps.config.get());
+  }
+
+  async configSet({ config }: ArgOf<'configSet'>): Result<'configSet'> {
+    return editable(await this.deps.config.change(config, 'control'));
+  }
+
+  async logTail(q: ArgOf<'logTail'> = {}): Result<'logTail'> {
+    return readLogTail(this.deps.logDir, { lines: q.lines ?? 200, grep: q.grep, mid: q.mid });
+  }
+
+  async history(): Result<'history'> {
+    const to = this.now();
+    const from = to - 24 * 3600_000;
+    const hosts = this.deps.hosts.all().map((h) => ({ host: h.key, name: h.destination?.name ?? null, periods: periodsOf(h, from) }));
+    return { samples: this.deps.stats.series(), hosts };
+  }
+
+  async testConnection(q: ArgOf<'testConnection'>): Result<'testConnection'> {
+    // The guide's check answers within seconds even if deliveries wait longer.
+    const c = this.deps.config.get();
+    return testSmtpConnection(q, { hostname: c.hostname, timeoutMs: Math.min(c.delivery.connectTimeoutSeconds, 15) * 1000 });
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  private summary(h: HostState): HostSummary {
+    const pending = this.deps.queue.pendingForHost(h.key);
     let waiting = 0;
     for (const r of pending) if (r.state === 'queued') waiting++;
     const down = h.status === 'down';
@@ -90,205 +268,57 @@ export function createControl(deps: ControlDeps): ControlApi {
       lastError: h.lastError ?? null,
       nextProbeAt: down ? (h.nextProbeAt ?? null) : null,
       lastProbeAt: down ? (h.lastProbeAt ?? null) : null,
-      probeEverySeconds: down ? deps.prober.cadenceMs(h) / 1000 : null,
+      probeEverySeconds: down ? this.deps.prober.cadenceMs(h) / 1000 : null,
     };
-  };
+  }
 
-  const hostOrThrow = (key: string): HostState => {
-    const h = findHost(deps.hosts, key);
+  private hostOrThrow(key: string): HostState {
+    const h = findHost(this.deps.hosts, key);
     if (!h) {
-      const known = deps.hosts.all().map((x) => (x.destination?.name ? `${x.destination.name} = ${x.key}` : x.key)).slice(0, 10).join(', ');
+      const known = this.deps.hosts.all().map((x) => (x.destination?.name ? `${x.destination.name} = ${x.key}` : x.key)).slice(0, 10).join(', ');
       throw notFound('host', `host ${key}: not a known destination${known ? ` (known: ${known})` : ''}`);
     }
     return h;
-  };
+  }
 
   // The operation claims the recipients it makes due; its result counts
   // their outcomes (a recipient another retry already claimed stays theirs).
-  const retry = (rs: Iterable<QueuedRecipient>): RetryResult => {
+  private retryRecipients(rs: Iterable<QueuedRecipient>): RetryResult {
     const queued = [...rs].filter((r) => r.state === 'queued');
-    const operationId = deps.retries.newOperation();
-    deps.scheduler.retryNow(queued, operationId);
+    const operationId = this.deps.retries.newOperation();
+    this.deps.scheduler.retryNow(queued, operationId);
     let scheduled = 0;
     for (const r of queued) if (r.retry?.operation === operationId) scheduled++;
-    deps.retries.follow(operationId, scheduled);
+    this.deps.retries.follow(operationId, scheduled);
     return { scheduled, operationId };
-  };
+  }
 
-  const select = (s: RecipientSelector): QueuedRecipient[] => {
-    if ('host' in s) return [...deps.queue.pendingForHost(hostKeyOf(deps.hosts, s.host))];
-    const m = deps.queue.get(s.mid);
+  private select(s: RecipientSelector): QueuedRecipient[] {
+    if ('host' in s) return [...this.deps.queue.pendingForHost(hostKeyOf(this.deps.hosts, s.host))];
+    const m = this.deps.queue.get(s.mid);
     if (!m) throw notFound('mid', `mid: MID ${s.mid} is not in the queue`);
     const rs = m.recipients.filter((r) => s.rid === undefined || r.rid === s.rid);
     if (s.rid !== undefined && rs.length === 0) throw notFound('rid', `rid: MID ${s.mid} has no RID ${s.rid}`);
     return rs;
-  };
-
-  const byMid = (rs: QueuedRecipient[]): Map<number, QueuedRecipient[]> => {
-    const out = new Map<number, QueuedRecipient[]>();
-    for (const r of rs) {
-      // Recipients in a delivery attempt right now are left to finish it.
-      if (r.state !== 'queued') continue;
-      const list = out.get(r.mid) ?? [];
-      list.push(r);
-      out.set(r.mid, list);
-    }
-    return out;
-  };
+  }
 
   // Suspension does not change Up/Down, but every live view (tray, dashboard)
   // must learn of it at once: a host event with the same status says so.
-  const publishSuspension = (h: HostState, reason: string): void => {
-    deps.hub.publish('host', { host: h.key, name: h.destination?.name ?? null, status: h.status, previous: h.status, reason, downSeconds: null, queued: deps.queue.pendingForHost(h.key).size });
-  };
+  private publishSuspension(h: HostState, reason: string): void {
+    this.deps.hub.publish('host', hostSuspensionEvent(h, reason, this.deps.queue.pendingForHost(h.key).size));
+  }
+}
 
-  const api: ControlApi = {
-    async status() {
-      const hs = deps.hosts.all();
-      const oldest = deps.queue.oldestPendingAt();
-      const hour = deps.stats.lastHour();
-      return {
-        version: deps.version,
-        hostname: deps.config().hostname,
-        startedAt: deps.startedAt,
-        uptimeSeconds: Math.floor((now() - deps.startedAt) / 1000),
-        listener: deps.listener,
-        queue: {
-          messages: deps.queue.pendingMessageCount,
-          recipients: deps.queue.pendingRecipients,
-          active: deps.queue.activeRecipients,
-          oldestMessageAgeSeconds: oldest === undefined ? null : Math.max(0, Math.floor((now() - oldest) / 1000)),
-        },
-        delivered: { lastHour: hour.delivered, total: deps.stats.delivered },
-        bounced: { lastHour: hour.bounced, total: deps.stats.bounced },
-        spoolBytes: await deps.spool.diskUsage(),
-        hosts: {
-          up: hs.filter((h) => h.status === 'up').length,
-          down: hs.filter((h) => h.status === 'down').length,
-          unknown: hs.filter((h) => h.status === 'unknown').length,
-          suspended: hs.filter((h) => h.suspended).length,
-        },
-      };
-    },
-
-    async tophosts(q = {}) {
-      const rows = deps.hosts.all().map(summary);
-      const sort = q.sort ?? 'active';
-      const rank = { down: 0, unknown: 1, up: 2 } as const;
-      rows.sort((a, b) => {
-        if (sort === 'down') return rank[a.status] - rank[b.status] || b.queued - a.queued;
-        if (sort === 'deferred') return b.deferred - a.deferred || b.queued - a.queued;
-        return b.activeConnections - a.activeConnections || b.queued - a.queued || a.host.localeCompare(b.host);
-      });
-      return rows;
-    },
-
-    async hoststatus({ host }) {
-      const h = hostOrThrow(host);
-      const detail: HostDetail = {
-        ...summary(h),
-        priority: h.destination?.priority ?? null,
-        tls: h.destination?.tls ?? null,
-        history: h.history.map((x) => ({ status: x.status, at: x.at, reason: x.reason ?? null })),
-      };
-      return detail;
-    },
-
-    async showrecipients(q = {}) {
-      return queryRecipients(deps.queue, q.host === undefined ? q : { ...q, host: hostKeyOf(deps.hosts, q.host) });
-    },
-
-    async oldmessage() {
-      return oldestMessage(deps.queue);
-    },
-
-    async retryall() {
-      // "Retry all" is pressed when the admin knows the server is back: probe
-      // every Down host now, so its `up` event delivers at once instead of
-      // waiting for the prober's back-off (recipients of Down hosts are
-      // skipped at dispatch until then).
-      for (const h of deps.hosts.all()) if (h.status === 'down' && !h.suspended) deps.prober.probeNow(h.key);
-      return retry(deps.queue.pendingRecipientsIter());
-    },
-
-    async delivernow({ host }) {
-      const h = hostOrThrow(host);
-      // ESA's delivernow forces an attempt; for a Down host that means probing
-      // it now; if it answers, its `up` event delivers the queue at once.
-      if (h.status === 'down') deps.prober.probeNow(h.key);
-      return retry(deps.scheduler.recipientsForHost(h.key));
-    },
-
-    async retry({ mid }) {
-      const m = deps.queue.get(mid);
-      if (!m) throw notFound('mid', `mid: MID ${mid} is not in the queue`);
-      return retry(m.recipients);
-    },
-
-    async suspend({ host }) {
-      const h = deps.hosts.setSuspended(hostOrThrow(host).key, true);
-      publishSuspension(h, 'suspended by the operator');
-      return summary(h);
-    },
-
-    async resume({ host }) {
-      const h = deps.hosts.setSuspended(hostOrThrow(host).key, false);
-      deps.scheduler.retryNow(deps.scheduler.recipientsForHost(h.key));
-      publishSuspension(h, 'resumed by the operator');
-      return summary(h);
-    },
-
-    async deleterecipients(sel) {
-      let affected = 0;
-      for (const [mid, rs] of byMid(select(sel))) {
-        deps.log.info(logLines.operatorDeleted(mid, rs.map((r) => r.rid), 'control'));
-        for (const r of rs) deps.queue.deleted(r);
-        affected += rs.length;
-      }
-      return { affected };
-    },
-
-    async bouncerecipients(sel) {
-      let affected = 0;
-      for (const [mid, rs] of byMid(select(sel))) {
-        const m = deps.queue.get(mid);
-        if (!m) continue;
-        deps.log.info(logLines.operatorBounced(mid, rs.map((r) => r.rid), 'control'));
-        const error = new RelayError({ code: 'EOPERATOR', message: 'Bounced by the relay operator', enhanced: '5.0.0', temporary: false }).toJSON();
-        await deps.bouncer.bounceRecipients(m, rs.map((r) => ({ r, error, host: r.lastHost })), now());
-        affected += rs.length;
-      }
-      return { affected };
-    },
-
-    async configGet() {
-      return editable(deps.config());
-    },
-
-    async configSet({ config }) {
-      // Validate the whole config, so cross-field rules (profile names) apply.
-      const next = parseConfig({ ...deps.config(), ...config }, 'config');
-      await deps.applyConfig(next, 'control');
-      deps.hub.publish('config', { changedBy: 'control' });
-      return editable(next);
-    },
-
-    async logTail(q = {}) {
-      return deps.logTail({ lines: q.lines ?? 200, grep: q.grep, mid: q.mid });
-    },
-
-    async history() {
-      const to = now();
-      const from = to - 24 * 3600_000;
-      const hosts = deps.hosts.all().map((h) => ({ host: h.key, name: h.destination?.name ?? null, periods: periodsOf(h, from) }));
-      return { samples: deps.stats.series(), hosts };
-    },
-
-    async testConnection(q) {
-      return deps.testConnection(q);
-    },
-  };
-  return api;
+function byMid(rs: QueuedRecipient[]): Map<number, QueuedRecipient[]> {
+  const out = new Map<number, QueuedRecipient[]>();
+  for (const r of rs) {
+    // Recipients in a delivery attempt right now are left to finish it.
+    if (r.state !== 'queued') continue;
+    const list = out.get(r.mid) ?? [];
+    list.push(r);
+    out.set(r.mid, list);
+  }
+  return out;
 }
 
 /** Calls a method by name with untrusted arguments: the transports' entry point. */

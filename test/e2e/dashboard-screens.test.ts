@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from '../helpers/dashboard-harness.js';
+import { internalsOf } from '../../core/relay-internals.js';
 
 let env: DashboardEnv;
 let browser: Browser;
@@ -56,14 +57,14 @@ beforeAll(async () => {
     const queued = outage ? 40 + (m - (nowMin - 200)) * 9 : (m * 13) % 4;
     minutes.push([m, delivered, m % 97 === 0 ? 1 : 0, queued]);
   }
-  env.relay.stats.restore({ delivered: env.relay.stats.delivered, bounced: env.relay.stats.bounced, minutes });
-  const ha = env.relay.hosts.get(a.key)!;
+  internalsOf(env.relay).stats.restore({ delivered: internalsOf(env.relay).stats.delivered, bounced: internalsOf(env.relay).stats.bounced, minutes });
+  const ha = internalsOf(env.relay).hosts.get(a.key)!;
   ha.history.unshift(
     { status: 'up', at: now - 360 * 60_000, reason: 'delivered' },
     { status: 'down', at: now - 200 * 60_000, reason: 'connect ECONNREFUSED' },
     { status: 'up', at: now - 170 * 60_000, reason: 'probe answered' },
   );
-  const hb = env.relay.hosts.get(b.key)!;
+  const hb = internalsOf(env.relay).hosts.get(b.key)!;
   hb.history.unshift({ status: 'up', at: now - 360 * 60_000, reason: 'delivered' });
 
   browser = await launchBrowser({ width: 1280, height: 800 });

@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostState } from '../../core/hosts/host-registry.js';
 import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from '../helpers/dashboard-harness.js';
+import { internalsOf } from '../../core/relay-internals.js';
 
 let env: DashboardEnv;
 let browser: Browser;
@@ -47,7 +48,7 @@ describe('dashboard against a real relay', () => {
     const { page } = browser;
     const sink = env.sinks[0]!;
     await sink.stop();
-    const downAt = new Promise<number>((resolve) => env.relay.hosts.once('down', (_h: HostState) => resolve(Date.now())));
+    const downAt = new Promise<number>((resolve) => internalsOf(env.relay).hosts.once('down', (_h: HostState) => resolve(Date.now())));
     const shown = page.waitForSelector(hostBadge('down'), { timeout: 10_000 }).then(() => Date.now());
     // An RFC 2047 subject, as a German scanner sends it: the Queue shows it decoded.
     await env.send(['bob@office.test', 'carol@office.test'], { subject: '=?UTF-8?B?U2NhbiB2b20gQsO8cm8=?=' });
@@ -68,13 +69,13 @@ describe('dashboard against a real relay', () => {
     sink.behaviour = { mail: 452 };
     const deferred = new Promise<void>((resolve) => {
       const check = (): void => {
-        const rows = [...env.relay.queue.pendingRecipientsIter()];
+        const rows = [...internalsOf(env.relay).queue.pendingRecipientsIter()];
         if (rows.length === 2 && rows.every((r) => r.state === 'queued' && r.lastError?.response?.startsWith('452'))) {
-          env.relay.queue.off('outcome', check);
+          internalsOf(env.relay).queue.off('outcome', check);
           resolve();
         }
       };
-      env.relay.queue.on('outcome', check);
+      internalsOf(env.relay).queue.on('outcome', check);
     });
     await sink.start();
     await deferred;

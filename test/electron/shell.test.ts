@@ -19,6 +19,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { testConfig } from '../helpers/test-config.js';
+import { internalsOf } from '../../core/relay-internals.js';
 
 const GRACE_SECONDS = 1;
 
@@ -73,7 +74,7 @@ describe('desktop shell on a real relay', () => {
     await sink.stop();
     const stoppedAt = Date.now();
     await send(2);
-    await waitFor(relay, () => relay.hosts.get(sink.key)?.status === 'down', 'host down');
+    await waitFor(relay, () => internalsOf(relay).hosts.get(sink.key)?.status === 'down', 'host down');
     await tray.waitForIcon('alert');
     expect(tray.toolTip).toContain(`1 host down: ${sink.key}`);
     // Inside the grace period: nothing yet.
@@ -85,7 +86,7 @@ describe('desktop shell on a real relay', () => {
     expect(notifier.notices[0]!.body).toMatch(/^Unreachable for 1s: .*\. 2 messages waiting for it\.$/);
 
     // Stay down a while longer: probes keep failing (no event says so), still one notice.
-    await until(() => (relay.hosts.get(sink.key)?.probeFailures ?? 0) >= 3, 'three failed probes', 10_000);
+    await until(() => (internalsOf(relay).hosts.get(sink.key)?.probeFailures ?? 0) >= 3, 'three failed probes', 10_000);
     expect(notifier.notices).toHaveLength(1);
 
     await sink.start();
@@ -110,7 +111,7 @@ describe('desktop shell on a real relay', () => {
     shell.applySettings(settings({ graceSeconds: 30 }));
     await sink.stop();
     await send(1);
-    await waitFor(relay, () => relay.hosts.get(sink.key)?.status === 'down', 'host down');
+    await waitFor(relay, () => internalsOf(relay).hosts.get(sink.key)?.status === 'down', 'host down');
     await sink.start();
     await sink.waitForMessages(1);
     await tray.waitForIcon('normal');
@@ -122,7 +123,7 @@ describe('desktop shell on a real relay', () => {
     await tray.waitForIcon('normal');
     expect(tray.label('suspendAll')).toBe('Suspend delivery');
     await shell.act('suspendAll');
-    expect(relay.hosts.get(sink.key)?.suspended).toBe(true);
+    expect(internalsOf(relay).hosts.get(sink.key)?.suspended).toBe(true);
     expect(tray.icon).toBe('suspended');
     expect(tray.toolTip).toContain('Delivery suspended');
     expect(tray.label('resumeAll')).toBe('Resume delivery');
@@ -134,15 +135,15 @@ describe('desktop shell on a real relay', () => {
     expect(sink.messages).toHaveLength(0);
 
     await shell.act('resumeAll');
-    expect(relay.hosts.get(sink.key)?.suspended).toBe(false);
+    expect(internalsOf(relay).hosts.get(sink.key)?.suspended).toBe(false);
     await sink.waitForMessages(2);
 
     // Retry all with the host down: the contract starts a retry operation.
     await sink.stop();
     await send(1);
-    await waitFor(relay, () => relay.hosts.get(sink.key)?.status === 'down', 'host down');
+    await waitFor(relay, () => internalsOf(relay).hosts.get(sink.key)?.status === 'down', 'host down');
     // The failed attempt has put the recipient back in the queue.
-    await waitFor(relay, () => relay.queue.pendingRecipients === 1 && [...relay.queue.pendingRecipientsIter()].every((r) => r.state === 'queued'), 'recipient deferred');
+    await waitFor(relay, () => internalsOf(relay).queue.pendingRecipients === 1 && [...internalsOf(relay).queue.pendingRecipientsIter()].every((r) => r.state === 'queued'), 'recipient deferred');
     const progress = new Promise<EventEnvelope>((resolve) => {
       const s = relay.hub.subscribe((e) => {
         if (e.type === 'retry-progress') {

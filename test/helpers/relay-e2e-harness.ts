@@ -13,6 +13,7 @@ import { startTestRelay } from './relay-harness.js';
 import { startSmtpSink, type ReceivedMessage, type SinkBehaviour, type SmtpSink } from './smtp-sink.js';
 import { tempDir } from './temp-dir.js';
 import { testConfig } from './test-config.js';
+import { internalsOf } from '../../core/relay-internals.js';
 
 export interface Fixture {
   sink(b?: SinkBehaviour): Promise<SmtpSink>;
@@ -79,7 +80,7 @@ export async function exists(path: string): Promise<boolean> {
 /** MIDs that reach `finished` on this relay, in order. */
 export function finishedMids(relay: Relay): number[] {
   const out: number[] = [];
-  relay.queue.on('finished', (m) => out.push(m.mid));
+  internalsOf(relay).queue.on('finished', (m) => out.push(m.mid));
   return out;
 }
 

@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { parseConfig } from '../../core/config/load-config.js';
 import { startRelay, type Relay, type RelayOptions } from '../../core/relay.js';
+import { internalsOf } from '../../core/relay-internals.js';
 
 export async function startTestRelay(
   config: Record<string, unknown>,
@@ -30,13 +31,13 @@ export async function waitFor(relay: Relay, test: () => boolean, what: string, t
     }, timeoutMs);
     const done = (): void => {
       clearTimeout(timer);
-      relay.queue.off('outcome', check);
-      relay.queue.off('finished', check);
-      relay.hosts.off('change', check);
+      internalsOf(relay).queue.off('outcome', check);
+      internalsOf(relay).queue.off('finished', check);
+      internalsOf(relay).hosts.off('change', check);
     };
-    relay.queue.on('outcome', check);
-    relay.queue.on('finished', check);
-    relay.hosts.on('change', check);
+    internalsOf(relay).queue.on('outcome', check);
+    internalsOf(relay).queue.on('finished', check);
+    internalsOf(relay).hosts.on('change', check);
   });
 }
 

@@ -25,6 +25,7 @@ import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { sendMail } from '../../helpers/send-mail.js';
 import { testConfig } from '../../helpers/test-config.js';
+import { internalsOf } from '../../../core/relay-internals.js';
 
 let relay: Relay;
 let live: SmtpSink;
@@ -87,7 +88,7 @@ async function waitDeferred(mid: number, what: string): Promise<void> {
   await waitFor(
     relay,
     () => {
-      const m = relay.queue.get(mid);
+      const m = internalsOf(relay).queue.get(mid);
       return !!m && m.recipients.every((r) => r.state === 'queued' && r.lastError !== undefined);
     },
     what,
@@ -179,7 +180,7 @@ beforeAll(async () => {
   await send('seed@office.test', ['ok2@live.test']);
   await live.waitForMessages(2);
   await waitDeferred(seedMid, 'the seed message deferred for the Down host');
-  await waitFor(relay, () => relay.hosts.get(downKey)?.status === 'down', 'the Down host marked down');
+  await waitFor(relay, () => internalsOf(relay).hosts.get(downKey)?.status === 'down', 'the Down host marked down');
 });
 
 afterAll(async () => {
@@ -414,7 +415,7 @@ describe('suspend and resume', () => {
   async function suspendedMessage(from: string): Promise<number> {
     const mid = await send(from, [`${from.split('@')[0]}@live.test`]);
     await waitDeferred(mid, `${from}: held for the suspended host`);
-    expect(relay.queue.get(mid)!.recipients[0]!.lastError?.message).toMatch(/suspended/);
+    expect(internalsOf(relay).queue.get(mid)!.recipients[0]!.lastError?.message).toMatch(/suspended/);
     return mid;
   }
 
@@ -440,7 +441,7 @@ describe('suspend and resume', () => {
     // The retry wait is 300 s: arriving now means resume delivered it.
     const got = await live.waitForMessages(before + 1, 5000);
     expect(got.at(-1)!.to).toEqual(['held1@live.test']);
-    await waitFor(relay, () => relay.queue.get(mid) === undefined, 'held message finished');
+    await waitFor(relay, () => internalsOf(relay).queue.get(mid) === undefined, 'held message finished');
   });
 
   it('CLI suspend holds mail for the host; API resume delivers it at once', async () => {
@@ -490,7 +491,7 @@ describe('deleterecipients', () => {
     const m2 = await send('delhost2@office.test', ['h3@down.test']);
     await waitDeferred(m2, 'delhost2 deferred');
     expect(await api.api.deleterecipients({ host: downKey })).toEqual({ affected: 1 });
-    expect(relay.queue.get(m2)).toBeUndefined();
+    expect(internalsOf(relay).queue.get(m2)).toBeUndefined();
     // Nothing left: the CLI says so with 0.
     expect((await cliJson<{ affected: number }>('deleterecipients', '--host', downKey)).affected).toBe(0);
   });
@@ -604,7 +605,7 @@ describe('config get / config set', () => {
 describe('log tail', () => {
   it('--grep and --mid through the API and the CLI (in-process and spawned)', async () => {
     const mid = await send('logtail@office.test', ['lt@live.test']);
-    await waitFor(relay, () => relay.queue.get(mid) === undefined, 'logtail message delivered');
+    await waitFor(relay, () => internalsOf(relay).queue.get(mid) === undefined, 'logtail message delivered');
     await relay.log.flush();
     const byMid = await api.api.logTail({ mid });
     expect(byMid.lines.length).toBeGreaterThanOrEqual(2);

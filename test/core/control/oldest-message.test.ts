@@ -15,6 +15,7 @@ import { startTestRelay, waitFor } from '../../helpers/relay-harness.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { sendMail } from '../../helpers/send-mail.js';
 import { testConfig } from '../../helpers/test-config.js';
+import { internalsOf } from '../../../core/relay-internals.js';
 
 let relay: Relay;
 let dir: { dir: string; remove: () => Promise<void> };
@@ -64,11 +65,11 @@ describe('oldmessage', () => {
   it('names the oldest message with its waiting recipients, and moves on when they are gone', async () => {
     const first = await send('scanner@office.test', ['a@corp.test', 'b@corp.test']);
     const second = await send('app@office.test', ['c@corp.test']);
-    await waitFor(relay, () => [first, second].every((mid) => relay.queue.get(mid)?.recipients.every((r) => r.state === 'queued' && r.lastError)), 'both deferred');
+    await waitFor(relay, () => [first, second].every((mid) => internalsOf(relay).queue.get(mid)?.recipients.every((r) => r.state === 'queued' && r.lastError)), 'both deferred');
 
     const m = (await api.api.oldmessage()) as OldMessage;
-    expect(m).toMatchObject({ mid: first, sender: 'scanner@office.test', pending: 2, queuedAt: relay.queue.get(first)!.receivedAt });
-    expect(m.size).toBe(relay.queue.get(first)!.size);
+    expect(m).toMatchObject({ mid: first, sender: 'scanner@office.test', pending: 2, queuedAt: internalsOf(relay).queue.get(first)!.receivedAt });
+    expect(m.size).toBe(internalsOf(relay).queue.get(first)!.size);
     expect(m.recipients.map((r) => r.recipient)).toEqual(['a@corp.test', 'b@corp.test']);
     expect(m.recipients[0]!.lastError).toMatch(/refused|down/i);
 

@@ -15,6 +15,7 @@ import { sendMail } from '../../helpers/send-mail.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { testConfig } from '../../helpers/test-config.js';
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js';
+import { internalsOf } from '../../../core/relay-internals.js';
 
 const CADENCE_MS = 5000;
 /** A refused loopback probe takes milliseconds; this covers timer and event-loop lateness on a loaded machine. */
@@ -43,15 +44,15 @@ async function setup(): Promise<{ relay: Relay; sink: SmtpSink; api: ControlClie
   );
   cleanups.push(() => relay.stop());
   const probes: ProbeReport[] = [];
-  relay.prober.on('probe', (p) => probes.push(p));
+  internalsOf(relay).prober.on('probe', (p) => probes.push(p));
   const token = (await readFile(relay.paths.token, 'utf8')).trim();
   const api = createControlClient({ baseUrl: `http://127.0.0.1:${relay.controlAddress!.port}/`, token });
 
   await sink.stop();
   await sendMail(relay.smtp.port, { from: 'scanner@office.test', to: RECIPIENTS });
-  await waitFor(relay, () => relay.hosts.get(sink.key)?.status === 'down', 'the host Down');
-  const downAt = relay.hosts.get(sink.key)!.since;
-  await waitFor(relay, () => relay.queue.pendingRecipients === RECIPIENTS.length && relay.queue.activeRecipients === 0, 'recipients waiting');
+  await waitFor(relay, () => internalsOf(relay).hosts.get(sink.key)?.status === 'down', 'the host Down');
+  const downAt = internalsOf(relay).hosts.get(sink.key)!.since;
+  await waitFor(relay, () => internalsOf(relay).queue.pendingRecipients === RECIPIENTS.length && internalsOf(relay).queue.activeRecipients === 0, 'recipients waiting');
   return { relay, sink, api, probes, downAt };
 }
 
@@ -59,16 +60,16 @@ const nextProbe = (relay: Relay, pred: (p: ProbeReport) => boolean = () => true)
   new Promise((resolve) => {
     const on = (p: ProbeReport): void => {
       if (!pred(p)) return;
-      relay.prober.off('probe', on);
+      internalsOf(relay).prober.off('probe', on);
       resolve(p);
     };
-    relay.prober.on('probe', on);
+    internalsOf(relay).prober.on('probe', on);
   });
 
 /** ms from now until every recipient is delivered and the sink has them all. */
 async function drained(relay: Relay, sink: SmtpSink): Promise<number> {
   const t0 = Date.now();
-  await waitFor(relay, () => relay.queue.pendingRecipients === 0, 'the queue drained', 20_000);
+  await waitFor(relay, () => internalsOf(relay).queue.pendingRecipients === 0, 'the queue drained', 20_000);
   await sink.waitForMessages(1);
   expect(sink.messages.flatMap((m) => m.to).sort()).toEqual(RECIPIENTS);
   return Date.now() - t0;
@@ -97,8 +98,8 @@ describe('a Down destination named in a route', () => {
       expect(p.at - prevEnd, `probe at +${p.at - downAt} ms`).toBeLessThanOrEqual(CADENCE_MS + SLACK_MS);
       prevEnd = p.at + p.ms;
     }
-    expect(relay.hosts.get(sink.key)!.status).toBe('down');
-    expect(relay.hosts.get(sink.key)!.lastProbeAt).toBe(probes.at(-1)!.at);
+    expect(internalsOf(relay).hosts.get(sink.key)!.status).toBe('down');
+    expect(internalsOf(relay).hosts.get(sink.key)!.lastProbeAt).toBe(probes.at(-1)!.at);
 
     // The server comes back; nobody clicks.
     await sink.start();
@@ -119,7 +120,7 @@ describe('a Down destination named in a route', () => {
     // only the click can bring it Up within the second.
     await nextProbe(relay, (p) => !p.manual);
     await sink.start();
-    const up = once(relay.hosts, 'up');
+    const up = once(internalsOf(relay).hosts, 'up');
     const t0 = Date.now();
     await api.api.delivernow({ host: sink.key });
     await up;

@@ -10,11 +10,12 @@ import type { Relay } from '../../../core/relay.js';
 import { waitFor } from '../../helpers/relay-harness.js';
 import { finishedMids, fixture, mailLog, parseDsn, route } from '../../helpers/relay-e2e-harness.js';
 import { sendMail } from '../../helpers/send-mail.js';
+import { internalsOf } from '../../../core/relay-internals.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());
 
-const recipient = (relay: Relay, domain: string) => [...relay.queue.pendingForDomain(domain)][0];
+const recipient = (relay: Relay, domain: string) => [...internalsOf(relay).queue.pendingForDomain(domain)][0];
 
 describe('relay end to end: bounces and warnings', () => {
   it('550 at RCPT bounces with an NDR to the sender; a null sender gets none', async () => {
@@ -36,14 +37,14 @@ describe('relay end to end: bounces and warnings', () => {
     expect(dsn.raw).toMatch(/Final-Recipient:\s*rfc822;\s*gone@corp\.test/i);
     expect(dsn.raw).not.toMatch(/Final-Recipient:\s*rfc822;\s*ok@corp\.test/i);
     await waitFor(relay, () => done.length === 2, 'original and NDR finished');
-    expect(relay.stats.bounced).toBe(1);
+    expect(internalsOf(relay).stats.bounced).toBe(1);
 
     // Null sender: the bounce is recorded, no NDR is queued or delivered.
     await sendMail(relay.smtp.port, { from: '', to: ['gone@corp.test'] });
     await waitFor(relay, () => done.length === 3, 'null-sender message finished');
-    expect(relay.queue.pendingMessageCount).toBe(0);
+    expect(internalsOf(relay).queue.pendingMessageCount).toBe(0);
     expect(senders.messages).toHaveLength(1);
-    expect(relay.stats.bounced).toBe(2);
+    expect(internalsOf(relay).stats.bounced).toBe(2);
     expect(await mailLog(relay)).toMatch(new RegExp(`MID ${done[2]} RID \\[0\\] no bounce notification: null sender`));
   });
 

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/relay-harness.js';
 import { finishedMids, fixture, mailLog, route } from '../../helpers/relay-e2e-harness.js';
 import { sendMail } from '../../helpers/send-mail.js';
+import { internalsOf } from '../../../core/relay-internals.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());
@@ -26,8 +27,8 @@ describe('relay end to end: failover', () => {
     await sendMail(relay.smtp.port, { from: 'app@office.test', to: ['a@corp.test'] });
     await waitFor(relay, () => done.length === 1, 'delivered');
     expect(live.messages).toHaveLength(1);
-    expect(relay.hosts.get(dead.key)?.status).toBe('down');
-    expect(relay.hosts.get(live.key)?.status).toBe('up');
+    expect(internalsOf(relay).hosts.get(dead.key)?.status).toBe('down');
+    expect(internalsOf(relay).hosts.get(live.key)?.status).toBe('up');
     expect(await mailLog(relay)).toContain(`Host down: ${dead.key}`);
   });
 
@@ -44,8 +45,8 @@ describe('relay end to end: failover', () => {
       await waitFor(relay, () => done.length === i, `message ${i} delivered`);
     }
     expect(live.messages.map((m) => m.to[0])).toEqual(['u1@corp.test', 'u2@corp.test']);
-    expect(relay.hosts.get(dead.key)?.status).toBe('down');
-    expect(relay.queue.pendingRecipients).toBe(0);
+    expect(internalsOf(relay).hosts.get(dead.key)?.status).toBe('down');
+    expect(internalsOf(relay).queue.pendingRecipients).toBe(0);
   });
 
   it.each([
@@ -62,8 +63,8 @@ describe('relay end to end: failover', () => {
     expect(live.messages).toHaveLength(1);
     expect(busy.messages).toHaveLength(0);
     expect(busy.stats.connections).toBe(1);
-    expect(relay.hosts.get(busy.key)?.status).toBe('up');
-    expect(relay.hosts.get(busy.key)?.history.some((h) => h.status === 'down')).toBe(false);
+    expect(internalsOf(relay).hosts.get(busy.key)?.status).toBe('up');
+    expect(internalsOf(relay).hosts.get(busy.key)?.history.some((h) => h.status === 'down')).toBe(false);
     expect(await mailLog(relay)).toMatch(code);
   });
 
@@ -77,7 +78,7 @@ describe('relay end to end: failover', () => {
     await waitFor(relay, () => done.length === 1, 'delivered');
     expect(a.messages.map((m) => m.to)).toEqual([['ok@corp.test', 'ok2@corp.test']]);
     expect(b.messages.map((m) => m.to)).toEqual([['full@corp.test']]);
-    expect(relay.hosts.get(a.key)?.status).toBe('up');
+    expect(internalsOf(relay).hosts.get(a.key)?.status).toBe('up');
   });
 
   it('every host answers 4xx: the recipient stays queued for its retry time and both hosts stay Up', async () => {
@@ -87,13 +88,13 @@ describe('relay end to end: failover', () => {
 
     const sentAt = Date.now();
     await sendMail(relay.smtp.port, { from: 'app@office.test', to: ['a@corp.test'] });
-    await waitFor(relay, () => [...relay.queue.pendingForDomain('corp.test')].some((r) => r.state === 'queued' && r.attempts === 1), 'deferred once');
-    const [r] = [...relay.queue.pendingForDomain('corp.test')];
+    await waitFor(relay, () => [...internalsOf(relay).queue.pendingForDomain('corp.test')].some((r) => r.state === 'queued' && r.attempts === 1), 'deferred once');
+    const [r] = [...internalsOf(relay).queue.pendingForDomain('corp.test')];
     expect(r!.nextAttemptAt).toBeGreaterThan(sentAt + 3000_000);
     expect(r!.lastHost).toBe(b.key);
     expect(r!.lastError?.smtpCode).toBe(451);
     expect([a.stats.connections, b.stats.connections]).toEqual([1, 1]);
-    expect([relay.hosts.get(a.key)?.status, relay.hosts.get(b.key)?.status]).toEqual(['up', 'up']);
+    expect([internalsOf(relay).hosts.get(a.key)?.status, internalsOf(relay).hosts.get(b.key)?.status]).toEqual(['up', 'up']);
   });
 
   it('a Down host that comes back is probed Up and its queue is delivered at once', async () => {
@@ -104,10 +105,10 @@ describe('relay end to end: failover', () => {
     await sendMail(relay.smtp.port, { from: 'app@office.test', to: ['a@corp.test'] });
     await waitFor(
       relay,
-      () => relay.hosts.get(sink.key)?.status === 'down' && [...relay.queue.pendingForDomain('corp.test')].some((r) => r.state === 'queued'),
+      () => internalsOf(relay).hosts.get(sink.key)?.status === 'down' && [...internalsOf(relay).queue.pendingForDomain('corp.test')].some((r) => r.state === 'queued'),
       'host Down and recipient queued',
     );
-    const [r] = [...relay.queue.pendingForDomain('corp.test')];
+    const [r] = [...internalsOf(relay).queue.pendingForDomain('corp.test')];
     // Without "host up → at once" this recipient would wait an hour.
     expect(r!.nextAttemptAt).toBeGreaterThan(sentAt + 3000_000);
 
@@ -115,7 +116,7 @@ describe('relay end to end: failover', () => {
     await sink.start();
     await waitFor(relay, () => done.length === 1, 'delivered after the host came back', 5000);
     expect(sink.messages).toHaveLength(1);
-    expect(relay.hosts.get(sink.key)?.status).toBe('up');
+    expect(internalsOf(relay).hosts.get(sink.key)?.status).toBe('up');
     expect(await mailLog(relay)).toContain(`Host up: ${sink.key} (probe)`);
   });
 });

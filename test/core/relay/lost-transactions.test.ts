@@ -10,6 +10,7 @@ import { LOST_TRANSACTIONS_FOR_DOWN } from '../../../core/hosts/host-registry.js
 import { waitFor } from '../../helpers/relay-harness.js';
 import { finishedMids, fixture, mailLog, route } from '../../helpers/relay-e2e-harness.js';
 import { sendMail } from '../../helpers/send-mail.js';
+import { internalsOf } from '../../../core/relay-internals.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());
@@ -33,8 +34,8 @@ describe('relay end to end: a message the server chokes on', () => {
     const done = finishedMids(relay);
 
     await sendMail(relay.smtp.port, { from: 'app@office.test', to: ['x@corp.test'], subject: 'choke' });
-    await waitFor(relay, () => chokes.length === 1 && relay.queue.pendingRecipients === 1 && [...relay.queue.pendingForDomain('corp.test')][0]!.attempts === 1, 'first attempt deferred');
-    const [choking] = [...relay.queue.pendingForDomain('corp.test')];
+    await waitFor(relay, () => chokes.length === 1 && internalsOf(relay).queue.pendingRecipients === 1 && [...internalsOf(relay).queue.pendingForDomain('corp.test')][0]!.attempts === 1, 'first attempt deferred');
+    const [choking] = [...internalsOf(relay).queue.pendingForDomain('corp.test')];
     expect(choking!.lastError).toMatchObject({ code: 'ECONNECTION', enhanced: '4.4.2' });
     expect(choking!.nextAttemptAt - choking!.lastAttemptAt!).toBe(1000);
 
@@ -54,7 +55,7 @@ describe('relay end to end: a message the server chokes on', () => {
     expect(chokes[2]! - chokes[1]!).toBeGreaterThanOrEqual(1950);
     expect(choking!.nextAttemptAt - choking!.lastAttemptAt!).toBe(4000);
 
-    const host = relay.hosts.get(dest.key)!;
+    const host = internalsOf(relay).hosts.get(dest.key)!;
     expect(host.status).toBe('up');
     expect(host.history.map((h) => h.status)).not.toContain('down');
     const log = await mailLog(relay);
@@ -73,17 +74,17 @@ describe('relay end to end: a message the server chokes on', () => {
 
     for (let i = 1; i < LOST_TRANSACTIONS_FOR_DOWN; i++) {
       await sendMail(relay.smtp.port, { from: 'app@office.test', to: [`u${i}@corp.test`] });
-      await waitFor(relay, () => dest.stats.choked === i && [...relay.queue.pendingForDomain('corp.test')].every((r) => r.attempts === 1), `message ${i} lost`);
-      expect(relay.hosts.get(dest.key)!.status).toBe('up');
+      await waitFor(relay, () => dest.stats.choked === i && [...internalsOf(relay).queue.pendingForDomain('corp.test')].every((r) => r.attempts === 1), `message ${i} lost`);
+      expect(internalsOf(relay).hosts.get(dest.key)!.status).toBe('up');
     }
     await sendMail(relay.smtp.port, { from: 'app@office.test', to: ['last@corp.test'] });
-    await waitFor(relay, () => relay.hosts.get(dest.key)!.status === 'down', 'host Down');
-    expect(relay.hosts.get(dest.key)!.lastError).toContain(`${LOST_TRANSACTIONS_FOR_DOWN} transactions in a row, of different messages, lost without a reply`);
+    await waitFor(relay, () => internalsOf(relay).hosts.get(dest.key)!.status === 'down', 'host Down');
+    expect(internalsOf(relay).hosts.get(dest.key)!.lastError).toContain(`${LOST_TRANSACTIONS_FOR_DOWN} transactions in a row, of different messages, lost without a reply`);
 
     // It greets, so the probe finds it Up; the queue is tried at once, and it
     // delivers now that it has stopped choking.
     dest.behaviour.chokeOn = undefined;
     await dest.waitForMessages(LOST_TRANSACTIONS_FOR_DOWN);
-    expect(relay.hosts.get(dest.key)!.status).toBe('up');
+    expect(internalsOf(relay).hosts.get(dest.key)!.status).toBe('up');
   }, 20_000);
 });

@@ -8,6 +8,7 @@ import { waitFor } from '../../helpers/relay-harness.js';
 import { exists, finishedMids, fixture, mailLog, route, startMids } from '../../helpers/relay-e2e-harness.js';
 import { until } from '../../helpers/until.js';
 import { sendMail } from '../../helpers/send-mail.js';
+import { internalsOf } from '../../../core/relay-internals.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());
@@ -31,7 +32,7 @@ describe('relay end to end: delivery', () => {
     expect(raw).toContain('Subject: invoice 42');
 
     const mid = done[0]!;
-    await until(async () => !(await exists(relay.spool.pathOf(mid))), `spool file of MID ${mid} removed`);
+    await until(async () => !(await exists(internalsOf(relay).spool.pathOf(mid))), `spool file of MID ${mid} removed`);
 
     const log = await mailLog(relay);
     expect(startMids(log)).toEqual([mid]);
@@ -83,7 +84,7 @@ describe('relay end to end: status', () => {
     await sendMail(relay.smtp.port, { from: 'app@office.test', to: ['b@corp.test', 'c@down.test', 'd@down.test'] });
     await waitFor(
       relay,
-      () => relay.stats.delivered === 2 && relay.hosts.get(dead.key)?.status === 'down' && relay.queue.pendingRecipients === 2 && [...relay.queue.pendingForDomain('down.test')].every((r) => r.state === 'queued'),
+      () => internalsOf(relay).stats.delivered === 2 && internalsOf(relay).hosts.get(dead.key)?.status === 'down' && internalsOf(relay).queue.pendingRecipients === 2 && [...internalsOf(relay).queue.pendingForDomain('down.test')].every((r) => r.state === 'queued'),
       'two delivered, two queued for the Down host',
     );
     const s = await relay.control.status();

@@ -13,6 +13,7 @@ import { waitFor } from '../../helpers/relay-harness.js';
 import { exists, finishedMids, fixture, mailLog, route, startMids } from '../../helpers/relay-e2e-harness.js';
 import { until } from '../../helpers/until.js';
 import { sendMail } from '../../helpers/send-mail.js';
+import { internalsOf } from '../../../core/relay-internals.js';
 
 const f = fixture();
 afterEach(() => f.cleanup());
@@ -29,7 +30,7 @@ describe('relay end to end: restart', () => {
     await sendMail(first.smtp.port, { from: 'app@office.test', to: ['a@corp.test', 'b@corp.test'], subject: 'before restart' });
     await waitFor(
       first,
-      () => first.hosts.get(sink.key)?.status === 'down' && [...first.queue.pendingForDomain('corp.test')].every((r) => r.state === 'queued' && r.attempts === 1),
+      () => internalsOf(first).hosts.get(sink.key)?.status === 'down' && [...internalsOf(first).queue.pendingForDomain('corp.test')].every((r) => r.state === 'queued' && r.attempts === 1),
       'queued for the Down host',
     );
     const [oldMid] = startMids(await mailLog(first));
@@ -37,16 +38,16 @@ describe('relay end to end: restart', () => {
     await first.stop('restart test');
 
     const second = await f.relay(config, dir);
-    expect(second.queue.get(oldMid!)?.recipients.map((r) => r.state)).toEqual(['queued', 'queued']);
+    expect(internalsOf(second).queue.get(oldMid!)?.recipients.map((r) => r.state)).toEqual(['queued', 'queued']);
     // The index came back too: the attempt made before the restart still counts.
-    expect(second.queue.get(oldMid!)?.recipients.map((r) => r.attempts)).toEqual([1, 1]);
+    expect(internalsOf(second).queue.get(oldMid!)?.recipients.map((r) => r.attempts)).toEqual([1, 1]);
     const done = finishedMids(second);
     await sink.start();
     await waitFor(second, () => done.includes(oldMid!), 'old message delivered after restart', 5000);
     expect(sink.messages).toHaveLength(1);
     expect(sink.messages[0]!.to).toEqual(['a@corp.test', 'b@corp.test']);
     expect(sink.messages[0]!.raw.toString()).toContain('Subject: before restart');
-    await until(async () => !(await exists(second.spool.pathOf(oldMid!))), 'old spool file removed');
+    await until(async () => !(await exists(internalsOf(second).spool.pathOf(oldMid!))), 'old spool file removed');
 
     await sendMail(second.smtp.port, { from: 'app@office.test', to: ['c@corp.test'] });
     await waitFor(second, () => done.length === 2, 'new message delivered');
@@ -65,7 +66,7 @@ describe('relay end to end: restart', () => {
     expect(await exists(join(paths.spool, '999999.msg'))).toBe(false);
     const quarantined = await readdir(paths.corrupt);
     expect(quarantined.some((n) => n.startsWith('999999'))).toBe(true);
-    expect(relay.queue.get(999999)).toBeUndefined();
+    expect(internalsOf(relay).queue.get(999999)).toBeUndefined();
     expect(await mailLog(relay)).toMatch(/Spool file \S*999999\.msg unreadable \(.+\), moved to /);
 
     const done = finishedMids(relay);
@@ -87,7 +88,7 @@ describe('relay end to end: restart', () => {
     await writeFile(paths.state, JSON.stringify(state));
 
     const relay = await f.relay(config, dir);
-    expect(relay.queue.get(424242)).toBeUndefined();
+    expect(internalsOf(relay).queue.get(424242)).toBeUndefined();
     expect(await mailLog(relay)).toContain('MID 424242 in queue index has no spool file, dropped');
     await relay.flush();
     const after = JSON.parse(await readFile(paths.state, 'utf8')) as { queue: Record<string, unknown> };

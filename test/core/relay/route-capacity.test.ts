@@ -11,6 +11,7 @@ import { startTestRelay, waitFor } from '../../helpers/relay-harness.js';
 import { fixture, route } from '../../helpers/relay-e2e-harness.js';
 import { sendMail } from '../../helpers/send-mail.js';
 import { testConfig } from '../../helpers/test-config.js';
+import { internalsOf } from '../../../core/relay-internals.js';
 
 const f = fixture();
 const relays: Relay[] = [];
@@ -34,9 +35,9 @@ describe('relay end to end: capacity per route', () => {
     relays.push(relay);
 
     for (let i = 0; i < 40; i++) await sendMail(relay.smtp.port, { from: 'app@office.test', to: [`u${i}@slow.test`] });
-    await waitFor(relay, () => relay.queue.activeRecipients >= 2, 'slow backlog in delivery');
+    await waitFor(relay, () => internalsOf(relay).queue.activeRecipients >= 2, 'slow backlog in delivery');
     // The slow route holds what its two connections can use, not everything.
-    expect(relay.scheduler.activeJobs).toBeLessThanOrEqual(4);
+    expect(internalsOf(relay).scheduler.activeJobs).toBeLessThanOrEqual(4);
 
     const sent = Date.now();
     await sendMail(relay.smtp.port, { from: 'app@office.test', to: ['a@fast.test'] });
@@ -52,7 +53,7 @@ describe('relay end to end: capacity per route', () => {
     // The rest (beyond its line, held aside) all follow, each exactly once.
     slow.behaviour.dotDelayMs = undefined;
     await slow.waitForMessages(40, 15_000);
-    await waitFor(relay, () => relay.queue.pendingRecipients === 0, 'queue empty');
+    await waitFor(relay, () => internalsOf(relay).queue.pendingRecipients === 0, 'queue empty');
     expect(slow.messages.map((m) => m.to[0]).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `u${i}@slow.test`).sort());
   }, 30_000);
 });

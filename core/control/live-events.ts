@@ -1,0 +1,18 @@
+/**
+ * live-events: what the event hub tells every live view (dashboard, tray,
+ * CLI watch) about the queue and the hosts: coalesced queue counts per
+ * outcome, and a `host` event (hosts/host-event.ts) on each Up/Down change.
+ */
+import { hostTransitionEvent } from '../hosts/host-event.js';
+import type { HostRegistry } from '../hosts/host-registry.js';
+import type { MessageQueue } from '../queue/message-queue.js';
+import type { EventHub } from './event-hub.js';
+
+export function publishLiveEvents(hub: EventHub, queue: MessageQueue, hosts: HostRegistry): void {
+  queue.on('outcome', (_r, what) => {
+    if (what === 'delivered' || what === 'bounced') hub.countQueue(what);
+    else if (what === 'deferred' || what === 'requeued') hub.countQueue('deferred');
+  });
+  hosts.on('down', (h, err) => hub.publish('host', hostTransitionEvent(h, err.toLine(), queue.pendingForHost(h.key).size)));
+  hosts.on('up', (h, how) => hub.publish('host', hostTransitionEvent(h, how, queue.pendingForHost(h.key).size)));
+}

@@ -1,0 +1,47 @@
+/**
+ * relay-types: the options of startRelay and the Relay handle it returns:
+ * the control contract and the lifecycle, all the CLI and the desktop shell
+ * use. Tests reach the modules behind it through relay-internals.ts.
+ */
+import type { RelayConfig } from './config/config-schema.js';
+import type { ControlApi } from './control/contract.js';
+import type { EventHub } from './control/event-hub.js';
+import type { DataDirLayout } from './data-dir.js';
+import type { MailLog } from './log/log-types.js';
+import type { DnsLookup } from './routing/routing-types.js';
+
+export interface RelayOptions {
+  config: RelayConfig;
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  dns?: DnsLookup;
+  /** How often the queue index is flushed at most (ms). */
+  flushIntervalMs?: number;
+  /** Maximum delivery jobs in flight across all hosts. */
+  maxInFlight?: number;
+  /** Folder of the built dashboard, served by the control server. */
+  staticDir?: string;
+  /** false: no control server (embedders that only use relay.control). */
+  controlServer?: boolean;
+}
+
+export interface Relay {
+  /** The current config (routes and profiles may change at run time). */
+  readonly config: RelayConfig;
+  readonly control: ControlApi;
+  readonly hub: EventHub;
+  /** Dashboard URL with the token in the fragment (never sent to the server). */
+  readonly controlUrl: string | undefined;
+  readonly controlAddress: { host: string; port: number } | undefined;
+  readonly paths: DataDirLayout;
+  readonly smtp: { host: string; port: number };
+  readonly startedAt: number;
+  /** The mail log (its file, and the shell's own lines). */
+  readonly log: MailLog;
+  /** Messages in the queue once the spool was reconciled at start. */
+  readonly queuedAtStart: number;
+  /** Writes the queue index now (tests, and before a planned stop). */
+  flush(): Promise<void>;
+  /** Stops accepting, finishes or requeues in-flight deliveries, flushes state. */
+  stop(reason?: string, deadlineMs?: number): Promise<void>;
+}
