@@ -16,7 +16,7 @@ import type { SmtpSink } from './smtp-tools.js';
 
 export const REPO = resolve(import.meta.dirname, '..');
 const BUILD_DIR = join(REPO, 'node_modules', '.cache', 'relaywatch-bench');
-const SOURCE_CLI = join(REPO, 'core', 'cli', 'relaywatch.ts');
+const SOURCE_CLI = join(REPO, 'cli', 'relaywatch.ts');
 
 export interface RelaywatchOptions {
   /** A fresh temp dir: config and data dir go inside. */
@@ -42,7 +42,7 @@ export interface RelaywatchOptions {
  * previous build as it is (for experiments on the built JS).
  */
 export async function buildRelaywatch(opts: { reuse?: boolean } = {}): Promise<string> {
-  const cli = join(BUILD_DIR, 'core', 'cli', 'relaywatch.js');
+  const cli = join(BUILD_DIR, 'cli', 'relaywatch.js');
   if (opts.reuse) {
     try {
       await readFile(cli);
