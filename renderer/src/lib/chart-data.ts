@@ -1,11 +1,6 @@
 /**
- * chart-data: the core's history as uPlot's column data (x in seconds).
- *
- * Owns: turning per-minute samples into queue-depth and delivery-rate series,
- * and one host's up/down periods into two step series (1 while up / 1 while
- * down) over a fixed window, so the chart shows coloured blocks.
- * Does not own: drawing (components/TimeChart.svelte).
- * Raises: nothing.
+ * chart-data: the core's history as uPlot column data (x in seconds): queue depth and
+ * delivery rate per minute, and one host's up/down periods as two step series over a window.
  */
 import type { HistoryResult } from '../../../common/contract.js';
 import { timelineSegments } from './timeline.js';

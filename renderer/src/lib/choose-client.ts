@@ -1,13 +1,6 @@
 /**
- * choose-client: picks the transport once, at start.
- *
- * Owns: the rule "inside Electron (a preload bridge exists) use IPC, otherwise
- * HTTP with the token from the URL fragment or this tab's session".
- * Does not own: either transport.
- * Raises: nothing; no token is reported as `{ missing: 'token' }` so the page
- * can say how to open the dashboard properly — and `whenTokenArrives` picks
- * the token up the moment the person adds `#token=…` to the address (a
- * fragment change does not reload the page, so nothing else would notice).
+ * choose-client: picks the transport once, at start: IPC inside Electron (a preload bridge
+ * exists), otherwise HTTP with the token from the URL fragment or this tab's session.
  */
 import { createHttpClient } from './http-client.js';
 import { createIpcClient, ipcBridge } from './ipc-client.js';
@@ -25,7 +18,8 @@ export function chooseClient(w: Window): ClientChoice {
   return { client: createHttpClient({ token, baseUrl }) };
 }
 
-/** Calls `onClient` once, when a `#token=…` added to this page's address yields a client; returns a cancel function. */
+/** Calls `onClient` once, when a `#token=…` added to this page's address yields a client; returns a cancel function.
+ *  A fragment change does not reload the page, so nothing else would notice the token. */
 export function whenTokenArrives(w: Window, onClient: (choice: { client: RelayClient }) => void): () => void {
   const onHash = (): void => {
     const next = chooseClient(w);

@@ -1,12 +1,6 @@
 /**
- * router: which view is shown, kept in the URL fragment (`#/queue?host=…`) so
- * a reload, the back button and a link from elsewhere (the desktop app's
- * notification opens `#/hosts?host=10.1.1.5:25`) land on the same view.
- *
- * Owns: parsing and writing the fragment, the list of views (a table with
- * their labels and shortcuts).
- * Does not own: the views.
- * Raises: nothing; an unknown fragment shows the Overview.
+ * router: which view is shown, kept in the URL fragment (`#/queue?host=…`) so a reload, the
+ * back button and a link from a desktop notification land on the same view; the table of views.
  */
 
 export const VIEWS = [

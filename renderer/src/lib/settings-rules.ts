@@ -1,15 +1,7 @@
 /**
- * settings-rules: validation of the editable config, field by field, so the
- * Settings view can put each message beside its field before anything is
- * sent; and mapping the relay's own rejection back to a field.
- *
- * Owns: one rule per kind of field (a table, mirroring the core's config
- * schema and its wording: "must be 1–65535", …) and field paths in the core's
- * format (`routes[0].destinations[1].port`, `listen.port`), which are also the
- * keys of the error map the view reads.
- * Does not own: the authoritative check — the core validates again on save
- * and its message wins (fieldOfError).
- * Raises: nothing.
+ * settings-rules: field-by-field validation of the editable config (one rule per kind of field,
+ * in the core's wording), keyed by the core's field paths (`routes[0].destinations[1].port`),
+ * and mapping the relay's own rejection back to its field (the core's message wins).
  */
 import type { EditableConfig } from '../../../common/contract.js';
 import type { ControlError } from './relay-client.js';

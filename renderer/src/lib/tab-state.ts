@@ -1,13 +1,6 @@
 /**
- * tab-state: what the browser tab says at a glance — its title and favicon —
- * so a dashboard left in a background tab still shows that a mail server is
- * down ("⚠ mail.office.test:25 down — Relaywatch", a red icon).
- *
- * Owns: the rule (any active host Down → alert; the relay unreachable →
- * warning; otherwise normal) and the icons, as small SVG data URLs (the CSP
- * allows `img-src data:`). Unlike notifications there is no grace period: the
- * tab shows the state now, as the Overview does.
- * Does not own: notifications (browser-alerts.ts).
+ * tab-state: the browser tab's title and favicon, so a background tab still shows that a mail
+ * server is down (any active host Down → alert; relay unreachable → warning; else normal).
  */
 import type { HostSummary } from '../../../common/contract.js';
 import type { ConnectionState } from './relay-client.js';
@@ -21,6 +14,7 @@ export interface TabState {
 
 const APP = 'Relaywatch';
 
+// No grace period, unlike notifications: the tab shows the state now, as the Overview does.
 export function tabState(hosts: readonly HostSummary[], connection: ConnectionState): TabState {
   if (connection === 'reconnecting' || connection === 'closed') return { title: `⚠ Relay unreachable — ${APP}`, icon: 'warning' };
   const down = hosts.filter((h) => h.status === 'down' && !h.suspended).map((h) => h.host);
@@ -38,5 +32,6 @@ export function faviconHref(icon: TabIcon): string {
       ? '<path d="M9 12h14v9H9z M9 12l7 5 7-5" fill="none" stroke="#fff" stroke-width="2" stroke-linejoin="round"/>'
       : '<path d="M16 8v10" stroke="#fff" stroke-width="3.4" stroke-linecap="round"/><circle cx="16" cy="23.5" r="2" fill="#fff"/>';
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" data-state="${icon}"><circle cx="16" cy="16" r="15" fill="${COLOURS[icon]}"/>${mark}</svg>`;
+  // A data URL: the CSP allows `img-src data:`.
   return `data:image/svg+xml,${encodeURIComponent(svg)}`;
 }

@@ -1,11 +1,6 @@
 /**
- * timeline: up/down periods clipped to a time window, as fractions of its
- * width, for the per-host timeline bar.
- *
- * Owns: clipping (a period that began before the window starts at its edge; an
- * open period, `to` null, runs to now), dropping what lies outside, and the
- * gap before the first period shown as "no data".
- * Raises: nothing.
+ * timeline: up/down periods clipped to a time window, as fractions of its width, for the
+ * per-host timeline bar (an open period runs to now; the gap before the first is "no data").
  */
 import type { HistoryResult } from '../../../common/contract.js';
 

@@ -1,13 +1,6 @@
 /**
- * token: where the browser dashboard gets its control token.
- *
- * Owns: taking `#token=...` from the URL fragment (the relay prints the
- * dashboard URL with it; a fragment is never sent to a server, so it does not
- * land in any log), keeping it in sessionStorage for reloads of this tab only,
- * and clearing it from the address bar so it is not bookmarked or shared by
- * accident.
- * Does not own: how the token is sent (http-client.ts).
- * Raises: nothing; a missing token is `undefined`.
+ * token: where the browser dashboard gets its control token: `#token=…` from the URL fragment,
+ * kept in sessionStorage for reloads of this tab only, then cleared from the address bar.
  */
 
 const KEY = 'relaywatch.token';
@@ -46,6 +39,8 @@ export function takeToken(env: TokenEnv): string | undefined {
   if (fromHash !== undefined) {
     env.storage.setItem(KEY, fromHash);
     const { pathname, search } = env.location;
+    // A fragment never reaches a server (so no log holds the token); clearing it from the
+    // address bar keeps it out of bookmarks and links shared by accident.
     env.history.replaceState(null, '', `${pathname}${search}${hashWithoutToken(env.location.hash)}`);
     return fromHash;
   }

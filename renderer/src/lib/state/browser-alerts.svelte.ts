@@ -1,17 +1,7 @@
 /**
- * browser-alerts: the desktop notifications of the browser dashboard — the
- * same notices, by the same rules (common/notification-rules.ts: grace
- * period, flap summaries, "back up", mail backing up, bounces), shown through
- * the Notification API. Only for the HTTP transport: inside the desktop app
- * the Electron shell notifies, and the window must not say it twice.
- *
- * Owns: asking for permission only when the person clicks (never on load;
- * browsers penalise sites that ask unprompted, and people deny them), the
- * person's "not now", the knobs kept in this browser's localStorage
- * (`relaywatch.notifications`, the desktop.json shape; unknown or bad values
- * fall back to the defaults), and a click on a notice opening its view.
- * Does not own: the rules, their words (common/), the tab title (tab-state.ts).
- * Raises: nothing; a browser without the API simply never notifies.
+ * browser-alerts: the browser dashboard's desktop notifications, by the shared rules
+ * (common/notification-rules.ts), through the Notification API; HTTP transport only, since
+ * inside the desktop app the Electron shell notifies. Owns permission, "not now" and the knobs.
  */
 import type { HostSummary, StatusResult } from '../../../../common/contract.js';
 import type { ControlEvents } from '../../../../common/events.js';
@@ -95,7 +85,8 @@ export class BrowserAlerts {
     return this.permission === 'default' && !this.dismissed;
   }
 
-  /** From a click only: browsers allow the prompt in a user gesture. */
+  /** From a click only, never on load: browsers allow the prompt in a user gesture and penalise
+   *  sites that ask unprompted (and people deny them). */
   async enable(): Promise<void> {
     const N = this.env.Notification;
     if (!N) return;

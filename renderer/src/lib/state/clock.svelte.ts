@@ -1,12 +1,6 @@
 /**
- * clock: one shared "now" for every countdown and "ago" on the page.
- *
- * Owns: a reactive timestamp that ticks once a second, only while something
- * shows a time (Svelte's createSubscriber starts and stops the interval with
- * its readers). This is a display clock, not a polling loop: it never asks
- * the relay anything.
- * Does not own: formatting (format.ts).
- * Raises: nothing.
+ * clock: one shared reactive "now" for every countdown and "ago" on the page, ticking once a
+ * second only while something reads it. A display clock: it never asks the relay anything.
  */
 import { createSubscriber } from 'svelte/reactivity';
 

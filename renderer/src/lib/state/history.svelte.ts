@@ -1,14 +1,6 @@
 /**
- * history: the core's own history (queue depth and delivery per minute, and
- * up/down periods per host over 24 h), for the Charts view and the Hosts
- * view's timelines.
- *
- * Owns: the last `history()` result, a live patch of a host's periods when a
- * `host` event arrives (the timeline moves at once), and event-driven
- * refetches while a view that shows history is open (samples are per minute,
- * so at most one refetch per `minGapMs`).
- * Does not own: drawing (components/TimeChart.svelte, HostTimeline.svelte).
- * Raises: nothing; failures are kept in `error`.
+ * history: the core's own history (queue depth and delivery per minute, host up/down periods
+ * over 24 h) for the Charts view and the Hosts timelines, patched live from `host` events.
  */
 import type { HistoryResult } from '../../../../common/contract.js';
 import type { ControlEvents } from '../../../../common/events.js';
@@ -28,6 +20,7 @@ export class HistoryStore {
     private readonly client: RelayClient,
     opts: { minGapMs?: number; timers?: Timers } = {},
   ) {
+    // Samples are per minute: refetching more often than this would show nothing new.
     this.refresher = new Refresher(() => this.fetch(), opts.minGapMs ?? 15_000, opts.timers ?? realTimers);
   }
 

@@ -1,15 +1,6 @@
 /**
- * hosts: destination hosts for the Overview and the Hosts view (ESA's
- * Delivery Status / `tophosts`).
- *
- * Owns: the `tophosts()` list, patched at once from `host` events (so a host
- * that goes down shows Down as soon as the event arrives, before any refetch),
- * an event-driven refetch for the counters, and the per-host actions
- * (suspend, resume).
- * Does not own: retry operations and their progress (retries.svelte.ts), the
- * up/down periods (history.svelte.ts).
- * Raises: nothing; failures are kept in `error`, action errors are rethrown
- * as ControlError to the caller that shows them.
+ * hosts: the `tophosts()` list for the Overview and the Hosts view, patched at once from `host`
+ * events (a host shows Down before any refetch), and the per-host suspend/resume actions.
  */
 import type { HostStatus, HostSummary } from '../../../../common/contract.js';
 import type { ControlEvents } from '../../../../common/events.js';

@@ -1,12 +1,6 @@
 /**
- * log: the mail log, live, for the Log view.
- *
- * Owns: the recent lines (tail on load, then `log` events appended, capped),
- * the search text and the MID filter. With a MID set, the story of that
- * message is read from the whole log file (logTail with `mid`), then live
- * lines that mention the MID are added, so one message reads top to bottom.
- * Does not own: log wording (core/log/log-lines.ts).
- * Raises: nothing; failures are kept in `error`.
+ * log: the mail log, live, for the Log view: the recent lines (tail, then `log` events,
+ * capped), the search text, and the MID filter that tells one message's story top to bottom.
  */
 import { asControlError, type RelayClient } from '../relay-client.js';
 

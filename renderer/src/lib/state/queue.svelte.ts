@@ -1,15 +1,6 @@
 /**
- * queue: the active recipients for the Queue view (ESA `showrecipients`).
- *
- * Owns: the filter (host, sender, recipient, free text), loading every page
- * of the filtered queue (1000 rows a page, keyset cursors) so the virtual list
- * can scroll through all of it, progressive display on a first load (rows
- * appear with the first page), and refreshes driven by `queue` events while
- * the view is open — spaced by at least twice the last load's duration, so a
- * 100,000-row queue under load is reloaded now and then, not continuously.
- * A refresh swaps the rows in one step, so the list does not flicker.
- * Does not own: row actions' confirmation (the view) or retry progress.
- * Raises: nothing from loads (kept in `error`); ControlError from actions.
+ * queue: the active recipients for the Queue view (ESA `showrecipients`): the filter, every
+ * page of the filtered queue for the virtual list, and event-driven refreshes while open.
  */
 import type { ActionResult, RecipientRow, ShowRecipientsQuery } from '../../../../common/contract.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
@@ -58,6 +49,7 @@ export class QueueStore {
     opts: { minGapMs?: number; timers?: Timers } = {},
   ) {
     const base = opts.minGapMs ?? 500;
+    // Twice the last load's duration: a 100,000-row queue under load reloads now and then, not continuously.
     this.refresher = new Refresher(() => this.fetchAll(), () => Math.max(base, this.lastLoadMs * 2), opts.timers ?? realTimers);
   }
 

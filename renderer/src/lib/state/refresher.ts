@@ -1,14 +1,6 @@
 /**
- * refresher: "reload this when something changed", driven by events, never by
- * a polling loop.
- *
- * Owns: coalescing many change notifications into one reload, at most one
- * reload in flight, a minimum gap between reloads (so 100 queue events a
- * second cause a reload now and then, not 100), and `idle()` so callers and
- * tests can await the end of all pending work instead of sleeping.
- * Does not own: what is reloaded or how its errors are shown: `run` must catch
- * and record its own errors; anything it still throws is logged here.
- * Raises: nothing.
+ * refresher: "reload this when something changed", driven by events, never by polling:
+ * coalesced, one reload in flight, a minimum gap between reloads, and `idle()` to await.
  */
 
 export interface Timers {
@@ -85,6 +77,7 @@ export class Refresher {
       try {
         await this.run();
       } catch (e) {
+        // `run` records its own errors for the view; whatever still escapes is only logged.
         console.error('relaywatch: a refresh failed', e);
       }
     })();

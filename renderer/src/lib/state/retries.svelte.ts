@@ -1,14 +1,6 @@
 /**
- * retries: progress of "Retry all", "Retry now" on a host, and per message,
- * until every retried recipient is delivered, deferred again or bounced.
- *
- * Owns: one progress record per slot ('all', 'host:<key>', 'mid:<n>'),
- * matching `retry-progress` events to slots by operationId. The core publishes
- * the first progress event before the command's reply reaches us, so events
- * for operations not yet known are held (a few, briefly) and applied when
- * the reply names them.
- * Does not own: deciding what to retry (the core does).
- * Raises: ControlError from start() when the command fails.
+ * retries: progress of "Retry all", "Retry now" on a host, and per message, one record per
+ * slot ('all', 'host:<key>', 'mid:<n>'), fed by `retry-progress` events matched by operationId.
  */
 import type { RetryResult } from '../../../../common/contract.js';
 import type { ControlEvents } from '../../../../common/events.js';
@@ -34,6 +26,8 @@ export class RetriesStore {
   // Bookkeeping, never shown: plain Maps on purpose (no reactivity needed).
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private opToSlot = new Map<string, string>();
+  // The core publishes the first progress event before the command's reply reaches us, so
+  // events for operations not yet known are held (a few, briefly) until the reply names them.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private held = new Map<string, Progress>();
 

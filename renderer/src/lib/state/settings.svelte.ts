@@ -1,15 +1,6 @@
 /**
- * settings: the editable config (routes, bounce profiles, relay networks,
- * listener) as a draft the Settings view edits, validated field by field and
- * saved through the control API, which applies it without a restart; and the
- * first-run step (one route to the office mail server, tested before saving).
- *
- * Owns: the saved config and the draft, field errors (ours before saving, the
- * relay's after), whether the draft differs from what is saved, and what to
- * do when another client changes the config (reload if nothing is being
- * edited; otherwise say so and keep the edits).
- * Does not own: the rules (settings-rules.ts) or the form's layout.
- * Raises: nothing; failures are kept in `errors`/`formError`.
+ * settings: the editable config as a draft the Settings view edits, validated per field and
+ * saved through the control API (applied without a restart), and the first-run step.
  */
 import type { EditableConfig, TestConnectionResult, TlsDestination } from '../../../../common/contract.js';
 import { asControlError, type RelayClient } from '../relay-client.js';

@@ -1,12 +1,6 @@
 /**
- * status: the relay's summary for the Overview (queued, oldest, last hour).
- *
- * Owns: the last `status()` result and when it was fetched, counts kept
- * current from `queue` events between fetches (recipients and messages come
- * with every event; delivered/bounced are added), and an event-driven refetch
- * for the rest (oldest message age, host counts).
- * Does not own: hosts (hosts.svelte.ts) or how numbers are shown.
- * Raises: nothing; a failed fetch is kept in `error`.
+ * status: the relay's summary for the Overview (queued, oldest, last hour): the last `status()`
+ * result, its counts kept current from `queue` events between event-driven refetches.
  */
 import type { StatusResult } from '../../../../common/contract.js';
 import type { ControlEvents } from '../../../../common/events.js';

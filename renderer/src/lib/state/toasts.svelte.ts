@@ -1,10 +1,6 @@
 /**
- * toasts: short messages after an action ("Bounced 1 recipient", or what went
- * wrong), announced to screen readers through a live region.
- *
- * Owns: the list of visible notices and their expiry.
- * Does not own: where they are shown (components/Toasts.svelte).
- * Raises: nothing.
+ * toasts: short messages after an action ("Bounced 1 recipient", or what went wrong), and
+ * their expiry; shown and announced by components/Toasts.svelte.
  */
 
 export interface Toast {
