@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { createControlClient } from '../../cli/client.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'cli/relaywatch.ts');
@@ -69,4 +70,26 @@ export async function startRelayProcess(configFile: string, dataDir: string, env
     void exited.then((code) => rej(new Error(`relay exited (${code}) before listening:\n${out}`)));
   });
   return { child, smtpPort, output: () => out, exited };
+}
+
+/**
+ * Resolves with the first line of the relay's live log (the control API's
+ * event stream, which carries every line even while mail.log cannot be
+ * written) that matches `re`; the stream replays what it holds, so an
+ * earlier line counts.
+ */
+export async function logLine(p: RelayProcess, re: RegExp): Promise<string> {
+  const m = /control API at (http:\/\/[^#\s]+)#token=(\S+)/.exec(p.output());
+  if (!m) throw new Error(`no control API line in:\n${p.output()}`);
+  const stream = await createControlClient({ baseUrl: m[1]!, token: m[2]! }).events({ lastEventId: 0 });
+  try {
+    for await (const item of stream) {
+      if (item.kind !== 'event' || item.event.type !== 'log') continue;
+      const line = (item.event.data as { lines: string[] }).lines.find((l) => re.test(l));
+      if (line) return line;
+    }
+  } finally {
+    stream.close();
+  }
+  throw new Error(`event stream ended without a log line matching ${re}`);
 }

@@ -10,12 +10,11 @@ import { mkdir, open, readdir, readFile, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createControlClient } from '../../cli/client.js';
 import { layout, writeRuntimeInfo } from '../../core/data-dir.js';
 import { StateFile } from '../../core/store/state-file.js';
 import { emptyState, type StateData } from '../../core/store/state-store.js';
 import { ensureToken } from '../../core/server/control-token.js';
-import { startRelayProcess, writeConfig, type RelayProcess } from '../helpers/relay-process.js';
+import { logLine, startRelayProcess, writeConfig, type RelayProcess } from '../helpers/relay-process.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { sendMail } from '../helpers/send-mail.js';
@@ -79,27 +78,6 @@ async function fillUp(dir: string): Promise<string> {
   }
   expect((await statfs(dir)).bavail).toBe(0);
   return file;
-}
-
-/**
- * Resolves when the relay's live log (the control API's event stream, which
- * carries every line even while mail.log cannot be written) has a line
- * matching `re`; the stream replays what it still holds, so an earlier line counts.
- */
-async function logLine(p: RelayProcess, re: RegExp): Promise<string> {
-  const m = /control API at (http:\/\/[^#\s]+)#token=(\S+)/.exec(p.output());
-  if (!m) throw new Error(`no control API line in:\n${p.output()}`);
-  const stream = await createControlClient({ baseUrl: m[1]!, token: m[2]! }).events({ lastEventId: 0 });
-  try {
-    for await (const item of stream) {
-      if (item.kind !== 'event' || item.event.type !== 'log') continue;
-      const line = (item.event.data as { lines: string[] }).lines.find((l) => re.test(l));
-      if (line) return line;
-    }
-  } finally {
-    stream.close();
-  }
-  throw new Error(`event stream ended without a log line matching ${re}`);
 }
 
 /** Every entry under `dir` whose name says it is a temp file, and spool/tmp's contents. */

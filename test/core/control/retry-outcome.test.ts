@@ -5,11 +5,10 @@
  * and the counts it prints equal what the sink received.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createControlClient } from '../../../cli/client.js';
 import { sendMail } from '../../helpers/send-mail.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { testConfig } from '../../helpers/test-config.js';
-import { runCli, startRelayProcess, writeConfig, type RelayProcess } from '../../helpers/relay-process.js';
+import { logLine, runCli, startRelayProcess, writeConfig, type RelayProcess } from '../../helpers/relay-process.js';
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js';
 
 let proc: RelayProcess | undefined;
@@ -25,23 +24,6 @@ afterEach(async () => {
   await removeDir?.();
   proc = sink = removeDir = undefined;
 });
-
-/** Resolves with the first live log line matching `re` (the event stream replays what it holds). */
-async function logLine(p: RelayProcess, re: RegExp): Promise<string> {
-  const m = /control API at (http:\/\/[^#\s]+)#token=(\S+)/.exec(p.output());
-  if (!m) throw new Error(`no control API line in:\n${p.output()}`);
-  const stream = await createControlClient({ baseUrl: m[1]!, token: m[2]! }).events({ lastEventId: 0 });
-  try {
-    for await (const item of stream) {
-      if (item.kind !== 'event' || item.event.type !== 'log') continue;
-      const line = (item.event.data as { lines: string[] }).lines.find((l) => re.test(l));
-      if (line) return line;
-    }
-  } finally {
-    stream.close();
-  }
-  throw new Error(`event stream ended without a log line matching ${re}`);
-}
 
 describe('retry of a Down host (real relay process, real sink)', () => {
   it('retryall --wait --json counts as delivered what the sink received after the retry probed it up', async () => {
