@@ -5,6 +5,7 @@
 import type { HostSummary, StatusResult } from '../../common/contract.js';
 import type { AppPort, IpcHandler, IpcPort, IpcSender, MenuActionId, MenuEntry, Notice, NotifierPort, ShellLog, TimerPort, TrayIconState, TrayPort, WindowPort } from '../../electron/ports.js';
 import type { NavigateMessage } from '../../electron/ipc-channels.js';
+import { host as dashboardHost } from './fake-relay-client.js';
 
 /** A clock that moves only when told; timers fire in time order. */
 export class ManualTimers implements TimerPort {
@@ -192,24 +193,9 @@ export class FakeSender implements IpcSender {
   }
 }
 
+/** A host summary for shell tests: the dashboard fakes' one, seen since 0. */
 export function host(partial: Partial<HostSummary> & { host: string }): HostSummary {
-  return {
-    status: 'up',
-    since: 0,
-    suspended: false,
-    activeConnections: 0,
-    queued: 0,
-    delivered: 0,
-    deferred: 0,
-    deferrals: 0,
-    hardBounced: 0,
-    lastError: null,
-    nextProbeAt: null,
-    name: null,
-    lastProbeAt: null,
-    probeEverySeconds: null,
-    ...partial,
-  };
+  return dashboardHost(partial.host, { since: 0, ...partial });
 }
 
 export function queue(partial: Partial<StatusResult['queue']> = {}): StatusResult['queue'] {
