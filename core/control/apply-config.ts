@@ -46,7 +46,7 @@ export class LiveConfig {
 
   /** A change from the control API: the whole config is validated, so cross-field rules (profile names) apply. */
   async change(partial: Partial<EditableConfig>, by: string): Promise<RelayConfig> {
-    const next = parseConfig({ ...this.current, ...partial }, 'config');
+    const next = parseConfig({ ...this.current, ...partial, listen: mergeListen(this.current.listen, partial.listen) }, 'config');
     checkRouteSecrets(next.routes, this.deps.env);
     this.current = next;
     for (const fn of this.listeners) fn(next);
@@ -55,6 +55,17 @@ export class LiveConfig {
     this.deps.hub.publish('config', { changedBy: by });
     return next;
   }
+}
+
+/**
+ * The window edits the first listener's address and port only: a change keeps
+ * that listener's TLS and AUTH and every other listener as they are.
+ */
+function mergeListen(current: RelayConfig['listen'], edit: EditableConfig['listen'] | undefined): RelayConfig['listen'] {
+  if (edit === undefined) return current;
+  if (!Array.isArray(current)) return { ...current, ...edit };
+  const [first, ...rest] = current;
+  return [{ ...first!, ...edit }, ...rest];
 }
 
 /** Saved settings that no longer validate (or lack a secret) are logged and the file's config is used. */
