@@ -68,12 +68,18 @@ function mergeListen(current: RelayConfig['listen'], edit: EditableConfig['liste
   return [{ ...first!, ...edit }, ...rest];
 }
 
+function isListenEdit(v: unknown): v is EditableConfig['listen'] {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).every((k) => k === 'host' || k === 'port');
+}
+
 /** Saved settings that no longer validate (or lack a secret) are logged and the file's config is used. */
 function withSavedSettings(config: RelayConfig, deps: LiveConfigDeps): RelayConfig {
   const saved = deps.saved;
   if (!saved || !Object.keys(saved).length) return config;
   try {
-    const merged = parseConfig({ ...config, ...saved }, 'saved settings');
+    // Settings saved before several listeners existed hold one {host, port}: it edits the first listener.
+    const listen = isListenEdit(saved.listen) ? mergeListen(config.listen, saved.listen) : (saved.listen ?? config.listen);
+    const merged = parseConfig({ ...config, ...saved, listen }, 'saved settings');
     checkRouteSecrets(merged.routes, deps.env);
     return merged;
   } catch (e) {

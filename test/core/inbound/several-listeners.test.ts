@@ -3,10 +3,14 @@
  * listener's field, and a relay with two listeners that both take mail into
  * the same queue, shown in status (with `listener` still the first).
  */
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenersOf } from '../../../core/config/config-schema.js';
-import { parseConfig } from '../../../core/config/load-config.js';
+import { loadConfig, parseConfig } from '../../../core/config/load-config.js';
+import { LiveConfig } from '../../../core/control/apply-config.js';
+import { MemoryLog } from '../../helpers/memory-log.js';
 import type { Relay } from '../../../core/relay.js';
 import { startTestRelay, waitFor } from '../../helpers/relay-harness.js';
 import { sendMail } from '../../helpers/send-mail.js';
@@ -110,5 +114,41 @@ describe('a relay with several listeners', () => {
       again.listen(firstPort, '127.0.0.1', resolve);
     });
     await new Promise<void>((resolve) => again.close(() => resolve()));
+  });
+});
+
+describe('the window edits the first listener only', () => {
+  const file = parseConfig({
+    listen: [{ host: '127.0.0.1', port: 2525, tls: 'starttls', auth: 'optional' }, { host: '127.0.0.1', port: 4650, tls: 'implicit', auth: 'required' }],
+  });
+  const deps = (saved: Record<string, unknown> | undefined) => {
+    const writes: Record<string, unknown>[] = [];
+    return { writes, deps: { env: {}, log: new MemoryLog(), hub: { publish: () => ({}) as never }, saved, save: async (o: Record<string, unknown>) => void writes.push(o) } };
+  };
+
+  it('a change of address keeps that listener\'s TLS and AUTH and the other listeners, and saves them all', async () => {
+    const d = deps(undefined);
+    const live = new LiveConfig(file, d.deps);
+    const next = await live.change({ listen: { host: '127.0.0.2', port: 2526 } }, 'test');
+    expect(listenersOf(next).map((l) => `${l.host}:${l.port}/${l.tls}/${l.auth}`)).toEqual(['127.0.0.2:2526/starttls/optional', '127.0.0.1:4650/implicit/required']);
+    expect(listenersOf(d.writes[0] as never)).toHaveLength(2);
+  });
+
+  it('settings saved by an older version ({host, port}) edit the first listener instead of dropping the others', () => {
+    const live = new LiveConfig(file, deps({ listen: { host: '127.0.0.3', port: 2527 } }).deps);
+    expect(listenersOf(live.get()).map((l) => `${l.host}:${l.port}/${l.tls}`)).toEqual(['127.0.0.3:2527/starttls', '127.0.0.1:4650/implicit']);
+  });
+});
+
+describe('tls file paths', () => {
+  it('are relative to the config file', async () => {
+    const { dir, remove } = await tempDir('rw-listeners-');
+    try {
+      const f = join(dir, 'relay.json');
+      await writeFile(f, JSON.stringify({ tls: { certFile: 'certs/cert.pem', keyFile: '/etc/rw/key.pem' } }));
+      expect((await loadConfig(f)).tls).toEqual({ certFile: join(dir, 'certs/cert.pem'), keyFile: '/etc/rw/key.pem' });
+    } finally {
+      await remove();
+    }
   });
 });
