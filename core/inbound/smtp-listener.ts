@@ -12,6 +12,7 @@ import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { listenersOf, type ListenerConfig, type RelayConfig } from '../config/config-schema.js';
 import type { CertificatePem } from '../tls/listener-certificate.js';
 import { ListenerAuth, type AuthDeps } from './auth-session.js';
+import { serverOptions, STOP_GRACE_MS } from './listener-options.js';
 import { RelayError, toRelayError } from '../errors/relay-error.js';
 import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';
@@ -43,8 +44,7 @@ export interface InboundDeps {
   allConnections?: () => Iterable<{ remoteAddress: string }>;
 }
 
-/** How long stop() lets in-flight DATA finish before dropping the sockets. */
-export const STOP_GRACE_MS = 10_000;
+export { STOP_GRACE_MS };
 
 interface Session extends Envelope {
   /** Set by a good AUTH. */
@@ -77,7 +77,7 @@ export class SmtpListener {
   private readonly auth: ListenerAuth;
 
   constructor(private readonly deps: InboundDeps) {
-    const { hostname, limits } = deps.config;
+    const { limits } = deps.config;
     const listener = (this.listener = deps.listener ?? listenersOf(deps.config)[0]!);
     this.auth = new ListenerAuth(listener, deps.auth);
     if (listener.tls !== 'none' && !deps.certificate) {
@@ -93,34 +93,7 @@ export class SmtpListener {
     };
     this.server = new GuardedSmtpServer(
       {
-        name: hostname,
-        banner: 'Relaywatch',
-        size: limits.maxMessageBytes,
-        maxClients: limits.maxConnections,
-        // smtp-server's built-in certificate has a published private key, so
-        // without one of ours TLS is never offered at all.
-        disabledCommands: [...(listener.tls === 'none' ? ['STARTTLS'] : []), ...(this.auth.offered ? [] : ['AUTH']), 'WIZ', 'SHELL', 'KILL'],
-        hideSTARTTLS: listener.tls !== 'starttls',
-        secure: listener.tls === 'implicit',
-        ...(deps.certificate ? { key: deps.certificate.key, cert: deps.certificate.cert } : {}),
-        // RFC 8996 deprecates TLS 1.0 and 1.1 (smtp-server's default still takes 1.0).
-        minVersion: 'TLSv1.2',
-        authMethods: ['PLAIN', 'LOGIN'],
-        // "required" and "before TLS" are checked by ListenerAuth, with RFC 4954's codes.
-        authOptional: true,
-        allowInsecureAuth: true,
-        hideENHANCEDSTATUSCODES: false,
-        // Delivery cannot promise SMTPUTF8 downstream, so it is not offered.
-        hideSMTPUTF8: true,
-        // No PTR lookups: they delay every greeting by up to 1.5 s when DNS is
-        // slow, and the answer is the client's own claim anyway. The Received
-        // header names the client by its address literal.
-        disableReverseLookup: true,
-        closeTimeout: STOP_GRACE_MS,
-        // The guard's slow-client clock (idleTimeoutSeconds) answers first;
-        // smtp-server's idle timeout is only the backstop, so never the same.
-        socketTimeout: limits.idleTimeoutSeconds * 2000,
-        logger: false,
+        ...serverOptions(deps.config, listener, deps.certificate, this.auth.offered),
         onConnect: (session, cb) => this.onConnect(session, cb),
         onSecure: (_socket, session, cb) => this.onSecure(session, cb),
         onAuth: (auth, session, cb) => void this.auth.authenticate(auth, session, this.sessions.get(session), cb).catch((e: unknown) => cb(forSmtpServer(toRelayError(e)))),
