@@ -98,6 +98,11 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'serve') return serve(rest);
+  if (command === 'user') {
+    const { runUserCommand, terminalPrompt } = await import('./user-commands.js');
+    const prompt = terminalPrompt();
+    process.exit(await runUserCommand(rest, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), ...(prompt ? { askPassword: prompt } : {}) }));
+  }
   // Ctrl-C ends `log tail --follow` and `--wait` cleanly instead of killing
   // the process mid-line; a second Ctrl-C exits at once.
   const stop = new AbortController();

@@ -59,7 +59,11 @@ export interface CliIo {
 
 export function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => commandLine(c).length), 'serve [--config FILE] [--data-dir DIR]'.length);
-  const rows = [['serve [--config FILE] [--data-dir DIR]', 'run the relay headless (SMTP, delivery, dashboard)'], ...COMMANDS.map((c) => [commandLine(c), c.summary])];
+  const rows = [
+    ['serve [--config FILE] [--data-dir DIR]', 'run the relay headless (SMTP, delivery, dashboard)'],
+    ...COMMANDS.map((c) => [commandLine(c), c.summary]),
+    ['user add|list|remove|passwd [NAME]', 'per-device SMTP accounts (relaywatch user --help)'],
+  ];
   return `Usage: relaywatch <command> [options] [--data-dir DIR] [--json]
 
 Commands:

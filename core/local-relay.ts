@@ -1,7 +1,8 @@
 /**
  * local-relay: the core's surface for a client on this machine (the CLI):
- * the default data dir, and where that dir's running relay can be reached
- * (relay.json and control.token, which the relay writes). Reads only.
+ * the default data dir, where that dir's running relay can be reached
+ * (relay.json and control.token, which the relay writes; read only), and the
+ * data dir's device accounts (`relaywatch user`, with or without a relay running).
  */
 import { defaultDataDir, layout, pidAlive, readRuntimeInfo } from './data-dir.js';
 import { RelayError } from './errors/relay-error.js';
@@ -9,6 +10,7 @@ import { readToken } from './server/control-token.js';
 import { hostPort } from './server/request-guard.js';
 
 export { defaultDataDir };
+export { AccountStore, type AccountView } from './accounts/account-store.js';
 
 export interface LocalRelay {
   /** The data dir, resolved. */

@@ -15,12 +15,12 @@ import { RetryTracker } from './control/retry-tracker.js';
 import { EventHub } from './control/event-hub.js';
 import { publishLiveEvents } from './control/live-events.js';
 import { createDeliveryEngine } from './delivery/delivery-engine.js';
-import type { RelayConfig } from './config/config-schema.js';
+import { listenersOf, type RelayConfig } from './config/config-schema.js';
 import { layout, lockDataDir, publishRuntimeInfo, type DataDirLayout } from './data-dir.js';
 import { RelayError } from './errors/relay-error.js';
 import { HostProber } from './hosts/host-prober.js';
 import { createSmtpProbe } from './hosts/smtp-probe.js';
-import { SmtpListener } from './inbound/smtp-listener.js';
+import { inboundStatus, startInbound } from './inbound/start-inbound.js';
 import { logLines } from './log/log-lines.js';
 import { lineBatcher } from './log/line-batcher.js';
 import { openMailLog } from './log/mail-log.js';
@@ -61,7 +61,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   let onLogLines: (lines: string[]) => void = () => undefined;
   const log = await openMailLog({ dir: paths.root, maxBytes: file.log.maxBytes, keep: file.log.keep, onLine: lineBatcher((lines) => onLogLines(lines)) });
   undo.push(() => log.close());
-  log.info(logLines.startup(VERSION, `${file.listen.host}:${file.listen.port}`));
+  log.info(logLines.startup(VERSION, listenersOf(file).map((l) => `${l.host}:${l.port}`).join(', ')));
 
   const { state, spool, queue, hosts, stats, toSchedule, nextIcid, nextDcid, saveOverrides } = await restoreRelayState(paths, log, opts.flushIntervalMs ?? 1000);
 
@@ -126,14 +126,14 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
 
   // --- inbound -----------------------------------------------------------------
   let accepting = true;
-  const listener = new SmtpListener({ config: initial, spool, log, nextIcid, onMessage: intake.accept, acceptingMessages: () => accepting });
-  config.onChange((c) => listener.setRelayNetworks(c.relayNetworks));
-  const smtp = await listener.start();
-  undo.push(() => listener.stop());
+  const inbound = await startInbound({ config: initial, spool, log, nextIcid, onMessage: intake.accept, acceptingMessages: () => accepting }, paths.root);
+  config.onChange((c) => inbound.group.setRelayNetworks(c.relayNetworks));
+  const smtp = inbound.first;
+  undo.push(() => inbound.stop());
   const startedAt = Date.now();
 
   // --- control -----------------------------------------------------------------
-  const control = createControl({ version: VERSION, startedAt, listener: smtp, queue, hosts, scheduler, prober, stats, spool, log, logDir: paths.root, bouncer, retries, hub, config });
+  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), queue, hosts, scheduler, prober, stats, spool, log, logDir: paths.root, bouncer, retries, hub, config });
   let server: ControlServer | undefined;
   let controlUrl: string | undefined;
   if (opts.controlServer !== false) {
@@ -174,7 +174,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
       stopping ??= (async () => {
         log.info(logLines.shutdown(reason));
         accepting = false;
-        await listener.stop();
+        await inbound.stop();
         await server?.close();
         prober.stop();
         await scheduler.stop(deadlineMs);

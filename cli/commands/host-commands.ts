@@ -44,7 +44,17 @@ export const status: CommandSpec = {
         ['Relaywatch version', s.version],
         ['Hostname', s.hostname],
         ['Up since', `${formatIso(s.startedAt)} (${formatDuration(s.uptimeSeconds)})`],
-        ['SMTP listener', `${s.listener.host}:${s.listener.port}`],
+        ...s.listeners.map((l): [string, string] => [
+          'SMTP listener',
+          `${l.host}:${l.port} tls ${l.tls}, auth ${l.auth}${l.allowAuthWithoutTls ? ' (also without TLS)' : ''}`,
+        ]),
+        ...(s.certificate
+          ? ([
+              ['TLS certificate', `${s.certificate.subject}${s.certificate.selfSigned ? ' (self-signed)' : ''}, expires ${formatIso(s.certificate.notAfter)}`],
+              ['SHA-256 fingerprint', s.certificate.fingerprint256],
+            ] as [string, string][])
+          : []),
+        ...s.warnings.map((w): [string, string] => ['Warning', w]),
         ['Messages in queue', s.queue.messages],
         ['Recipients in queue', `${s.queue.recipients} (${s.queue.active} active)`],
         ['Oldest message', s.queue.oldestMessageAgeSeconds === null ? '-' : formatDuration(s.queue.oldestMessageAgeSeconds)],

@@ -3,7 +3,7 @@
  * a zod schema with a default for every optional field, and the RelayConfig type
  * core/ reads. Strict objects: a typo is an error, never a silent default.
  * Additions to the contract, all optional: `delivery`, `log`, and limits'
- * connection and session keys.
+ * connection and session keys; `listen` may be an array of listeners.
  */
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
@@ -127,6 +127,35 @@ export const limitsSchema = z
     reservedForRelayNetworks: reservedForRelayNetworks ?? Math.floor(l.maxConnections * 0.3),
   }));
 
+/**
+ * One SMTP listener. `tls`: none, STARTTLS offered, or implicit TLS from the
+ * first byte (RFC 8314, port 465). `auth`: AUTH not offered, offered, or
+ * required before MAIL. AUTH is offered only once TLS is up unless
+ * allowAuthWithoutTls (old devices on a trusted LAN; status warns).
+ */
+export type ListenerConfig = z.output<typeof listenerSchema>;
+export const listenerSchema = z.strictObject({
+  host: hostOrIp.default('127.0.0.1'),
+  port: port.default(2525),
+  tls: z.enum(['none', 'starttls', 'implicit']).default('none'),
+  auth: z.enum(['none', 'optional', 'required']).default('none'),
+  allowAuthWithoutTls: z.boolean().default(false),
+});
+
+const listenerList = z.array(listenerSchema).min(1, 'must list at least one listener');
+
+/**
+ * `listen`: one listener (the original shape) or an array. Not a z.union:
+ * that reports only "Invalid input" for a bad field; this picks the shape by
+ * the value's type so every error names its field (listen[1].port).
+ */
+const listenSchema = z.unknown().optional().transform((v, ctx): ListenerConfig | ListenerConfig[] => {
+  const r = Array.isArray(v) ? listenerList.safeParse(v) : listenerSchema.safeParse(v ?? {});
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.issues.push({ ...issue, input: v } as never);
+  return z.NEVER;
+});
+
 export const routeSchema = z.strictObject({
   domain: routeDomain,
   destinations: z.array(destinationSchema).min(1, 'must list at least one destination'),
@@ -139,9 +168,9 @@ export const configSchema = z
       .string()
       .refine((s) => hostNameRe.test(s), 'must be a host name')
       .default(() => safeHostname()),
-    listen: z
-      .strictObject({ host: hostOrIp.default('127.0.0.1'), port: port.default(2525) })
-      .default({ host: '127.0.0.1', port: 2525 }),
+    // One listener (the original shape) or several; listenersOf() reads both.
+    listen: listenSchema,
+    tls: z.strictObject({ certFile: z.string().min(1, 'must name a PEM file'), keyFile: z.string().min(1, 'must name a PEM file') }).optional(),
     relayNetworks: z.array(cidr).default(['127.0.0.0/8', '::1/128']),
     limits: limitsSchema.prefault({}),
     control: z
@@ -210,6 +239,7 @@ export const configSchema = z
       seen.set(key, i);
     });
     checkDestinationNames(cfg.routes, ctx);
+    checkListeners(cfg.listen, ctx);
   })
   .transform((cfg) => ({
     ...cfg,
@@ -220,6 +250,33 @@ export const configSchema = z
   }));
 
 export type RelayConfig = z.output<typeof configSchema>;
+
+/** Every listener, in config order, whichever shape `listen` was written in. */
+export function listenersOf(c: Pick<RelayConfig, 'listen'>): ListenerConfig[] {
+  return Array.isArray(c.listen) ? c.listen : [c.listen];
+}
+
+/** Two listeners on one address and port cannot both bind; AUTH that can never be offered is a mistake. */
+function checkListeners(listen: ListenerConfig | ListenerConfig[], ctx: z.RefinementCtx): void {
+  const list = Array.isArray(listen) ? listen : [listen];
+  const at = (i: number): (string | number)[] => (Array.isArray(listen) ? ['listen', i] : ['listen']);
+  const seen = new Map<string, number>();
+  list.forEach((l, i) => {
+    const key = `${l.host.toLowerCase()}:${l.port}`;
+    const prev = seen.get(key);
+    if (l.port !== 0 && prev !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [...at(i), 'port'], message: `repeats listen[${prev}] (${key}); each listener needs its own address and port` });
+    }
+    seen.set(key, i);
+    if (l.auth === 'required' && l.tls === 'none' && !l.allowAuthWithoutTls) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...at(i), 'auth'],
+        message: '"required" needs tls "starttls" or "implicit" (AUTH is offered only after TLS), or allowAuthWithoutTls: true',
+      });
+    }
+  });
+}
 export type RouteConfig = z.output<typeof routeSchema>;
 export type BounceProfile = z.output<typeof bounceProfileSchema>;
 

@@ -4,6 +4,7 @@
  * field, e.g.  config /etc/rw.json: routes[0].destinations[1].port: must be 1–65535
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { RelayError } from '../errors/relay-error.js';
 import { configSchema, type RelayConfig } from './config-schema.js';
@@ -39,7 +40,10 @@ export async function loadConfig(file: string | undefined): Promise<RelayConfig>
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new RelayError({ code: 'ECONFIG', message: `config ${file}: must be a JSON object`, temporary: false });
   }
-  return parseConfig(value, `config ${file}`);
+  const config = parseConfig(value, `config ${file}`);
+  // Certificate paths are relative to the config file, as an admin reads them there.
+  if (config.tls) config.tls = { certFile: resolve(dirname(file), config.tls.certFile), keyFile: resolve(dirname(file), config.tls.keyFile) };
+  return config;
 }
 
 /** "routes[0].destinations[1].port: must be 1–65535" */

@@ -46,7 +46,7 @@ export class LiveConfig {
 
   /** A change from the control API: the whole config is validated, so cross-field rules (profile names) apply. */
   async change(partial: Partial<EditableConfig>, by: string): Promise<RelayConfig> {
-    const next = parseConfig({ ...this.current, ...partial }, 'config');
+    const next = parseConfig({ ...this.current, ...partial, listen: mergeListen(this.current.listen, partial.listen) }, 'config');
     checkRouteSecrets(next.routes, this.deps.env);
     this.current = next;
     for (const fn of this.listeners) fn(next);
@@ -57,12 +57,29 @@ export class LiveConfig {
   }
 }
 
+/**
+ * The window edits the first listener's address and port only: a change keeps
+ * that listener's TLS and AUTH and every other listener as they are.
+ */
+function mergeListen(current: RelayConfig['listen'], edit: EditableConfig['listen'] | undefined): RelayConfig['listen'] {
+  if (edit === undefined) return current;
+  if (!Array.isArray(current)) return { ...current, ...edit };
+  const [first, ...rest] = current;
+  return [{ ...first!, ...edit }, ...rest];
+}
+
+function isListenEdit(v: unknown): v is EditableConfig['listen'] {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).every((k) => k === 'host' || k === 'port');
+}
+
 /** Saved settings that no longer validate (or lack a secret) are logged and the file's config is used. */
 function withSavedSettings(config: RelayConfig, deps: LiveConfigDeps): RelayConfig {
   const saved = deps.saved;
   if (!saved || !Object.keys(saved).length) return config;
   try {
-    const merged = parseConfig({ ...config, ...saved }, 'saved settings');
+    // Settings saved before several listeners existed hold one {host, port}: it edits the first listener.
+    const listen = isListenEdit(saved.listen) ? mergeListen(config.listen, saved.listen) : (saved.listen ?? config.listen);
+    const merged = parseConfig({ ...config, ...saved, listen }, 'saved settings');
     checkRouteSecrets(merged.routes, deps.env);
     return merged;
   } catch (e) {

@@ -14,7 +14,7 @@
  * relay does not know; carries `field`, mapped to 404 by server/), ECONFIG (a
  * config change that does not validate).
  */
-import type { RelayConfig } from '../config/config-schema.js';
+import { listenersOf, type RelayConfig } from '../config/config-schema.js';
 import { RelayError } from '../errors/relay-error.js';
 import { testSmtpConnection } from '../hosts/connection-test.js';
 import { hostSuspensionEvent } from '../hosts/host-event.js';
@@ -42,6 +42,8 @@ export interface ControlDeps {
   version: string;
   startedAt: number;
   listener: { host: string; port: number };
+  /** Every listener, the certificate and inbound warnings (start-inbound.ts); the first listener alone without it. */
+  inbound?: () => Pick<ResultOf<'status'>, 'listeners' | 'certificate' | 'warnings'>;
   queue: MessageQueue;
   hosts: HostRegistry;
   scheduler: DeliveryScheduler;
@@ -109,6 +111,7 @@ export class ControlCommands {
       startedAt: deps.startedAt,
       uptimeSeconds: Math.floor((now - deps.startedAt) / 1000),
       listener: deps.listener,
+      ...(deps.inbound?.() ?? { listeners: [{ ...deps.listener, tls: 'none', auth: 'none', allowAuthWithoutTls: false }], certificate: null, warnings: [] }),
       queue: {
         messages: deps.queue.pendingMessageCount,
         recipients: deps.queue.pendingRecipients,
@@ -353,6 +356,7 @@ function editable(c: RelayConfig): EditableConfig {
     })),
     bounceProfiles: { ...c.bounceProfiles },
     relayNetworks: [...c.relayNetworks],
-    listen: { ...c.listen },
+    // The first listener: the window edits its address; others stay as the file has them.
+    listen: { host: listenersOf(c)[0]!.host, port: listenersOf(c)[0]!.port },
   };
 }

@@ -44,6 +44,8 @@ export interface GuardHooks {
   commandTimeoutMs?: number;
   /** The guard hung up on a client that took longer (after the 421 was written). */
   onTimedOut?(session: SMTPServerSession, reply: string): void;
+  /** Edits the EHLO reply's lines (the listener drops AUTH before TLS). */
+  ehloLines?(session: SMTPServerSession, lines: string[]): string[];
 }
 
 /** 512 octets including CRLF; smtp-stream passes the line without it. */
@@ -73,10 +75,9 @@ const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
  *   parts ("john doe"@d). The interceptor may hand it a rewritten line instead
  *   (standInLine): the same command and parameters with a stand-in address
  *   it can parse; the listener keeps the real one.
- * - STARTTLS is not offered (no certificate is configured, and smtp-server's
- *   built-in one has a published private key). A STARTTLS line still gets the
- *   treatment RFC 3207 5 asks for, as smtp-server gives it when it does
- *   upgrade: 502 5.5.1, and whatever the client pipelined behind it is thrown
+ * - Where a listener does not offer STARTTLS (tls "none" or "implicit"), a
+ *   STARTTLS line still gets the treatment RFC 3207 5 asks for, as
+ *   smtp-server gives it when it does upgrade: 502 5.5.1, and whatever the client pipelined behind it is thrown
  *   away unanswered, by retiring the command parser like smtp-server's
  *   upgrade() does. So "commands pipelined after STARTTLS are discarded" holds
  *   whether or not TLS follows. (Bytes still in the socket's own buffer because
@@ -202,7 +203,12 @@ export class GuardedSmtpServer extends SMTPServer {
         })
       : undefined;
 
+    // smtp-server lists AUTH in EHLO whenever it is enabled, TLS or not;
+    // RFC 4954 4 lets a server offer it only once the session is encrypted.
+    let ehloPending = false;
     conn.send = (code, data, context) => {
+      if (ehloPending && code === 250 && Array.isArray(data) && this.hooks.ehloLines) data = this.hooks.ehloLines(conn.session, data);
+      ehloPending = false;
       send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context);
       deadline?.arm(); // a reply: the client's turn (the greeting too)
     };
@@ -216,6 +222,7 @@ export class GuardedSmtpServer extends SMTPServer {
 
     conn._onCommand = (command, callback) => {
       deadline?.stop(); // a whole line came: our turn
+      ehloPending = /^EHLO(?: |$)/i.test(command.toString('latin1', 0, 5));
       if (conn._upgrading || !conn._ready || conn._nextHandler || this._closeTimeout) {
         onCommand(command, callback);
         return;

@@ -32,7 +32,7 @@ export const badAddressSyntax = (role: 'sender' | 'recipient', why: string): Rel
 export const addressNotAllowed = (role: 'sender' | 'recipient', why: string): RelayError =>
   policy(553, role === 'sender' ? '5.1.7' : '5.1.3', `${role === 'sender' ? 'Sender' : 'Recipient'} address rejected: ${why}`);
 
-/** RFC 3207 5: STARTTLS is only offered with a certificate of our own (none is configured). */
+/** RFC 3207 5: STARTTLS on a listener that does not offer it (tls "none" or "implicit"). */
 export const startTlsUnavailable = (): RelayError => policy(502, '5.5.1', 'STARTTLS not available');
 /**
  * Connection limits (connection-limits.ts). RFC 5321 3.8: 421 with our name
@@ -89,3 +89,18 @@ export function replyLine(err: RelayError): string {
   const reply = err.toSmtpReply();
   return `${reply.code} ${reply.message}`;
 }
+
+// --- AUTH (RFC 4954 §6; RFC 3463 X.7.x) -----------------------------------------
+/** RFC 4954 6: 535 5.7.8 for a wrong name or password, without saying which. */
+export const badCredentials = (): RelayError => policy(535, '5.7.8', 'Authentication credentials invalid');
+/** RFC 4954 6: the mechanism needs an encrypted session first. */
+export const encryptionRequired = (): RelayError => policy(538, '5.7.11', 'Encryption required for requested authentication mechanism: issue STARTTLS first');
+/** RFC 4954 6: 530 5.7.0 when the listener requires AUTH before MAIL. */
+export const authRequired = (): RelayError => policy(530, '5.7.0', 'Authentication required');
+/** Too many failures from this address: a temporary refusal (RFC 4954 454 4.7.0). */
+export const authLockedOut = (minutes: number): RelayError =>
+  policy(454, '4.7.0', `Too many failed authentication attempts from your address; try again in ${minutes} minutes`);
+export const authUnavailable = (): RelayError => policy(454, '4.7.0', 'Temporary authentication failure');
+export const authNotOffered = (): RelayError => policy(502, '5.5.1', 'AUTH not available on this port');
+export const senderNotAllowed = (sender: string, user: string, patterns: readonly string[]): RelayError =>
+  policy(550, '5.7.1', `Sender address <${sender}> is not allowed for user ${user} (allowed: ${patterns.join(', ')})`);

@@ -12,7 +12,7 @@ export interface ReceivedInfo {
   clientAddress: string;
   /** Our own name (config.hostname). */
   hostname: string;
-  /** RFC 3848 protocol type: SMTP, ESMTP (ESMTPS, ESMTPA if TLS or AUTH are ever offered). */
+  /** RFC 3848 protocol type: SMTP, ESMTP, ESMTPS (TLS), ESMTPA (AUTH), ESMTPSA (both). */
   protocol: string;
   mid: number;
   recipients: readonly string[];

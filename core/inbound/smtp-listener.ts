@@ -1,13 +1,18 @@
 /**
- * smtp-listener: the relay's inbound SMTP server: the listening socket, each
- * session's ICID and log lines, the size limit (SIZE; 552 5.3.4), the session
- * time limit, "250 2.0.0 Ok: queued as MID n" once the message is spooled, and a
- * bounded stop(). Not offered: STARTTLS, AUTH, SMTPUTF8; no DNS lookups.
+ * smtp-listener: one of the relay's inbound SMTP servers (a `listen` entry):
+ * the listening socket, its TLS (STARTTLS or implicit, TLS 1.2 minimum) and
+ * AUTH (auth-session.ts), each session's ICID and log lines, the size limit
+ * (SIZE; 552 5.3.4), the session time limit, "250 2.0.0 Ok: queued as MID n"
+ * once the message is spooled, and a bounded stop(). Not offered: SMTPUTF8;
+ * no DNS lookups.
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
-import type { RelayConfig } from '../config/config-schema.js';
+import { listenersOf, type ListenerConfig, type RelayConfig } from '../config/config-schema.js';
+import type { CertificatePem } from '../tls/listener-certificate.js';
+import { ListenerAuth, type AuthDeps } from './auth-session.js';
+import { serverOptions, STOP_GRACE_MS } from './listener-options.js';
 import { RelayError, toRelayError } from '../errors/relay-error.js';
 import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';
@@ -29,12 +34,22 @@ export interface InboundDeps {
   onMessage(msg: SpooledMessage): void;
   /** Optional: false answers the next MAIL with 421 4.3.2 and hangs up (shutting down). */
   acceptingMessages?: () => boolean;
+  /** Which `listen` entry this is; the first one by default. */
+  listener?: ListenerConfig;
+  /** The certificate, needed when the listener's tls is not "none". */
+  certificate?: CertificatePem;
+  /** Accounts and lock-out, needed when the listener's auth is not "none". */
+  auth?: AuthDeps;
+  /** Every open connection of every listener: connection limits count them together. */
+  allConnections?: () => Iterable<{ remoteAddress: string }>;
 }
 
-/** How long stop() lets in-flight DATA finish before dropping the sockets. */
-export const STOP_GRACE_MS = 10_000;
+export { STOP_GRACE_MS };
 
 interface Session extends Envelope {
+  /** Set by a good AUTH. */
+  user?: string;
+  allowedFrom?: readonly string[];
   inData: boolean;
   /** The DATA stream being read; once its writable side has ended the message is in. */
   data: SMTPServerDataStream | undefined;
@@ -58,9 +73,16 @@ export class SmtpListener {
   private stopped: Promise<void> | undefined;
   private readonly refusals: RefusalLog;
   private readonly envelopeDeps: EnvelopeDeps;
+  readonly listener: ListenerConfig;
+  private readonly auth: ListenerAuth;
 
   constructor(private readonly deps: InboundDeps) {
-    const { hostname, limits } = deps.config;
+    const { limits } = deps.config;
+    const listener = (this.listener = deps.listener ?? listenersOf(deps.config)[0]!);
+    this.auth = new ListenerAuth(listener, deps.auth);
+    if (listener.tls !== 'none' && !deps.certificate) {
+      throw new RelayError({ code: 'ECONFIG', message: `listen: ${listener.host}:${listener.port} has tls "${listener.tls}" but no certificate was loaded`, temporary: false });
+    }
     this.policy = new RelayAccessPolicy(deps.config.relayNetworks);
     this.refusals = new RefusalLog(deps.log);
     this.envelopeDeps = {
@@ -71,28 +93,10 @@ export class SmtpListener {
     };
     this.server = new GuardedSmtpServer(
       {
-        name: hostname,
-        banner: 'Relaywatch',
-        size: limits.maxMessageBytes,
-        maxClients: limits.maxConnections,
-        // STARTTLS: the config names no certificate, and smtp-server's built-in
-        // one has a published private key, so "TLS" with it would be theatre.
-        disabledCommands: ['AUTH', 'STARTTLS', 'WIZ', 'SHELL', 'KILL'],
-        hideSTARTTLS: true,
-        authOptional: true,
-        hideENHANCEDSTATUSCODES: false,
-        // Delivery cannot promise SMTPUTF8 downstream, so it is not offered.
-        hideSMTPUTF8: true,
-        // No PTR lookups: they delay every greeting by up to 1.5 s when DNS is
-        // slow, and the answer is the client's own claim anyway. The Received
-        // header names the client by its address literal.
-        disableReverseLookup: true,
-        closeTimeout: STOP_GRACE_MS,
-        // The guard's slow-client clock (idleTimeoutSeconds) answers first;
-        // smtp-server's idle timeout is only the backstop, so never the same.
-        socketTimeout: limits.idleTimeoutSeconds * 2000,
-        logger: false,
+        ...serverOptions(deps.config, listener, deps.certificate, this.auth.offered),
         onConnect: (session, cb) => this.onConnect(session, cb),
+        onSecure: (_socket, session, cb) => this.onSecure(session, cb),
+        onAuth: (auth, session, cb) => void this.auth.authenticate(auth, session, this.sessions.get(session), cb).catch((e: unknown) => cb(forSmtpServer(toRelayError(e)))),
         // Both handlers answer through cb, errors included; the .catch is the
         // backstop so an unexpected throw answers 451 instead of leaving the
         // client waiting (and an unhandled rejection ending the process).
@@ -104,8 +108,15 @@ export class SmtpListener {
       {
         intercept: (line, session) => {
           const s = this.sessions.get(session);
+          const verb = line.toString('latin1', 0, 5).split(/[ :]/)[0]?.toUpperCase() ?? '';
+          const refused = s && this.auth.check(verb, session);
+          if (s && refused) {
+            deps.log.info(logLines.icidCommandRefused(s.icid, verb, replyLine(refused)));
+            return { reply: refused.toSmtpReply() };
+          }
           return s && interceptAddressLine(s, line, !!session.envelope.mailFrom, deps.log);
         },
+        ehloLines: (session, lines) => (this.auth.advertise(session) ? lines : lines.filter((l) => !/^AUTH\b/i.test(l))),
         admit: (address) => this.admit(address),
         onRefused: (address, reply, rule) => this.refusals.refused(rule, address, reply),
         commandTimeoutMs: limits.idleTimeoutSeconds * 1000,
@@ -122,8 +133,18 @@ export class SmtpListener {
     );
   }
 
+  /** A new certificate for new TLS sessions (those under way keep theirs). */
+  setCertificate(pem: CertificatePem): void {
+    this.server.updateSecureContext({ key: pem.key, cert: pem.cert });
+  }
+
+  /** This listener's open connections (for the limits shared by all listeners). */
+  clientAddresses(): { remoteAddress: string }[] {
+    return [...this.server.connections].map((c) => ({ remoteAddress: c.remoteAddress }));
+  }
+
   async start(): Promise<{ host: string; port: number }> {
-    const { host, port } = this.deps.config.listen;
+    const { host, port } = this.listener;
     const net = this.server.server;
     try {
       const listening = once(net, 'listening');
@@ -184,7 +205,8 @@ export class SmtpListener {
   /** Connection limits: the connections open now, and whether each is a relay client. */
   private admit(address: string): Refusal | undefined {
     const relayClient = (a: string): boolean => this.policy.match(a) !== undefined;
-    const open = [...this.server.connections].map((c) => ({ address: c.remoteAddress, relayClient: relayClient(c.remoteAddress) }));
+    const all = this.deps.allConnections?.() ?? this.server.connections;
+    const open = [...all].map((c) => ({ address: c.remoteAddress, relayClient: relayClient(c.remoteAddress) }));
     return admit(this.deps.config.limits, this.deps.config.hostname, { address, relayClient: relayClient(address) }, open);
   }
 
@@ -205,9 +227,24 @@ export class SmtpListener {
     cb();
   }
 
+  private onSecure(session: SMTPServerSession, cb: (err?: Error | null) => void): void {
+    const s = this.sessions.get(session);
+    const t = session as SMTPServerSession & { tlsOptions?: { name?: string; version?: string; standardName?: string } | false };
+    if (s) this.deps.log.info(logLines.tlsSuccess(s.icid, (t.tlsOptions && t.tlsOptions.version) || 'TLS', (t.tlsOptions && (t.tlsOptions.standardName ?? t.tlsOptions.name)) || '-'));
+    cb();
+  }
+
   private async onMailFrom(session: SMTPServerSession, cb: Done): Promise<void> {
     const s = this.sessions.get(session);
-    const err = s ? await mailFrom(this.envelopeDeps, s) : badAddressSyntax('sender', 'unreadable command');
+    if (!s) return cb(forSmtpServer(badAddressSyntax('sender', 'unreadable command')));
+    const refused = s.pending !== undefined ? this.auth.senderRefusal(s, s.pending) : undefined;
+    if (refused) {
+      this.deps.log.info(logLines.senderRejected(s.icid, s.pending ?? '', replyLine(refused)));
+      s.pending = undefined;
+      return cb(forSmtpServer(refused));
+    }
+    const err = await mailFrom(this.envelopeDeps, s);
+    if (!err && s.user !== undefined && s.mid !== undefined) this.deps.log.info(logLines.authUser(s.mid, s.icid, s.user));
     cb(err && forSmtpServer(err));
   }
 

@@ -39,6 +39,18 @@ export const logLines = {
   connectionsRefused: (count: number, seconds: number, addresses: number, top: string, topCount: number, reply: string) =>
     `Inbound connection refused: ${count} more in ${seconds} s from ${addresses} address${addresses === 1 ? '' : 'es'}, most from ${clean(top, 64)} (${topCount}) reply: ${clean(reply)}`,
   icidDropped: (icid: number, reply: string) => `ICID ${icid} dropped: ${clean(reply)}`,
+  icidCommandRefused: (icid: number, verb: string, reply: string) => `ICID ${icid} ${clean(verb, 8)} refused: ${clean(reply)}`,
+  tlsSuccess: (icid: number, protocol: string, cipher: string) => `ICID ${icid} TLS success protocol ${clean(protocol, 32)} cipher ${clean(cipher, 64)}`,
+  authSuccess: (icid: number, user: string, mechanism: string) => `ICID ${icid} AUTH success user ${clean(user, 64)} mechanism ${clean(mechanism, 16)}`,
+  authFailed: (icid: number, user: string, mechanism: string, reply: string) =>
+    `ICID ${icid} AUTH failed user ${clean(user, 64)} mechanism ${clean(mechanism, 16)}: ${clean(reply)}`,
+  authLockout: (address: string, failures: number, windowSeconds: number, lockSeconds: number) =>
+    `AUTH lockout: address ${clean(address, 64)} after ${failures} failed logins in ${windowSeconds} s; AUTH refused for ${lockSeconds} s`,
+  authUser: (mid: number, icid: number, user: string) => `MID ${mid} ICID ${icid} AUTH user ${clean(user, 64)}`,
+  tlsReloaded: (fingerprint: string, notAfter: string) => `TLS certificate loaded: SHA-256 ${fingerprint} expires ${notAfter}`,
+  tlsReloadFailed: (reason: string, keptFingerprint: string) =>
+    `TLS certificate not reloaded: ${clean(reason)}; keeping SHA-256 ${keptFingerprint}`,
+  tlsWatchFailed: (dir: string, reason: string) => `TLS certificate changes in ${clean(dir)} will not be noticed: ${clean(reason)}`,
   spoolRemoveFailed: (mid: number, reason: string) => `MID ${mid} spool file not removed: ${clean(reason)}`,
 
   // --- delivery ------------------------------------------------------------

@@ -23,3 +23,9 @@ export function skipAllUnless(note: string | undefined): void {
     if (note) ctx.skip(note);
   });
 }
+
+/** Undefined when perl can load `module`, else the note to skip with (swaks --tls needs Net::SSLeay). */
+export function missingPerlModule(module: string, from: string): string | undefined {
+  const found = spawnSync('perl', [`-M${module}`, '-e', '1'], { stdio: 'ignore' }).status === 0;
+  return found ? undefined : `needs perl module ${module} (${from})`;
+}

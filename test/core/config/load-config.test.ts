@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../../core/config/load-config.js';
 import { RelayError } from '../../../core/errors/relay-error.js';
+import { listenersOf } from '../../../core/config/config-schema.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const designExample = {
@@ -64,7 +65,7 @@ describe('config', () => {
 
   it('has safe defaults without a file: loopback only', async () => {
     const c = await loadConfig(undefined);
-    expect(c.listen.host).toBe('127.0.0.1');
+    expect(listenersOf(c)[0]?.host).toBe('127.0.0.1');
     expect(c.control.host).toBe('127.0.0.1');
     expect(c.relayNetworks).toEqual(['127.0.0.0/8', '::1/128']);
     expect(c.routes).toEqual([]);
@@ -202,6 +203,6 @@ describe('config errors: all at once, in the words of each field', () => {
     const dest = (port: number) => ({ routes: [{ domain: 'ALL', destinations: [{ host: 'mx.example', port }] }] });
     expect(() => parseConfig(dest(70000))).toThrow(/destinations\[0\]\.port: must be 1–65535$/);
     expect(() => parseConfig(dest(0))).toThrow(/destinations\[0\]\.port: must be 1–65535$/);
-    expect(parseConfig({ listen: { port: 0 }, control: { port: 0 } }).listen.port).toBe(0);
+    expect(listenersOf(parseConfig({ listen: { port: 0 }, control: { port: 0 } }))[0]?.port).toBe(0);
   });
 });

@@ -4,13 +4,12 @@
  * nodemailer to Postfix's smtp-sink, whose dump shows the MAIL FROM and RCPT
  * TO arguments byte for byte as they arrived.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/relay-harness.js';
 import { startPostfixSink, type PostfixSink } from '../../helpers/postfix-sink.js';
 import { missingCommand, skipAllUnless } from '../../helpers/requires.js';
 import { finishedMids, fixture } from '../../helpers/relay-e2e-harness.js';
+import { swaks } from '../../helpers/swaks.js';
 
 const f = fixture();
 let sink: PostfixSink | undefined;
@@ -19,15 +18,6 @@ afterEach(async () => {
   await sink?.stop();
   sink = undefined;
 });
-
-async function swaks(args: string[]): Promise<{ code: number | null; out: string }> {
-  const child = spawn('swaks', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, out };
-}
 
 describe('quoted local parts end to end (swaks → relay → smtp-sink)', () => {
   skipAllUnless(missingCommand('smtp-sink', 'Debian package postfix; .ci/run installs it') ?? missingCommand('swaks', 'Debian package swaks; .ci/run installs it'));

@@ -1,0 +1,141 @@
+/**
+ * account-store: the per-device SMTP accounts, `accounts.json` in the data
+ * dir (0600): name, scrypt hash, optional `--from` patterns. The CLI edits the
+ * file whether or not a relay runs; a running relay re-reads it when its size
+ * or mtime changed, so changes apply at the next AUTH. Raises RelayError
+ * EARGS for a bad name, pattern or duplicate, ECONFIG for an unreadable file.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { RelayError } from '../errors/relay-error.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../file-modes.js';
+import { decoyHash, hashPassword, verifyPassword, type PasswordHash } from './password-hash.js';
+import { patternProblem } from './sender-patterns.js';
+
+export const ACCOUNTS_FILE = 'accounts.json';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+
+const hashSchema = z.strictObject({
+  algorithm: z.literal('scrypt'),
+  N: z.number().int().min(2 ** 10).max(2 ** 22),
+  r: z.number().int().min(1).max(32),
+  p: z.number().int().min(1).max(16),
+  salt: z.string().min(1),
+  hash: z.string().min(1),
+});
+const fileSchema = z.strictObject({
+  version: z.literal(1),
+  accounts: z.array(
+    z.strictObject({
+      name: z.string().regex(NAME),
+      password: hashSchema,
+      from: z.array(z.string()),
+      createdAt: z.number(),
+    }),
+  ),
+});
+
+export type Account = z.output<typeof fileSchema>['accounts'][number];
+/** What may be shown: everything but the hash. */
+export interface AccountView {
+  name: string;
+  from: string[];
+  createdAt: number;
+}
+
+export class AccountStore {
+  readonly file: string;
+  private cache: { key: string; accounts: Account[] } | undefined;
+
+  constructor(readonly dataDir: string) {
+    this.file = join(dataDir, ACCOUNTS_FILE);
+  }
+
+  async list(): Promise<AccountView[]> {
+    return (await this.read()).map(({ name, from, createdAt }) => ({ name, from: [...from], createdAt }));
+  }
+
+  /** The account when `password` is right; the same time spent whether or not the name exists. */
+  async verify(name: string, password: string): Promise<Account | undefined> {
+    const account = (await this.read()).find((a) => a.name.toLowerCase() === name.toLowerCase());
+    const ok = await verifyPassword(password, account?.password ?? (await decoyHash()));
+    return ok && account ? account : undefined;
+  }
+
+  async add(name: string, password: string, from: readonly string[], now = Date.now()): Promise<AccountView> {
+    checkName(name);
+    for (const p of from) {
+      const why = patternProblem(p);
+      if (why) throw args(`--from: ${why}`);
+    }
+    checkPassword(password);
+    const accounts = await this.read();
+    if (accounts.some((a) => a.name.toLowerCase() === name.toLowerCase())) throw args(`user ${name} exists already (user passwd ${name} changes its password)`);
+    const account: Account = { name, password: await hashPassword(password), from: [...from], createdAt: now };
+    await this.write([...accounts, account]);
+    return { name, from: [...from], createdAt: now };
+  }
+
+  async remove(name: string): Promise<void> {
+    const accounts = await this.read();
+    const rest = accounts.filter((a) => a.name.toLowerCase() !== name.toLowerCase());
+    if (rest.length === accounts.length) throw args(`no user ${name}`);
+    await this.write(rest);
+  }
+
+  async passwd(name: string, password: string): Promise<void> {
+    checkPassword(password);
+    const accounts = await this.read();
+    const a = accounts.find((x) => x.name.toLowerCase() === name.toLowerCase());
+    if (!a) throw args(`no user ${name}`);
+    const hash: PasswordHash = await hashPassword(password);
+    await this.write(accounts.map((x) => (x === a ? { ...x, password: hash } : x)));
+  }
+
+  private async read(): Promise<Account[]> {
+    let key: string;
+    try {
+      const st = await stat(this.file);
+      key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw unreadable(this.file, e);
+    }
+    if (this.cache?.key === key) return this.cache.accounts;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(this.file, 'utf8'));
+    } catch (e) {
+      throw unreadable(this.file, e);
+    }
+    const r = fileSchema.safeParse(parsed);
+    if (!r.success) throw unreadable(this.file, new Error('not the expected shape'));
+    this.cache = { key, accounts: r.data.accounts };
+    return r.data.accounts;
+  }
+
+  /** temp + fsync + rename: a crash leaves the old file or the new one, never half. */
+  private async write(accounts: Account[]): Promise<void> {
+    await ensurePrivateDir(this.dataDir);
+    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, `${JSON.stringify({ version: 1, accounts }, null, 2)}\n`, { mode: PRIVATE_FILE_MODE, flush: true });
+    await rename(tmp, this.file);
+    this.cache = undefined;
+  }
+}
+
+function checkName(name: string): void {
+  if (!NAME.test(name)) throw args(`user name "${name}" must be 1–64 letters, digits or . _ @ + - (starting with a letter or digit)`);
+}
+
+function checkPassword(password: string): void {
+  if (password.length < 8) throw args('the password must have at least 8 characters');
+  if (password.length > 1024) throw args('the password may have at most 1024 characters');
+}
+
+const args = (message: string): RelayError => new RelayError({ code: 'EARGS', message, temporary: false });
+const unreadable = (file: string, e: unknown): RelayError =>
+  new RelayError({ code: 'ECONFIG', message: `accounts file ${file} cannot be read: ${(e as Error).message}`, temporary: false });
