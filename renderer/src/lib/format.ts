@@ -6,7 +6,7 @@
 import { formatDuration } from '../../../common/format.js';
 
 export { formatDuration };
-export { errorInWords, errorWords } from './smtp-words.js';
+export { errorInWords, errorWords } from '../../../common/error-words.js';
 
 /** A past instant relative to now: "just now", "40s ago", "3m 20s ago". */
 export function formatAgo(atMs: number, nowMs: number): string {
