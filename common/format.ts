@@ -51,8 +51,13 @@ export function waitingForHost(
   h: { host: string; name: string | null; probeEverySeconds: number | null; lastProbeAt: number | null },
   nowMs: number,
 ): string {
-  const every = h.probeEverySeconds === null ? '' : `checked every ${h.probeEverySeconds < 60 ? `${h.probeEverySeconds}s` : formatDuration(h.probeEverySeconds)}`;
+  const every = h.probeEverySeconds === null ? '' : `checked every ${probeCadence(h.probeEverySeconds)}`;
   const last = h.lastProbeAt === null ? '' : `last check ${formatDuration(Math.max(0, nowMs - h.lastProbeAt) / 1000)} ago`;
   const detail = [every, last].filter(Boolean).join(', ');
   return `waiting for ${h.name ?? h.host}${detail ? ` (${detail})` : ''}`;
+}
+
+/** A probe cadence: "5s", "0.5s" (sub-second cadences stay exact), "2m". */
+export function probeCadence(seconds: number): string {
+  return seconds < 60 ? `${seconds}s` : formatDuration(seconds);
 }

@@ -2,8 +2,10 @@
  * notice-text: the words of a notification — host down, back up, flapping,
  * settled, mail backing up, bounces — shared by the desktop shell and the
  * browser dashboard so both say the same thing, and the short duration
- * format they use ("2m 5s"). Pure: no clock, no locale.
+ * format they use ("2m 5s"). Pure: no clock, no locale. A reason is worded
+ * by error-words.ts, as on every screen.
  */
+import { errorWords } from './error-words.js';
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
@@ -23,7 +25,7 @@ export const noticeText = {
   down: (host: string, reason: string | null, queued: number | undefined, downMs: number) => ({
     title: `${host} is down`,
     body:
-      `Unreachable for ${duration(downMs)}${reason ? `: ${reason}` : ''}.` +
+      `Unreachable for ${duration(downMs)}${reason ? `: ${errorWords(reason)?.words ?? reason}` : ''}.` +
       (queued ? ` ${plural(queued, 'message')} waiting for it.` : ' Mail for it waits in the queue.'),
   }),
   // `queued` counts the recipients waiting for the host (the unit of ESA's

@@ -50,7 +50,7 @@ describe('notification rules: host down and back up', () => {
     s.timers.advance(1);
     expect(s.notices).toHaveLength(1);
     expect(s.notices[0]).toMatchObject({ kind: 'down', host: 'a:25', title: 'a:25 is down', route: { view: 'hosts', host: 'a:25' } });
-    expect(s.notices[0]!.body).toContain('Unreachable for 1m: 421 4.3.2 shutting down.');
+    expect(s.notices[0]!.body).toContain('Unreachable for 1m: the server is not accepting mail right now.');
     expect(s.notices[0]!.body).toContain('3 messages waiting');
     s.timers.advance(65_000);
     s.up('a:25', { queued: 3 });

@@ -113,7 +113,7 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
+export async function launchBrowser(opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark'; timezoneId?: string } = {}): Promise<Browser> {
   const provided = inject('browser');
   if ('error' in provided) throw new Error(provided.error);
   const binary: BrowserBinary = provided;
@@ -137,6 +137,8 @@ export async function launchBrowser(opts: { width?: number; height?: number; col
     // which its Intl rejects (localeCompare throws); a person's browser has a
     // real locale, and one fixed locale keeps screenshots comparable.
     locale: 'en-US',
+    // A zone that is not the machine's (often UTC): local time and UTC then differ on screen.
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];

@@ -1,12 +1,13 @@
 /**
- * format: the dashboard's relative times ("5m ago", "in 40s"), local clock times and counts, on the
+ * format: the dashboard's one time format (local 24 h clock, UTC in the tooltip: components/Time.svelte
+ * is the only place that shows an instant), relative times ("5m ago", "in 40s") and counts, on the
  * durations the CLI prints too (common/format.ts). `now` is always passed in: a view shows the same
  * thing for the same instant, and tests need no fake timers.
  */
 import { formatDuration } from '../../../common/format.js';
 
 export { formatDuration };
-export { errorInWords, errorWords } from './smtp-words.js';
+export { errorInWords, errorWords } from '../../../common/error-words.js';
 
 /** A past instant relative to now: "just now", "40s ago", "3m 20s ago". */
 export function formatAgo(atMs: number, nowMs: number): string {
@@ -34,10 +35,34 @@ export function formatClock(atMs: number, nowMs: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }
 
-/** Full local timestamp for tooltips. */
+/** Full local timestamp: "2026-12-04 14:03:22". */
 export function formatTimestamp(atMs: number): string {
   const d = new Date(atMs);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** The same instant in UTC, as the mail log and the CLI write it (ISO 8601): "2026-12-04 13:03:22 UTC". */
+export function formatUtc(atMs: number): string {
+  return `${new Date(atMs).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** The tooltip of every time on the page: the full local time, then UTC. */
+export function timeTitle(atMs: number): string {
+  return `${formatTimestamp(atMs)} local · ${formatUtc(atMs)}`;
+}
+
+/** A span for a tooltip: "14:03:22 – 14:05:00 local (13:03:22 – 13:05:00 UTC)", dates shown when not today. */
+export function formatSpan(fromMs: number, toMs: number, nowMs: number): string {
+  const utc = (ms: number): string => formatUtc(ms).slice(new Date(ms).toISOString().slice(0, 10) === new Date(nowMs).toISOString().slice(0, 10) ? 11 : 0, 19);
+  return `${formatClock(fromMs, nowMs)} – ${formatClock(toMs, nowMs)} local (${utc(fromMs)} – ${utc(toMs)} UTC)`;
+}
+
+/** The ISO UTC stamp a mail-log line starts with ("2026-12-04T13:03:22.120Z Info: …"), split off. */
+export function splitLogStamp(line: string): { at: number; rest: string } | null {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z) /.exec(line);
+  if (!m) return null;
+  const at = Date.parse(m[1]!);
+  return Number.isFinite(at) ? { at, rest: line.slice(m[0].length) } : null;
 }
 
 /** 12345 → "12,345" (grouping by threes with a comma, the same in every locale so columns line up). */

@@ -76,6 +76,8 @@ export class BrowserAlerts {
       timers: opts.timers ?? browserTimers,
       emit: (n) => this.show(n),
       queuedFor: (host) => this.hosts.find((h) => h.host === host)?.queued,
+      // The admin's word for the host ("Exchange"), as the desktop shell says it.
+      nameOf: (host) => this.hosts.find((h) => h.host === host)?.name ?? undefined,
       recheck: opts.recheck ?? (() => {}),
     });
   }

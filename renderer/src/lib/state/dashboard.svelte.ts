@@ -101,5 +101,6 @@ export class Dashboard {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.alerts?.dispose();
+    this.hosts.stop();
   }
 }

@@ -17,12 +17,20 @@ export class HostsStore {
   loaded = $state(false);
   error = $state<string | null>(null);
   readonly refresher: Refresher;
+  private readonly timers: Timers;
+  private probeTimer: unknown;
 
   constructor(
     private readonly client: RelayClient,
     opts: { minGapMs?: number; timers?: Timers } = {},
   ) {
-    this.refresher = new Refresher(() => this.fetch(), opts.minGapMs ?? 1000, opts.timers ?? realTimers);
+    this.timers = opts.timers ?? realTimers;
+    this.refresher = new Refresher(() => this.fetch(), opts.minGapMs ?? 1000, this.timers);
+  }
+
+  stop(): void {
+    if (this.probeTimer !== undefined) this.timers.clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
   }
 
   load(): Promise<void> {
@@ -52,9 +60,26 @@ export class HostsStore {
       this.list = await this.client.tophosts({ sort: 'down' });
       this.loaded = true;
       this.error = null;
+      this.followProbes();
     } catch (e) {
       this.error = asControlError(e).message;
     }
+  }
+
+  /**
+   * A probe of a Down host raises no event (only its outcome does, when the host comes back), so
+   * "checked 2s ago · next check in 3s" would freeze: refetch just after the next probe is due.
+   * At most one fetch per probe cadence, within the refresher's gap; nothing while every host is up.
+   */
+  private followProbes(): void {
+    this.stop();
+    const due = this.list.filter((h) => h.status === 'down' && !h.suspended && h.nextProbeAt !== null).map((h) => h.nextProbeAt!);
+    if (due.length === 0) return;
+    const wait = Math.max(0, Math.min(...due) - this.timers.now()) + 300;
+    this.probeTimer = this.timers.setTimeout(() => {
+      this.probeTimer = undefined;
+      this.refresher.request();
+    }, wait);
   }
 
   /** Patches the host at once, then refetches the counters. */

@@ -1,10 +1,12 @@
 /**
- * smtp-words: an SMTP reply or connection failure in words, and whether it is
- * retried (temporary) or bounced. Enhanced codes (common/status-phrases.ts,
- * shared with the bounce notices) win over RFC 5321 basic codes; unknown text
+ * error-words: an SMTP reply or connection failure in words, and whether it is
+ * retried (temporary) or bounced: the one wording of each error class for the
+ * Overview, Hosts, Queue, notifications (notice-text.ts) and the first-run test.
+ * A server's reply is worded by its codes (enhanced, common/status-phrases.ts,
+ * before RFC 5321 basic); a failure with no reply by ERROR_CLASSES; unknown text
  * is returned as it came.
  */
-import { statusPhrase } from '../../../common/status-phrases.js';
+import { statusPhrase } from './status-phrases.js';
 
 export interface ErrorWords {
   words: string;
@@ -41,17 +43,25 @@ const BASIC: Record<string, string> = {
   '556': 'the recipient’s domain accepts no mail',
 };
 
-/** Failures with no SMTP reply: tried in order, first match wins. */
-const NETWORK: { test: RegExp; words: string }[] = [
-  { test: /ECONNREFUSED|connection refused/i, words: 'the server refused the connection (it may be down)' },
-  { test: /ENOTFOUND|EAI_AGAIN|EAI_NONAME|getaddrinfo|NXDOMAIN|\bEDNS\b|did not resolve|no such host/i, words: 'the server’s name could not be found (DNS)' },
-  { test: /ETIMEDOUT|timed? ?out|timeout/i, words: 'the server did not answer in time' },
-  { test: /EHOSTUNREACH|ENETUNREACH|unreachable/i, words: 'the server’s network cannot be reached' },
-  { test: /ECONNRESET|EPIPE|socket hang up|closed unexpectedly|connection (?:was )?closed|unexpected close/i, words: 'the connection was cut off' },
-  { test: /certificate|\bTLS\b|\bSSL\b|STARTTLS|handshake/i, words: 'a secure (TLS) connection could not be set up' },
-  { test: /suspend/i, words: 'delivery to this host is suspended' },
-  { test: /every destination host is down|all (?:destination )?hosts (?:are )?down/i, words: 'every destination host is down' },
-  { test: /no route|ENOROUTE|no destination/i, words: 'no destination is known for the domain' },
+export type ErrorClass = 'refused' | 'dns' | 'timeout' | 'unreachable' | 'dropped' | 'tls' | 'suspended' | 'allDown' | 'noRoute';
+
+/**
+ * Failures with no SMTP reply: tried in order, first match wins. They come in
+ * two shapes for one failure: a host's last error ("4.4.1 10.1.1.5:25:
+ * connection failed (ECONNREFUSED: …)", the relay's own enhanced code first)
+ * and a recipient's (the same without the code). The class is read from the
+ * failure itself, before any code the relay derived from it, so both say the same.
+ */
+export const ERROR_CLASSES: readonly { cls: ErrorClass; test: RegExp; words: string }[] = [
+  { cls: 'refused', test: /ECONNREFUSED|connection refused/i, words: 'the server refused the connection (it may be down)' },
+  { cls: 'dns', test: /ENOTFOUND|EAI_AGAIN|EAI_NONAME|getaddrinfo|NXDOMAIN|\bEDNS\b|did not resolve|no such host/i, words: 'the server’s name could not be found (DNS)' },
+  { cls: 'timeout', test: /ETIMEDOUT|timed? ?out|timeout/i, words: 'the server did not answer in time' },
+  { cls: 'unreachable', test: /EHOSTUNREACH|ENETUNREACH|unreachable/i, words: 'the server’s network cannot be reached' },
+  { cls: 'dropped', test: /ECONNRESET|EPIPE|socket hang up|closed unexpectedly|connection (?:was )?closed|unexpected close/i, words: 'the connection was cut off' },
+  { cls: 'tls', test: /certificate|\bTLS\b|\bSSL\b|STARTTLS|handshake/i, words: 'a secure (TLS) connection could not be set up' },
+  { cls: 'suspended', test: /suspend/i, words: 'delivery to this host is suspended' },
+  { cls: 'allDown', test: /every destination host is down|all (?:destination )?hosts (?:are )?down/i, words: 'every destination host is down' },
+  { cls: 'noRoute', test: /no route|ENOROUTE|no destination/i, words: 'no destination is known for the domain' },
 ];
 
 const REPLY = /^\s*([245]\d\d)(?:[ -]+([245])\.(\d{1,3})\.(\d{1,3}))?\b/;
@@ -71,12 +81,13 @@ export function errorWords(text: string | null | undefined): ErrorWords | null {
     return { words, temporary: cls === '4', code };
   }
   const e = ENHANCED_ONLY.exec(t);
+  const code = e ? `${e[1]}.${e[2]}.${e[3]}` : null;
+  const n = ERROR_CLASSES.find((x) => x.test.test(t));
+  if (n) return { words: n.words, temporary: e ? e[1] === '4' : true, code };
   if (e) {
-    const words = statusPhrase(`${e[1]}.${e[2]}.${e[3]}`);
-    if (words) return { words, temporary: e[1] === '4', code: `${e[1]}.${e[2]}.${e[3]}` };
+    const words = statusPhrase(code!);
+    if (words) return { words, temporary: e[1] === '4', code };
   }
-  const n = NETWORK.find((x) => x.test.test(t));
-  if (n) return { words: n.words, temporary: true, code: null };
   return { words: t, temporary: null, code: null };
 }
 
