@@ -46,7 +46,7 @@ describe('Dashboard', () => {
     c.emit('host', { host: 'a:25', status: 'down', previous: 'up', reason: 'timeout', downSeconds: null, queued: 3 }, 777);
     expect(d.hosts.list[0]).toMatchObject({ status: 'down', since: 777 });
     setQueued(0);
-    c.emit('queue', { enqueued: 0, delivered: 3, deferred: 0, bounced: 0, recipients: 0, messages: 0 });
+    c.emit('queue', { enqueued: 0, delivered: 3, deferred: 0, bounced: 0, noticesFailed: 0, recipients: 0, messages: 0 });
     expect(d.status.status!.queue.recipients).toBe(0);
     expect(d.status.status!.delivered.lastHour).toBe(4);
     c.emit('log', { lines: ['x'] });
