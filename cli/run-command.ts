@@ -10,6 +10,7 @@ import { RelayError } from '../core/errors/relay-error.js';
 import { defaultDataDir } from '../core/local-relay.js';
 import { parseCommandLine, type OptionSpec } from './args.js';
 import { ControlClientError } from './client.js';
+import { bounces } from './commands/bounce-commands.js';
 import type { CommandSpec } from './commands/command-types.js';
 import { configGet, configSet, logTail } from './commands/config-log-commands.js';
 import { hoststatus, resume, status, suspend, tophosts } from './commands/host-commands.js';
@@ -34,6 +35,7 @@ const BY_OPERATION = {
   resume,
   deleterecipients,
   bouncerecipients,
+  bounces,
   configGet,
   configSet,
   logTail,

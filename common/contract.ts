@@ -28,7 +28,14 @@ export interface StatusResult {
     oldestMessageAgeSeconds: number | null;
   };
   delivered: { lastHour: number; total: number };
+  /** Recipients of real messages that bounced. A bounce notice that failed is not one of them: see `noticesFailed`. */
   bounced: { lastHour: number; total: number };
+  /**
+   * Bounce notices (and delay warnings) that could not be delivered themselves
+   * and were dropped: a bounce is never bounced (RFC 5321 §4.5.5). Counted
+   * since this field exists; the `bounces` operation lists each one.
+   */
+  noticesFailed: { lastHour: number; total: number };
   spoolBytes: number;
   hosts: { up: number; down: number; unknown: number; suspended: number };
 }
@@ -184,6 +191,67 @@ export interface TestConnectionResult {
   detail: string;
   tls: boolean;
   millis: number;
+}
+
+/** How a recipient came to bounce. */
+export type BounceHow =
+  /** The remote server answered 5xx. */
+  | 'rejected'
+  /** Queued longer than its bounce profile allows (or past its retries). */
+  | 'expired'
+  /** An operator bounced it (`bouncerecipients`, the Queue's Bounce button). */
+  | 'operator'
+  /** Any other permanent failure found by the relay itself (no route, TLS required and not offered, …). */
+  | 'failed';
+
+/** What became of the notice that tells the sender (RFC 3464 DSN). */
+export type NoticeFate =
+  /** Spooled and queued to the sender as message `mid`. */
+  | { fate: 'sent'; to: string; mid: number }
+  /** That notice later failed too (it was dropped, and has a row of its own, kind `notice`). */
+  | { fate: 'notice-failed'; to: string; mid: number; reason: string }
+  /** The message had the null sender `<>`: nobody to tell (RFC 5321 §4.5.5). */
+  | { fate: 'null-sender' }
+  /** This row is itself a notice that failed: dropped, never bounced again (RFC 3461 §6.2). */
+  | { fate: 'dropped' };
+
+/** One bounced recipient, as the `bounces` list shows it (newest first). */
+export interface BounceRow {
+  /** Increasing with every record: the list's key. */
+  id: number;
+  at: number;
+  /** `bounce`: a real message's recipient; `notice`: a bounce notice or delay warning that failed. */
+  kind: 'bounce' | 'notice';
+  mid: number;
+  rid: number;
+  /** '' for the null sender (every notice has it). */
+  sender: string;
+  recipient: string;
+  /** Decoded; null when not known. */
+  subject: string | null;
+  how: BounceHow;
+  /** host:port last tried, null if none was reached. */
+  host: string | null;
+  /** The remote reply, or the relay's own reason ("Message expired: …"). */
+  reason: string;
+  /** RFC 3463 status as sent in the notice, e.g. "5.1.1". */
+  status: string;
+  /** The status in plain words (common/status-phrases.ts); null when it has none. */
+  words: string | null;
+  notice: NoticeFate;
+}
+
+export interface BouncesQuery {
+  /** 1–1000, default 100: the newest first. */
+  limit?: number;
+  /** Only bounces at or after this instant (ms since epoch). */
+  since?: number;
+}
+
+export interface BouncesResult {
+  items: BounceRow[];
+  /** Rows kept that match `since` (the relay keeps the last 1,000). */
+  total: number;
 }
 
 /** Charts: the core's own history (kept in lowdb, survives restarts). */

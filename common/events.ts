@@ -14,7 +14,8 @@ const event = <Data>(): EventType<Data> => ({});
 const EVENT_TYPES = {
   host: event<{ host: string; name?: string | null; status: HostStatus; previous: HostStatus; reason: string | null; downSeconds: number | null; queued: number }>(),
   /** Coalesced: at most a few per second, whatever the load. */
-  queue: event<{ enqueued: number; delivered: number; deferred: number; bounced: number; recipients: number; messages: number }>(),
+  /** `bounced`: recipients of real messages; `noticesFailed`: bounce notices that failed (dropped, not bounced again). */
+  queue: event<{ enqueued: number; delivered: number; deferred: number; bounced: number; noticesFailed: number; recipients: number; messages: number }>(),
   'retry-progress': event<{ operationId: string; total: number; delivered: number; deferred: number; bounced: number; done: boolean }>(),
   config: event<{ changedBy: string }>(),
   /** New mail-log lines, coalesced like queue events. */

@@ -52,6 +52,6 @@ export const noticeText = {
     body:
       `${plural(recipients, 'recipient')} could not be delivered and bounced` +
       (spanMs === null ? '.' : ` in the last ${duration(spanMs)}.`) +
-      ' The mail log says why.',
+      ' The Bounces list says why.',
   }),
 };

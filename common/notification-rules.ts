@@ -29,7 +29,7 @@ import { noticeText } from './notice-text.js';
 
 /** Where a click on a notice takes the window (electron/ipc-channels.ts NavigateMessage). */
 export interface NoticeRoute {
-  view: 'overview' | 'hosts' | 'queue' | 'log';
+  view: 'overview' | 'hosts' | 'queue' | 'log' | 'bounces';
   host?: string;
 }
 
@@ -185,7 +185,7 @@ export class NotificationRules {
       this.bounce.pending += n;
       return;
     }
-    this.notify('bounced', { ...noticeText.bounced(n, null), route: { view: 'log' } });
+    this.notify('bounced', { ...noticeText.bounced(n, null), route: { view: 'bounces' } });
     const close = (): void => {
       const b = this.bounce;
       if (!b) return;
@@ -195,7 +195,7 @@ export class NotificationRules {
       }
       // Summarise what came in during the window, and keep summarising while bounces continue.
       const openedAt = this.d.timers.now();
-      this.notify('bounced', { ...noticeText.bounced(b.pending, openedAt - b.openedAt), route: { view: 'log' } });
+      this.notify('bounced', { ...noticeText.bounced(b.pending, openedAt - b.openedAt), route: { view: 'bounces' } });
       this.bounce = { openedAt, pending: 0, cancel: this.d.timers.after(this.policy.bounceSummarySeconds * 1000, close) };
     };
     this.bounce = { openedAt: now, pending: 0, cancel: this.d.timers.after(this.policy.bounceSummarySeconds * 1000, close) };

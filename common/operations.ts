@@ -5,6 +5,8 @@
  */
 import type {
   ActionResult,
+  BouncesQuery,
+  BouncesResult,
   EditableConfig,
   HistoryResult,
   HostDetail,
@@ -53,6 +55,8 @@ export const OPERATIONS = {
   /** Opens a connection to a server: not a read of the relay's state. */
   testConnection: op<(q: { host: string; port: number; tls: 'none' | 'opportunistic' | 'required' }) => TestConnectionResult>({ readOnly: false }),
   history: op<() => HistoryResult>({ readOnly: true }),
+  /** The last bounces, newest first, with what became of each notice. */
+  bounces: op<(q?: BouncesQuery) => BouncesResult>({ readOnly: true }),
 };
 
 export type ControlMethod = keyof typeof OPERATIONS;

@@ -63,7 +63,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   undo.push(() => log.close());
   log.info(logLines.startup(VERSION, listenersOf(file).map((l) => `${l.host}:${l.port}`).join(', ')));
 
-  const { state, spool, queue, hosts, stats, toSchedule, nextIcid, nextDcid, saveOverrides } = await restoreRelayState(paths, log, opts.flushIntervalMs ?? 1000);
+  const { state, spool, queue, hosts, stats, bounces, toSchedule, nextIcid, nextDcid, saveOverrides } = await restoreRelayState(paths, log, opts.flushIntervalMs ?? 1000);
 
   // --- config (saved settings override the file) and live events ------------
   const hub = new EventHub({
@@ -98,7 +98,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   const intake = new MessageIntake(queue, (n) => hub.countQueue('enqueued', n));
   const willRetryUntil = (m: { receivedAt: number }) => m.receivedAt + profile('default').maxQueueSeconds * 1000;
   const ndr = createNdrSender({ hostname: initial.hostname, spool, log, accept: intake.accept, willRetryUntil });
-  const bouncer = new RecipientBouncer(queue, ndr);
+  const bouncer = new RecipientBouncer(queue, ndr, bounces);
   // Probe failures are heard by the registry too: a retry waits for them.
   const probe = hosts.watchProbes(createSmtpProbe({ hostname: initial.hostname, timeoutMs: d.connectTimeoutSeconds * 1000 }));
   const prober = new HostProber(hosts, probe, { initialMs: d.probeInitialSeconds * 1000, maxMs: d.probeMaxSeconds * 1000, mxMaxMs: d.mxProbeMaxSeconds * 1000 });
@@ -133,7 +133,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   const startedAt = Date.now();
 
   // --- control -----------------------------------------------------------------
-  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), queue, hosts, scheduler, prober, stats, spool, log, logDir: paths.root, bouncer, retries, hub, config });
+  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config });
   let server: ControlServer | undefined;
   let controlUrl: string | undefined;
   if (opts.controlServer !== false) {

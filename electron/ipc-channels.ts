@@ -42,6 +42,6 @@ export interface EventMessage {
 }
 
 export interface NavigateMessage {
-  view: 'overview' | 'hosts' | 'queue' | 'log';
+  view: 'overview' | 'hosts' | 'queue' | 'log' | 'bounces';
   host?: string;
 }

@@ -51,6 +51,7 @@ const METHODS = {
   logTail: true,
   testConnection: true,
   history: true,
+  bounces: true,
 } as const satisfies Record<ControlMethod, true>;
 
 // Each method passes its one argument on to main, which validates it: the

@@ -60,6 +60,8 @@ export const status: CommandSpec = {
         ['Oldest message', s.queue.oldestMessageAgeSeconds === null ? '-' : formatDuration(s.queue.oldestMessageAgeSeconds)],
         ['Delivered', `${s.delivered.lastHour} last hour, ${s.delivered.total} total`],
         ['Hard bounced', `${s.bounced.lastHour} last hour, ${s.bounced.total} total`],
+        // Apart from the bounces: a notice that failed is not a second bounce of the office's mail.
+        ['Notices failed', `${s.noticesFailed.lastHour} last hour, ${s.noticesFailed.total} total`],
         ['Spool size', formatBytes(s.spoolBytes)],
         ['Destination hosts', `${s.hosts.up} up, ${s.hosts.down} down, ${s.hosts.unknown} unknown, ${s.hosts.suspended} suspended`],
       ]),

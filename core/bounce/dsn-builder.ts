@@ -40,6 +40,9 @@ export interface DsnOptions {
  * sender is a real mailbox and does get one; guessing by name would lose
  * real notifications for little gain.
  */
+/** The notices' Subject lines (also kept in their envelope, so lists can show them). */
+export const DSN_SUBJECT = { failed: 'Undelivered Mail Returned to Sender', delayed: 'Delayed Mail (still being retried)' } as const;
+
 export function shouldSendNdr(sender: string): boolean {
   return sender.trim() !== '' && sender.trim() !== '<>';
 }
@@ -152,7 +155,7 @@ export function buildDsn(opts: DsnOptions): Buffer {
   let top = '';
   top += field('From', `Mail Delivery System <MAILER-DAEMON@${reporting}>`);
   top += field('To', `<${sanitizeField(opts.originalSender, 320)}>`);
-  top += field('Subject', anyFailed ? 'Undelivered Mail Returned to Sender' : 'Delayed Mail (still being retried)');
+  top += field('Subject', anyFailed ? DSN_SUBJECT.failed : DSN_SUBJECT.delayed);
   top += field('Date', rfc5322Date(opts.now));
   top += field('Message-ID', sanitizeField(opts.messageId, 500));
   // RFC 3834 §5: marks it as automatic, so responders and vacation

@@ -58,6 +58,12 @@ export const ARG_SCHEMAS = {
     tls: z.enum(['none', 'opportunistic', 'required']),
   }),
   history: none,
+  bounces: z
+    .strictObject({
+      limit: z.number().int('must be a whole number').min(1, 'must be 1–1000').max(1000, 'must be 1–1000').optional(),
+      since: z.number().int('must be ms since 1970').nonnegative('must be ms since 1970').optional(),
+    })
+    .optional(),
 } satisfies Record<ControlMethod, z.ZodType>;
 
 type Schemas = typeof ARG_SCHEMAS;

@@ -3,7 +3,7 @@
  *
  * Owns: what each ESA-style command does against the running relay (status,
  * tophosts, hoststatus, showrecipients, oldmessage, retryall, delivernow, retry, suspend,
- * resume, delete/bounce recipients (both logged; bounce sends the NDR),
+ * resume, delete/bounce recipients (both logged; bounce sends the NDR), bounces,
  * config get/set (validated, persisted, applied without restart), log tail,
  * and the connection test of the first-run guide), as one class whose methods
  * createControl() lists as the ControlApi table. One implementation for the
@@ -29,6 +29,7 @@ import type { MessageQueue } from '../queue/message-queue.js';
 import type { QueuedRecipient } from '../queue/queue-types.js';
 import type { DeliveryScheduler } from '../scheduler/delivery-scheduler.js';
 import type { RecipientBouncer } from '../scheduler/bounce-recipients.js';
+import type { BounceRecords } from '../scheduler/bounce-records.js';
 import type { SpoolStore } from '../spool/spool-types.js';
 import type { LiveConfig } from './apply-config.js';
 import { parseArgs } from './arg-schemas.js';
@@ -49,6 +50,8 @@ export interface ControlDeps {
   scheduler: DeliveryScheduler;
   prober: HostProber;
   stats: DeliveryStats;
+  /** The last bounces (read only: the bouncer writes them). */
+  bounces: Pick<BounceRecords, 'list' | 'noticesFailed'>;
   spool: SpoolStore;
   log: MailLog;
   /** Folder of the mail log files (log tail reads them). */
@@ -93,6 +96,7 @@ export function createControl(deps: ControlDeps): ControlApi {
     logTail: (q) => c.logTail(q),
     history: () => c.history(),
     testConnection: (q) => c.testConnection(q),
+    bounces: (q) => c.bounces(q),
   };
 }
 
@@ -120,6 +124,7 @@ export class ControlCommands {
       },
       delivered: { lastHour: hour.delivered, total: deps.stats.delivered },
       bounced: { lastHour: hour.bounced, total: deps.stats.bounced },
+      noticesFailed: deps.bounces.noticesFailed(),
       spoolBytes: await deps.spool.diskUsage(),
       hosts: {
         up: hs.filter((h) => h.status === 'up').length,
@@ -237,6 +242,10 @@ export class ControlCommands {
     const from = to - 24 * 3600_000;
     const hosts = this.deps.hosts.all().map((h) => ({ host: h.key, name: h.destination?.name ?? null, periods: periodsOf(h, from) }));
     return { samples: this.deps.stats.series(), hosts };
+  }
+
+  async bounces(q: ArgOf<'bounces'> = {}): Result<'bounces'> {
+    return this.deps.bounces.list(q);
   }
 
   async testConnection(q: ArgOf<'testConnection'>): Result<'testConnection'> {

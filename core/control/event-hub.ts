@@ -68,7 +68,7 @@ export class EventHub {
 
   /** Adds to the next coalesced `queue` event. */
   countQueue(kind: keyof Omit<QueueCounts, 'recipients' | 'messages'>, n = 1): void {
-    this.pendingQueue ??= { enqueued: 0, delivered: 0, deferred: 0, bounced: 0 };
+    this.pendingQueue ??= { enqueued: 0, delivered: 0, deferred: 0, bounced: 0, noticesFailed: 0 };
     this.pendingQueue[kind] += n;
     if (this.queueTimer) return;
     this.queueTimer = setTimeout(() => this.flushQueue(), this.opts.coalesceMs ?? 250);

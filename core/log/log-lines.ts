@@ -81,6 +81,8 @@ export const logLines = {
     `MID ${mid} RID ${rids(r)} delay warning generated as MID ${warnMid}`,
   noNdrNullSender: (mid: number, r: readonly number[]) =>
     `MID ${mid} RID ${rids(r)} no bounce notification: null sender`,
+  noticeDropped: (mid: number, r: readonly number[], originalMid: number | undefined) =>
+    `MID ${mid} RID ${rids(r)} bounce notice${originalMid === undefined ? '' : ` for MID ${originalMid}`} dropped: it bounced itself`,
   expired: (mid: number, rid: number, why: string) => `MID ${mid} RID ${rid} expired: ${clean(why)}`,
   operatorDeleted: (mid: number, r: readonly number[], by: string) =>
     `MID ${mid} RID ${rids(r)} deleted by operator (${clean(by)})`,

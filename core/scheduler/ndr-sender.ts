@@ -12,7 +12,7 @@
  * Raises: RelayError from the spool (ENOSPACE, ESPOOL) when the NDR cannot be written.
  */
 import { randomBytes } from 'node:crypto';
-import { buildDsn, shouldSendNdr, ndrStatusFor, diagnosticFor, type DsnRecipient } from '../bounce/dsn-builder.js';
+import { buildDsn, DSN_SUBJECT, shouldSendNdr, ndrStatusFor, diagnosticFor, type DsnRecipient } from '../bounce/dsn-builder.js';
 import type { SerializedRelayError } from '../errors/relay-error.js';
 import type { MailLog } from '../log/log-types.js';
 import { logLines } from '../log/log-lines.js';
@@ -20,7 +20,8 @@ import type { QueuedMessage, QueuedRecipient } from '../queue/queue-types.js';
 import type { SpooledMessage, SpoolStore } from '../spool/spool-types.js';
 
 export interface NdrSender {
-  bounce(m: QueuedMessage, items: { r: QueuedRecipient; error: SerializedRelayError; host: string | undefined }[], now: number): Promise<void>;
+  /** Resolves with the notice's MID, or undefined when none is sent (null sender, or `m` is itself a notice). */
+  bounce(m: QueuedMessage, items: { r: QueuedRecipient; error: SerializedRelayError; host: string | undefined }[], now: number): Promise<number | undefined>;
   delayWarning(m: QueuedMessage, rs: QueuedRecipient[], now: number): Promise<void>;
 }
 
@@ -35,8 +36,12 @@ export function createNdrSender(deps: {
   const { spool, log } = deps;
 
   async function send(m: QueuedMessage, kind: 'ndr' | 'delay-warning', recipients: DsnRecipient[], rids: number[], now: number): Promise<number | undefined> {
-    if (!shouldSendNdr(m.sender) || m.kind !== 'normal') {
+    if (m.kind !== 'normal') {
       // Bounces of bounces go nowhere (RFC 3461 §6.2 / RFC 5321 §4.5.5).
+      log.info(logLines.noticeDropped(m.mid, rids, m.originalMid));
+      return undefined;
+    }
+    if (!shouldSendNdr(m.sender)) {
       log.info(logLines.noNdrNullSender(m.mid, rids));
       return undefined;
     }
@@ -64,6 +69,7 @@ export function createNdrSender(deps: {
         clientAddress: '127.0.0.1',
         clientHelo: deps.hostname,
         originalMid: m.mid,
+        subject: kind === 'ndr' ? DSN_SUBJECT.failed : DSN_SUBJECT.delayed,
       },
       content,
     );
@@ -87,6 +93,7 @@ export function createNdrSender(deps: {
       }
       const ndrMid = await send(m, 'ndr', recipients, rids, now);
       if (ndrMid !== undefined) log.info(logLines.bounceGenerated(m.mid, ndrMid, rids));
+      return ndrMid;
     },
     async delayWarning(m, rs, now) {
       const rids = rs.map((r) => r.rid);

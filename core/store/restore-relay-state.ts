@@ -1,7 +1,7 @@
 /**
  * restore-relay-state: the start-up half of durability (DESIGN.md
  * "Durability"). Opens the state file and the spool, restores hosts,
- * statistics and ID counters, reconciles spool and index (reconcile.ts), and
+ * statistics, bounce records and ID counters, reconciles spool and index (reconcile.ts), and
  * subscribes the state file to the live services and the saved settings.
  * Raises: spool and state I/O errors from open.
  */
@@ -12,6 +12,7 @@ import { DeliveryStats } from '../queue/delivery-stats.js';
 import { MessageQueue } from '../queue/message-queue.js';
 import type { QueuedMessage } from '../queue/queue-types.js';
 import { reconcileQueue } from '../queue/reconcile.js';
+import { BounceRecords } from '../scheduler/bounce-records.js';
 import { FileSpool } from '../spool/file-spool.js';
 import type { DataDirLayout } from '../data-dir.js';
 import { persistLiveState } from './persist-live-state.js';
@@ -23,6 +24,8 @@ export interface RelayState {
   queue: MessageQueue;
   hosts: HostRegistry;
   stats: DeliveryStats;
+  /** The last bounces (scheduler/bounce-recipients.ts writes them). */
+  bounces: BounceRecords;
   /** Messages the reconciliation found due: scheduled once the scheduler starts. */
   toSchedule: QueuedMessage[];
   nextIcid(): number;
@@ -42,14 +45,18 @@ export async function restoreRelayState(paths: DataDirLayout, log: MailLog, flus
   hosts.restore(state.data.hosts);
   const stats = new DeliveryStats();
   stats.restore(state.data.stats);
+  const bounces = new BounceRecords();
+  bounces.restore(state.data.bounces);
   // IDs only name log lines; skip ahead so a crash before the last flush
   // does not reuse numbers already in the log.
   let icid = state.data.counters.icid + 1000;
   let dcid = state.data.counters.dcid + 1000;
   const toSchedule = await reconcileQueue({ spool, queue, index: state.data.queue, log, corruptDir: paths.corrupt });
-  persistLiveState(state, { queue, hosts, stats, counters: () => ({ icid, dcid }) });
-  queue.on('outcome', (_r, what) => {
-    if (what === 'delivered' || what === 'bounced') stats.count(what);
+  persistLiveState(state, { queue, hosts, stats, bounces, counters: () => ({ icid, dcid }) });
+  queue.on('outcome', (r, what) => {
+    // A failed bounce notice is counted by the bounce records, not as a bounce
+    // (the message is still in the queue while its last recipient's event fires).
+    if (what === 'delivered' || (what === 'bounced' && queue.get(r.mid)?.kind === 'normal')) stats.count(what);
   });
   queue.on('finished', (m) => {
     log.info(logLines.messageFinished(m.mid, 'done'));
@@ -60,5 +67,5 @@ export async function restoreRelayState(paths: DataDirLayout, log: MailLog, flus
     state.scheduleWrite();
     await state.flush();
   };
-  return { state, spool, queue, hosts, stats, toSchedule, nextIcid: () => ++icid, nextDcid: () => ++dcid, saveOverrides };
+  return { state, spool, queue, hosts, stats, bounces, toSchedule, nextIcid: () => ++icid, nextDcid: () => ++dcid, saveOverrides };
 }

@@ -19,6 +19,7 @@ import type { RelayErrorCode } from '../errors/relay-error.js';
 import type { IndexedRecipient } from '../queue/queue-types.js';
 import type { HostRecord } from '../hosts/host-registry.js';
 import type { StatsRecord } from '../queue/delivery-stats.js';
+import type { BouncesRecord } from '../scheduler/bounce-records.js';
 
 export interface StateData {
   version: 1;
@@ -28,6 +29,8 @@ export interface StateData {
   counters: { icid: number; dcid: number };
   /** Delivered/bounced totals, and a per-minute ring for "last hour". */
   stats: StatsRecord;
+  /** The last bounces and the failed-notice count; absent in files of older versions. */
+  bounces?: BouncesRecord;
   /** Operator changes from the control API, applied over the file config. */
   overrides?: Record<string, unknown>;
 }
@@ -69,6 +72,29 @@ const hostRecord = z.object({
   history: z.array(z.object({ status: z.enum(['up', 'down']), at: time, reason: z.string().optional() })),
 });
 
+const noticeFate = z.discriminatedUnion('fate', [
+  z.object({ fate: z.literal('sent'), to: z.string(), mid: count }),
+  z.object({ fate: z.literal('notice-failed'), to: z.string(), mid: count, reason: z.string() }),
+  z.object({ fate: z.literal('null-sender') }),
+  z.object({ fate: z.literal('dropped') }),
+]);
+
+const bounceRecord = z.object({
+  id: count,
+  at: time,
+  kind: z.enum(['bounce', 'notice']),
+  mid: count,
+  rid: count,
+  sender: z.string(),
+  recipient: z.string(),
+  subject: z.string().nullable(),
+  how: z.enum(['rejected', 'expired', 'operator', 'failed']),
+  host: z.string().nullable(),
+  reason: z.string(),
+  status: z.string(),
+  notice: noticeFate,
+});
+
 export const stateSchema = z.object({
   version: z.literal(1),
   // Keys are MIDs, as the spool names its files.
@@ -80,6 +106,13 @@ export const stateSchema = z.object({
     bounced: count,
     minutes: z.array(z.tuple([z.number().int(), count, count, count.optional()])),
   }),
+  bounces: z
+    .object({
+      nextId: count,
+      rows: z.array(bounceRecord),
+      noticesFailed: z.object({ total: count, minutes: z.array(z.tuple([z.number().int(), count])) }),
+    })
+    .optional(),
   // Validated as a config when applied (relay.ts); here only its outline.
   overrides: z.record(z.string(), z.unknown()).optional(),
 });

@@ -215,7 +215,7 @@ describe('notification rules: queue and bounces', () => {
     expect(s.notices).toHaveLength(1);
     s.timers.advance(40_000);
     expect(s.notices).toHaveLength(2);
-    expect(s.notices[1]!.body).toBe('5 recipients could not be delivered and bounced in the last 1m. The mail log says why.');
+    expect(s.notices[1]!.body).toBe('5 recipients could not be delivered and bounced in the last 1m. The Bounces list says why.');
     // A quiet minute closes the window; the next bounce is news at once.
     s.timers.advance(60_000);
     s.rules.bounced(1);

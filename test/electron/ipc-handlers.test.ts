@@ -42,6 +42,7 @@ function fakeApi(calls: { method: string; arg: unknown }[]): ControlApi {
     },
     testConnection: rec('testConnection', { ok: true, detail: '220', tls: false, millis: 1 }),
     history: rec('history', { samples: [], hosts: [] }),
+    bounces: rec('bounces', { items: [], total: 0 }),
   };
 }
 

@@ -4,7 +4,7 @@
  * port around it, for the server and CLI tests.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { ControlApi, HostDetail, HostSummary, RecipientRow, StatusResult } from '../../core/control/contract.js';
+import type { BounceRow, ControlApi, HostDetail, HostSummary, RecipientRow, StatusResult } from '../../core/control/contract.js';
 import { EventHub } from '../../core/control/event-hub.js';
 import { RelayError } from '../../core/errors/relay-error.js';
 import { startControlServer, type ControlServer, type ControlServerOptions } from '../../core/server/http-api.js';
@@ -33,6 +33,12 @@ export function recipients(n: number): RecipientRow[] {
     lastError: i % 2 ? '452 4.3.1 Insufficient system resources' : null,
   }));
 }
+
+/** A recipient refused with 550, whose notice then failed too (newest first, as `bounces` lists them). */
+export const BOUNCES: BounceRow[] = [
+  { id: 2, at: NOW - 60_000, kind: 'notice', mid: 102, rid: 0, sender: '', recipient: 'scanner@gone.example', subject: 'Undelivered Mail Returned to Sender', how: 'rejected', host: 'mx.gone.example:25', reason: '550 5.1.2 Domain not found', status: '5.1.2', words: 'the domain of the address does not exist', notice: { fate: 'dropped' } },
+  { id: 1, at: NOW - 120_000, kind: 'bounce', mid: 101, rid: 0, sender: 'scanner@gone.example', recipient: 'nobody@corp.example', subject: 'Scan 7', how: 'rejected', host: '10.1.1.5:25', reason: '550 5.1.1 <nobody@corp.example>: user unknown', status: '5.1.1', words: 'the mailbox does not exist', notice: { fate: 'notice-failed', to: 'scanner@gone.example', mid: 102, reason: '550 5.1.2 Domain not found' } },
+];
 
 export interface FakeControl {
   api: ControlApi;
@@ -81,6 +87,7 @@ export function fakeControl(opts: { ringSize?: number } = {}): FakeControl {
         queue: { messages: 15, recipients: 19, active: 2, oldestMessageAgeSeconds: 200 },
         delivered: { lastHour: 10, total: 1239 },
         bounced: { lastHour: 0, total: 1 },
+        noticesFailed: { lastHour: 0, total: 1 },
         spoolBytes: 1_572_864,
         hosts: { up: 1, down: 1, unknown: 0, suspended: 1 },
       };
@@ -158,6 +165,11 @@ export function fakeControl(opts: { ringSize?: number } = {}): FakeControl {
     async testConnection(q) {
       rec('testConnection', q);
       return { ok: true, detail: '220 ready', tls: false, millis: 3 };
+    },
+    async bounces(q = {}) {
+      rec('bounces', q);
+      const rows = BOUNCES.filter((b) => q.since === undefined || b.at >= q.since);
+      return { items: rows.slice(0, q.limit ?? 100), total: rows.length };
     },
     async history() {
       rec('history', undefined);

@@ -7,6 +7,8 @@ export const VIEWS = [
   { id: 'overview', label: 'Overview', key: '1' },
   { id: 'hosts', label: 'Hosts', key: '2' },
   { id: 'queue', label: 'Queue', key: '3' },
+  // Keys of the older views stay as they were; Bounces takes the next free one.
+  { id: 'bounces', label: 'Bounces', key: '7' },
   { id: 'log', label: 'Log', key: '4' },
   { id: 'charts', label: 'Charts', key: '5' },
   { id: 'settings', label: 'Settings', key: '6' },

@@ -55,6 +55,7 @@ const ARGS: { [K in keyof Lines]: Parameters<Lines[K]> } = {
   bounceGenerated: [1042, 1043, [1]],
   delayWarningGenerated: [1042, 1044, [2]],
   noNdrNullSender: [1045, [0]],
+  noticeDropped: [1043, [0], 1042],
   expired: [1042, 2, 'in queue longer than 259200 seconds'],
   operatorDeleted: [1042, [0, 1, 2], 'cli'],
   operatorBounced: [1042, [2], 'dashboard'],

@@ -5,6 +5,7 @@
  */
 import type { ControlEventName, ControlEvents, EventEnvelope } from '../../../../common/events.js';
 import type { ConnectionState, RelayClient } from '../relay-client.js';
+import { BouncesStore } from './bounces.svelte.js';
 import type { BrowserAlerts } from './browser-alerts.svelte.js';
 import { HistoryStore } from './history.svelte.js';
 import { HostsStore } from './hosts.svelte.js';
@@ -26,6 +27,7 @@ export const EVENT_ROUTES: { [K in ControlEventName]: Route<K> } = {
   },
   queue: (d, data) => {
     d.status.onQueueEvent(data);
+    d.bounces.onQueueEvent(data);
     d.alerts?.onQueueEvent(data);
     d.queue.onQueueChanged();
     d.hosts.refresher.request();
@@ -46,6 +48,7 @@ export class Dashboard {
   readonly queue: QueueStore;
   readonly log: LogStore;
   readonly history: HistoryStore;
+  readonly bounces: BouncesStore;
   readonly retries = new RetriesStore();
   readonly settings: SettingsStore;
   connection = $state<ConnectionState>('connecting');
@@ -65,6 +68,7 @@ export class Dashboard {
     this.queue = new QueueStore(client, gap);
     this.log = new LogStore(client);
     this.history = new HistoryStore(client, gap);
+    this.bounces = new BouncesStore(client, gap);
     this.settings = new SettingsStore(client);
   }
 

@@ -50,6 +50,7 @@ export class StatusStore {
         queue: { ...s.queue, recipients: q.recipients, messages: q.messages },
         delivered: { lastHour: s.delivered.lastHour + q.delivered, total: s.delivered.total + q.delivered },
         bounced: { lastHour: s.bounced.lastHour + q.bounced, total: s.bounced.total + q.bounced },
+        noticesFailed: { lastHour: s.noticesFailed.lastHour + q.noticesFailed, total: s.noticesFailed.total + q.noticesFailed },
       };
     }
     this.refresher.request();
