@@ -8,8 +8,10 @@
  * skipping Down and suspended hosts, deciding each outcome (next attempt
  * from the bounce profile, expiry, delay warnings) and telling the queue,
  * "deliver at once" when a host comes back, and operator retries (a retry on
- * a Down host probes it and waits for the answer: probe-waits.ts). Every
- * recipient handed to the engine comes back with exactly one outcome.
+ * a Down host probes it and waits for the answer: probe-waits.ts), and the
+ * "waiting for <host>" line of each message's story (once per outage:
+ * outage-log.ts). Every recipient handed to the engine comes back with
+ * exactly one outcome.
  * Does not own: recipient facts (the queue records them), SMTP (delivery/),
  * host status (hosts/), NDR content (bounce/), failing recipients for good
  * (bounce-recipients.ts), persistence (store/ listens to the queue).
