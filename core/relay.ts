@@ -121,7 +121,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
 
   // --- live events (after the scheduler: it hears queue and host events first) --
   publishLiveEvents(hub, queue, hosts);
-  const retries = new RetryTracker(queue, hub);
+  const retries = new RetryTracker(queue, hub, log);
   onLogLines = (lines) => hub.publish('log', { lines });
 
   // --- inbound -----------------------------------------------------------------

@@ -20,7 +20,7 @@ import { testSmtpConnection } from '../hosts/connection-test.js';
 import { hostSuspensionEvent } from '../hosts/host-event.js';
 import { findHost, hostKeyOf } from '../hosts/host-lookup.js';
 import type { HostProber } from '../hosts/host-prober.js';
-import type { HostRegistry, HostState } from '../hosts/host-registry.js';
+import { labelOf, type HostRegistry, type HostState } from '../hosts/host-registry.js';
 import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';
 import { readLogTail } from '../log/mail-log.js';
@@ -172,7 +172,7 @@ export class ControlCommands {
     // waiting for the prober's back-off (recipients of Down hosts are
     // skipped at dispatch until then).
     for (const h of this.deps.hosts.all()) if (h.status === 'down' && !h.suspended) this.deps.prober.probeNow(h.key);
-    return this.retryRecipients(this.deps.queue.pendingRecipientsIter());
+    return this.retryRecipients(this.deps.queue.pendingRecipientsIter(), 'retryall');
   }
 
   async delivernow({ host }: ArgOf<'delivernow'>): Result<'delivernow'> {
@@ -180,13 +180,13 @@ export class ControlCommands {
     // ESA's delivernow forces an attempt; for a Down host that means probing
     // it now; if it answers, its `up` event delivers the queue at once.
     if (h.status === 'down') this.deps.prober.probeNow(h.key);
-    return this.retryRecipients(this.deps.scheduler.recipientsForHost(h.key));
+    return this.retryRecipients(this.deps.scheduler.recipientsForHost(h.key), `delivernow ${labelOf(h)}`);
   }
 
   async retry({ mid }: ArgOf<'retry'>): Result<'retry'> {
     const m = this.deps.queue.get(mid);
     if (!m) throw notFound('mid', `mid: MID ${mid} is not in the queue`);
-    return this.retryRecipients(m.recipients);
+    return this.retryRecipients(m.recipients, 'retry');
   }
 
   async suspend({ host }: ArgOf<'suspend'>): Result<'suspend'> {
@@ -295,14 +295,13 @@ export class ControlCommands {
 
   // The operation claims the recipients it makes due; its result counts
   // their outcomes (a recipient another retry already claimed stays theirs).
-  private retryRecipients(rs: Iterable<QueuedRecipient>): RetryResult {
+  private retryRecipients(rs: Iterable<QueuedRecipient>, what: string): RetryResult {
     const queued = [...rs].filter((r) => r.state === 'queued');
     const operationId = this.deps.retries.newOperation();
     this.deps.scheduler.retryNow(queued, operationId);
-    let scheduled = 0;
-    for (const r of queued) if (r.retry?.operation === operationId) scheduled++;
-    this.deps.retries.follow(operationId, scheduled);
-    return { scheduled, operationId };
+    const claimed = queued.filter((r) => r.retry?.operation === operationId);
+    this.deps.retries.follow(operationId, claimed, what);
+    return { scheduled: claimed.length, operationId };
   }
 
   private select(s: RecipientSelector): QueuedRecipient[] {

@@ -1,6 +1,9 @@
 /**
  * retry-tracker: follows each "retry all" (or delivernow, retry --mid) until
- * every recipient it claimed has an outcome, publishing `retry-progress`.
+ * every recipient it claimed has an outcome, publishing `retry-progress`,
+ * and writes the operation into the mail log: one "retry requested" line per
+ * message it claimed (so the message's story shows it; bounded per
+ * operation) and one "finished" line with its counts.
  *
  * Owns: counting delivered / deferred / bounced per operation from the
  * queue's outcome events, which carry the operation that claimed the
@@ -12,7 +15,16 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageQueue } from '../queue/message-queue.js';
 import type { QueuedRecipient, RecipientOutcome } from '../queue/queue-types.js';
+import { logLines } from '../log/log-lines.js';
+import type { MailLog } from '../log/log-types.js';
 import type { EventHub } from './event-hub.js';
+
+/**
+ * "Retry all" on a 100,000-recipient queue must not write 100,000 lines: the
+ * first this many messages of an operation get their own line, the rest one
+ * line with their count.
+ */
+export const RETRY_LINES_PER_OPERATION = 1000;
 
 interface Operation {
   readonly id: string;
@@ -20,6 +32,8 @@ interface Operation {
   delivered: number;
   deferred: number;
   bounced: number;
+  /** The one message it retried, if one (its finished line goes in that message's story). */
+  readonly mid: number | undefined;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -29,6 +43,7 @@ export class RetryTracker {
   constructor(
     queue: MessageQueue,
     private readonly hub: EventHub,
+    private readonly log: MailLog,
     private readonly progressMs = 250,
   ) {
     queue.on('outcome', (_r: QueuedRecipient, what: RecipientOutcome, operation: string | undefined) => {
@@ -41,9 +56,14 @@ export class RetryTracker {
     return randomUUID();
   }
 
-  /** Starts reporting an operation that claimed `total` recipients (0: done at once). */
-  follow(id: string, total: number): void {
-    const op: Operation = { id, total, delivered: 0, deferred: 0, bounced: 0, timer: undefined };
+  /**
+   * Starts reporting an operation that claimed `claimed` (none: done at
+   * once); `what` is the operation as the operator gave it, for the log.
+   */
+  follow(id: string, claimed: readonly QueuedRecipient[], what: string): void {
+    const total = claimed.length;
+    const mids = this.logRequest(id, claimed, what);
+    const op: Operation = { id, total, delivered: 0, deferred: 0, bounced: 0, mid: mids.length === 1 ? mids[0] : undefined, timer: undefined };
     if (total > 0) this.operations.set(id, op);
     this.publish(op, total === 0);
   }
@@ -58,6 +78,7 @@ export class RetryTracker {
     if (op.delivered + op.deferred + op.bounced >= op.total) {
       this.operations.delete(id);
       if (op.timer) clearTimeout(op.timer);
+      this.log.info(logLines.retryFinished(id, op.mid, op.delivered, op.deferred, op.bounced));
       this.publish(op, true);
       return;
     }
@@ -65,6 +86,26 @@ export class RetryTracker {
       op.timer = undefined;
       this.publish(op, false);
     }, this.progressMs);
+  }
+
+  /** Logs the request; returns the MIDs it claimed recipients of. */
+  private logRequest(id: string, claimed: readonly QueuedRecipient[], what: string): number[] {
+    const byMid = new Map<number, number[]>();
+    for (const r of claimed) {
+      const rids = byMid.get(r.mid);
+      if (rids) rids.push(r.rid);
+      else byMid.set(r.mid, [r.rid]);
+    }
+    let listed = 0;
+    let restRecipients = 0;
+    for (const [mid, rids] of byMid) {
+      if (listed < RETRY_LINES_PER_OPERATION) {
+        listed++;
+        this.log.info(logLines.retryRequested(mid, rids, what, id));
+      } else restRecipients += rids.length;
+    }
+    if (byMid.size > listed) this.log.info(logLines.retryRequestsNotListed(byMid.size - listed, restRecipients, what, id));
+    return [...byMid.keys()];
   }
 
   private publish(op: Operation, done: boolean): void {

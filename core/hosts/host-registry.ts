@@ -15,7 +15,7 @@ import { EventEmitter } from 'node:events';
 import type { HostFeedback } from '../delivery/delivery-types.js';
 import { RelayError, toRelayError } from '../errors/relay-error.js';
 import type { MailLog } from '../log/log-types.js';
-import { logLines } from '../log/log-lines.js';
+import { hostLabel, logLines } from '../log/log-lines.js';
 import type { Destination } from '../routing/routing-types.js';
 
 /** What the state file keeps of a host across restarts (store/ persists it). */
@@ -72,10 +72,17 @@ export interface HostEvents {
   'probe-failed': [host: HostState, error: RelayError];
 }
 
+/** The host as mail-log lines name it ("Exchange (10.1.1.5:25)"). */
+export function labelOf(h: HostState): string {
+  return hostLabel(h.key, h.destination?.name);
+}
+
 export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedback {
   private readonly hosts = new Map<string, HostState>();
   /** Per host: the MIDs of the transactions lost since the last answered one. */
   private readonly lostStreaks = new Map<string, Set<number>>();
+  /** Per Down host: the error text of its last logged line (down, or a probe that failed differently). */
+  private readonly probeErrorLogged = new Map<string, string>();
 
   constructor(
     private readonly log: MailLog,
@@ -143,11 +150,13 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
     const h = this.ensure(key);
     if (h.status === 'up') return;
     const wasDown = h.status === 'down';
+    const downSince = h.since;
     this.transition(h, 'up', how);
     this.lostStreaks.delete(key);
+    this.probeErrorLogged.delete(key);
     h.probeFailures = 0;
     h.nextProbeAt = undefined;
-    if (wasDown) this.log.info(logLines.hostUp(key, how));
+    if (wasDown) this.log.info(logLines.hostUp(labelOf(h), how, (h.since - downSince) / 1000));
     this.emit('up', h, how);
   }
 
@@ -160,7 +169,9 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
     }
     this.lostStreaks.delete(key);
     this.transition(h, 'down', h.lastError);
-    this.log.info(logLines.hostDown(key, h.lastError));
+    // A probe failing the same way adds nothing to the story; a new error does.
+    this.probeErrorLogged.set(key, h.lastError);
+    this.log.info(logLines.hostDown(labelOf(h), h.lastError));
     this.emit('down', h, error);
   }
 
@@ -174,9 +185,25 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
       probe(dest).catch((e: unknown) => {
         const error = toRelayError(e, 'ECONNECTION');
         const h = this.hosts.get(dest.key);
-        if (h) this.emit('probe-failed', h, error);
+        if (h) {
+          this.logProbeFailure(h, error);
+          this.emit('probe-failed', h, error);
+        }
         throw e;
       });
+  }
+
+  /**
+   * One line per change of a Down host's probe error, never one per probe
+   * (a host probed every 5 s through a weekend would write 50,000 lines):
+   * the state changes (down, up) have their own lines.
+   */
+  private logProbeFailure(h: HostState, error: RelayError): void {
+    if (h.status !== 'down') return;
+    const line = error.toLine();
+    if (this.probeErrorLogged.get(h.key) === line) return;
+    this.probeErrorLogged.set(h.key, line);
+    this.log.info(logLines.probeFailed(labelOf(h), line, h.since));
   }
 
   transactionLost(key: string, mid: number, error: RelayError): void {
@@ -231,7 +258,7 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
     const h = this.ensure(key);
     if (h.suspended !== suspended) {
       h.suspended = suspended;
-      this.log.info(suspended ? logLines.hostSuspended(key) : logLines.hostResumed(key));
+      this.log.info(suspended ? logLines.hostSuspended(labelOf(h)) : logLines.hostResumed(labelOf(h)));
       this.emit('change', h);
     }
     return h;

@@ -3,6 +3,7 @@
  * mail log with its identifiers (ICID, MID, RID, DCID), golden-tested in
  * test/core/log/. Network values pass through clean() so a CR/LF can never forge a line.
  */
+import { formatDuration } from '../../common/format.js';
 
 /** Strips control characters and caps length: log injection protection. */
 export function clean(s: string, max = 512): string {
@@ -12,6 +13,24 @@ export function clean(s: string, max = 512): string {
 
 const addr = (a: string): string => `<${clean(a, 320)}>`;
 const rids = (r: readonly number[]): string => `[${r.join(', ')}]`;
+/** A time in a log line: ISO UTC to the second, as the line's own timestamp. */
+const at = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** A host as lines name it: "Exchange (10.1.1.5:25)" when it has a name, else "10.1.1.5:25". */
+export function hostLabel(key: string, name?: string | undefined): string {
+  return name ? `${clean(name, 64)} (${key})` : key;
+}
+
+/** What a recipient waits for when no host of its route can take it. */
+export interface HostWait {
+  /** hostLabel() of the host. */
+  label: string;
+  /** Down since (ms), or suspended by the operator. */
+  since: number;
+  suspended: boolean;
+}
+const waitText = (w: HostWait): string =>
+  w.suspended ? `${w.label} which is suspended by the operator` : `${w.label} which is down since ${at(w.since)}`;
 
 export const logLines = {
   // --- inbound -------------------------------------------------------------
@@ -66,6 +85,11 @@ export const logLines = {
     `Connection Error: DCID ${dcid} domain: ${clean(domain)} IP: ${ip} port: ${port} details: ${clean(details)} reason: ${clean(reason)}`,
   delayed: (mid: number, r: readonly number[], reason: string) =>
     `Delayed: MID ${mid} RID ${rids(r)} - ${clean(reason)}`,
+  /** No host of the route can take them: logged once per message per outage (scheduler/outage-log.ts). */
+  waitingForHosts: (mid: number, r: readonly number[], waits: readonly HostWait[]) =>
+    waits.length === 0
+      ? `MID ${mid} RID ${rids(r)} deferred: no destination host for this route`
+      : `MID ${mid} RID ${rids(r)} deferred: waiting for ${waits.map(waitText).join(' and ')}`,
   bounced: (dcid: number | 0, mid: number, rid: number, status: string, reply: string) =>
     `Bounced: DCID ${dcid} MID ${mid} to RID ${rid} - ${status} ('${clean(reply)}')`,
   dcidClose: (dcid: number) => `DCID ${dcid} close`,
@@ -88,6 +112,15 @@ export const logLines = {
     `MID ${mid} RID ${rids(r)} deleted by operator (${clean(by)})`,
   operatorBounced: (mid: number, r: readonly number[], by: string) =>
     `MID ${mid} RID ${rids(r)} bounced by operator (${clean(by)})`,
+  /** `what`: the operation as the operator named it ("retryall", "delivernow Exchange", "retry"). */
+  retryRequested: (mid: number, r: readonly number[], what: string, operation: string) =>
+    `MID ${mid} RID ${rids(r)} retry requested by operator (${clean(what, 128)}, operation ${clean(operation, 64)})`,
+  /** The messages of one retry past the per-operation line limit (retry-log.ts). */
+  retryRequestsNotListed: (messages: number, recipients: number, what: string, operation: string) =>
+    `Retry requested by operator (${clean(what, 128)}, operation ${clean(operation, 64)}): ${messages} more messages (${recipients} recipients) not listed`,
+  /** `mid`: the one message the operation retried (then the line is in its story), if it was one. */
+  retryFinished: (operation: string, mid: number | undefined, delivered: number, deferred: number, bounced: number) =>
+    `Retry operation ${clean(operation, 64)}${mid === undefined ? '' : ` of MID ${mid}`} finished: ${delivered} delivered, ${deferred} deferred, ${bounced} bounced`,
   schedulerError: (mid: number, reason: string) => `Scheduler error MID ${mid}: ${clean(reason)}`,
   schedulerTickFailed: (reason: string) => `Scheduler error: ${clean(reason)}; retrying at the next due time`,
   delayWarningFailed: (mid: number, reason: string) => `MID ${mid} delay warning could not be spooled: ${clean(reason)}; will retry`,
@@ -103,7 +136,11 @@ export const logLines = {
 
   // --- hosts -----------------------------------------------------------------
   hostDown: (host: string, reason: string) => `Host down: ${host} reason: ${clean(reason)}`,
-  hostUp: (host: string, how: string) => `Host up: ${host} (${clean(how)})`,
+  hostUp: (host: string, how: string, downSeconds?: number) =>
+    `Host up: ${host} (${clean(how)})${downSeconds === undefined ? '' : ` after ${formatDuration(downSeconds)} down`}`,
+  /** A failed probe, only when its error differs from the last one logged for the host (not one per probe). */
+  probeFailed: (host: string, details: string, downSince: number) =>
+    `Probe failed: ${host} details: ${clean(details)}; down since ${at(downSince)}`,
   hostSuspended: (host: string) => `Delivery suspended: ${host}`,
   hostResumed: (host: string) => `Delivery resumed: ${host}`,
 

@@ -8,8 +8,10 @@
  * skipping Down and suspended hosts, deciding each outcome (next attempt
  * from the bounce profile, expiry, delay warnings) and telling the queue,
  * "deliver at once" when a host comes back, and operator retries (a retry on
- * a Down host probes it and waits for the answer: probe-waits.ts). Every
- * recipient handed to the engine comes back with exactly one outcome.
+ * a Down host probes it and waits for the answer: probe-waits.ts), and the
+ * "waiting for <host>" line of each message's story (once per outage:
+ * outage-log.ts). Every recipient handed to the engine comes back with
+ * exactly one outcome.
  * Does not own: recipient facts (the queue records them), SMTP (delivery/),
  * host status (hosts/), NDR content (bounce/), failing recipients for good
  * (bounce-recipients.ts), persistence (store/ listens to the queue).
@@ -30,6 +32,7 @@ import { internError } from '../queue/intern.js';
 import type { BounceItem, RecipientBouncer } from './bounce-recipients.js';
 import { DueHeap } from './due-heap.js';
 import type { NdrSender } from './ndr-sender.js';
+import { OutageLog } from './outage-log.js';
 import { ProbeWaits } from './probe-waits.js';
 import { expiredStatus, findExpiry, nextAttemptAt, type ExpiryContext } from './retry-schedule.js';
 import { routeCapacity, RouteSlots } from './route-slots.js';
@@ -85,18 +88,16 @@ export class DeliveryScheduler {
    */
   private readonly slots: RouteSlots<QueuedRecipient, Group>;
   private readonly probeWaits = new ProbeWaits<HeldGroup>();
-  /**
-   * Messages whose "every host is down" deferral is already in the mail log
-   * for this outage: logged once per message per outage (as ESA does), not
-   * at every probe; cleared when a host comes back.
-   */
-  private readonly heldLogged = new Set<number>();
+  /** "waiting for <host> which is down since …": once per message per outage. */
+  readonly outageLog: OutageLog;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.heap = new DueHeap((r) => (r.state === 'queued' ? r.nextAttemptAt : undefined));
     this.slots = new RouteSlots((route) => routeCapacity(route.destinations, (key) => deps.hosts.isAvailable(key), deps.connectionsPerHost));
     deps.hosts.on('up', (h) => this.hostUp(h.key));
     deps.hosts.on('probe-failed', (h) => this.probeFailed(h.key));
+    this.outageLog = new OutageLog(deps.log, deps.hosts);
+    deps.queue.on('finished', (m) => this.outageLog.forget(m.mid));
   }
 
   private now(): number {
@@ -163,7 +164,6 @@ export class DeliveryScheduler {
   }
 
   private hostUp(key: string): void {
-    this.heldLogged.clear();
     for (const w of this.probeWaits.up(key)) if (!this.stopped) this.send(w);
     this.retryNow(this.recipientsForHost(key));
   }
@@ -346,6 +346,7 @@ export class DeliveryScheduler {
       enhanced: '4.4.1',
       temporary: true,
     });
+    this.outageLog.waiting(g.message.mid, g.routeKey, g.recipients.map((r) => r.rid), ordered);
     let rest = g.recipients;
     const probeable = ordered.filter((x) => {
       const h = this.deps.hosts.get(x.key);
@@ -358,10 +359,6 @@ export class DeliveryScheduler {
       for (const key of held.hosts) this.deps.probeNow(key);
     }
     if (rest.length === 0) return;
-    if (!this.heldLogged.has(g.message.mid)) {
-      this.heldLogged.add(g.message.mid);
-      this.deps.log.info(logLines.delayed(g.message.mid, rest.map((r) => r.rid), error.message));
-    }
     this.applyOrLog(g.message, g.route, deferAll(rest, error));
   }
 

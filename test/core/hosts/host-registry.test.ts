@@ -52,7 +52,37 @@ describe('HostRegistry', () => {
     const h = hosts.get('10.1.1.5:25')!;
     expect(h).toMatchObject({ status: 'up', since: 5000, lastError: 'connect ECONNREFUSED' });
     expect(h.history.map((x) => [x.status, x.at])).toEqual([['down', 1000], ['up', 5000]]);
-    expect(log.lines).toEqual(['Info: Host down: 10.1.1.5:25 reason: connect ECONNREFUSED', 'Info: Host up: 10.1.1.5:25 (probe)']);
+    expect(log.lines).toEqual(['Info: Host down: 10.1.1.5:25 reason: connect ECONNREFUSED', 'Info: Host up: 10.1.1.5:25 (probe) after 4s down']);
+  });
+
+  it('names a named host in its lines, and logs a failed probe only when its error changes, not once per probe', async () => {
+    const log = new MemoryLog();
+    let t = Date.UTC(2026, 11, 4, 7, 51, 2);
+    const hosts = new HostRegistry(log, () => t);
+    const d: Destination = { ...dest(2525), name: 'Exchange', configured: true };
+    hosts.register(d);
+    hosts.hostFailed(d.key, refused);
+    const timeout = new RelayError({ code: 'ETIMEDOUT', message: 'no greeting within 2 s', temporary: true });
+    let answer: RelayError = refused;
+    const probe = hosts.watchProbes(async () => {
+      throw answer;
+    });
+    const probes = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await probe(d).catch(() => undefined);
+    };
+    await probes(50); // the same error as the Down reason: nothing new to say
+    answer = timeout;
+    await probes(50); // a different error: one line
+    answer = refused;
+    await probes(50); // and back: one line
+    t += 292_000;
+    hosts.hostAnswered(d.key, 'probe');
+    expect(log.lines).toEqual([
+      'Info: Host down: Exchange (127.0.0.1:2525) reason: connect ECONNREFUSED',
+      'Info: Probe failed: Exchange (127.0.0.1:2525) details: no greeting within 2 s; down since 2026-12-04T07:51:02Z',
+      'Info: Probe failed: Exchange (127.0.0.1:2525) details: connect ECONNREFUSED; down since 2026-12-04T07:51:02Z',
+      'Info: Host up: Exchange (127.0.0.1:2525) (probe) after 4m 52s down',
+    ]);
   });
 
   it('a first answer from an unknown host is Up without a "Host up" line', () => {
