@@ -76,6 +76,8 @@ export class BrowserAlerts {
       timers: opts.timers ?? browserTimers,
       emit: (n) => this.show(n),
       queuedFor: (host) => this.hosts.find((h) => h.host === host)?.queued,
+      // The name the admin gave ("Exchange"), as the desktop's notifications say it.
+      nameOf: (host) => this.hosts.find((h) => h.host === host)?.name ?? undefined,
       recheck: opts.recheck ?? (() => {}),
     });
   }
