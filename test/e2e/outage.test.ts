@@ -124,6 +124,9 @@ describe('an Exchange outage, end to end', () => {
     for (let click = 0; click < 2; click++) {
       const r = await retryAllFromPage(page);
       expect(r).toEqual({ delivered: sink.messages.length - 1, deferred: MESSAGES, bounced: 0 });
+      // The bar is not a full green bar for nothing delivered: all amber.
+      expect(await page.locator('[data-testid="retry-bar"] .seg.delivered').count()).toBe(0);
+      expect(await page.locator('[data-testid="retry-bar"] .seg.deferred').getAttribute('style')).toContain('width: 100%');
     }
     expect(sink.messages).toHaveLength(1);
     expect(probes.filter((p) => p.manual)).toHaveLength(2);
