@@ -131,6 +131,13 @@ describe('an Exchange outage, end to end', () => {
     expect(sink.messages).toHaveLength(1);
     expect(probes.filter((p) => p.manual)).toHaveLength(2);
 
+    // The Overview agrees with the queue within seconds: 20 waiting for Exchange, and an oldest age.
+    await page.click('nav a[href="#/overview"]');
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="overview-hosts"]')?.textContent?.includes(`${n} queued`) && document.querySelector('[data-testid="oldest"]')?.textContent?.trim() !== '—',
+      MESSAGES,
+      { timeout: 3000 },
+    );
     await screenshotEveryView(page, 'during');
 
     // Let the scheduled cadence run past the clicks for two more probes.
@@ -164,6 +171,9 @@ describe('an Exchange outage, end to end', () => {
     // Exactly one notification each for down and up (and one for the bounce).
     await page.waitForFunction(() => document.title === 'Relaywatch', undefined, { timeout: 10_000 });
     await page.waitForFunction(() => window.__notices.length >= 3, undefined, { timeout: 5000 });
+    // The "20 deferred again" of the clicks is no longer true: it is gone from the Overview.
+    await page.click('nav a[href="#/overview"]');
+    await page.waitForSelector('[data-testid="retry-result"]', { state: 'detached', timeout: 3000 });
     await screenshotEveryView(page, 'after');
     expect((await notices(page)).map((n) => n.title).sort()).toEqual(['A message bounced', 'Exchange is back up', 'Exchange is down']);
     expect(browser.problems).toEqual([]);

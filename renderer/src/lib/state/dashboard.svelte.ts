@@ -27,6 +27,7 @@ export const EVENT_ROUTES: { [K in ControlEventName]: Route<K> } = {
   queue: (d, data) => {
     d.status.onQueueEvent(data);
     d.alerts?.onQueueEvent(data);
+    d.retries.onQueueEvent(data);
     d.queue.onQueueChanged();
     d.hosts.refresher.request();
     d.history.onChanged();
