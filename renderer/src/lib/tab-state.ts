@@ -17,7 +17,8 @@ const APP = 'Relaywatch';
 // No grace period, unlike notifications: the tab shows the state now, as the Overview does.
 export function tabState(hosts: readonly HostSummary[], connection: ConnectionState): TabState {
   if (connection === 'reconnecting' || connection === 'closed') return { title: `⚠ Relay unreachable — ${APP}`, icon: 'warning' };
-  const down = hosts.filter((h) => h.status === 'down' && !h.suspended).map((h) => h.host);
+  // The destination's name ("⚠ Exchange down") where the admin gave one, as everywhere else.
+  const down = hosts.filter((h) => h.status === 'down' && !h.suspended).map((h) => h.name ?? h.host);
   if (down.length === 1) return { title: `⚠ ${down[0]} down — ${APP}`, icon: 'alert' };
   if (down.length > 1) return { title: `⚠ ${down.length} hosts down — ${APP}`, icon: 'alert' };
   return { title: APP, icon: 'normal' };

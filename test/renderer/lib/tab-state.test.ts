@@ -8,6 +8,10 @@ describe('tab state', () => {
     expect(tabState([{ ...host('a:25'), status: 'down' }, { ...host('b:25'), status: 'down' }], 'open').title).toBe('⚠ 2 hosts down — Relaywatch');
   });
 
+  it('says the name the admin gave the host, where there is one', () => {
+    expect(tabState([{ ...host('10.0.0.5:25'), name: 'Exchange', status: 'down' }], 'open').title).toBe('⚠ Exchange down — Relaywatch');
+  });
+
   it('is plain when every host is up, and ignores suspended hosts', () => {
     expect(tabState([host('a:25')], 'open')).toEqual({ title: 'Relaywatch', icon: 'normal' });
     expect(tabState([{ ...host('a:25'), status: 'down', suspended: true }], 'open').icon).toBe('normal');

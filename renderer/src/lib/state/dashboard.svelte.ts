@@ -29,6 +29,7 @@ export const EVENT_ROUTES: { [K in ControlEventName]: Route<K> } = {
     d.status.onQueueEvent(data);
     d.bounces.onQueueEvent(data);
     d.alerts?.onQueueEvent(data);
+    d.retries.onQueueEvent(data);
     d.queue.onQueueChanged();
     d.hosts.refresher.request();
     d.history.onChanged();

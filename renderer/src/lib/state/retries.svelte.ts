@@ -68,6 +68,17 @@ export class RetriesStore {
     delete this.slots[slot];
   }
 
+  /**
+   * The queue changed. A finished result that says "N deferred again" stops
+   * being true once those recipients have left the queue (the host came back
+   * and delivered them): with the queue empty, such results go, rather than
+   * telling a person long afterwards that mail is still waiting.
+   */
+  onQueueEvent(q: { recipients: number }): void {
+    if (q.recipients !== 0) return;
+    for (const [slot, v] of Object.entries(this.slots)) if (v.done && v.deferred > 0) delete this.slots[slot];
+  }
+
   private apply(slot: string, p: Progress): void {
     const prev = this.slots[slot];
     const finished = p.delivered + p.deferred + p.bounced;

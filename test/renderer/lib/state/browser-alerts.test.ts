@@ -53,6 +53,15 @@ describe('browser alerts', () => {
     expect(s.shown.map((x) => x.title)).toEqual(['mx:25 is down', 'mx:25 is back up']);
   });
 
+  it('names the host as the admin did ("Exchange"), as the desktop does', () => {
+    const s = setup();
+    s.alerts.onHosts([{ ...host('mx:25'), name: 'Exchange' }]);
+    s.ev('mx:25', 'down', 'up');
+    s.timers.advance(60_000);
+    s.ev('mx:25', 'up', 'down');
+    expect(s.shown.map((x) => x.title)).toEqual(['Exchange is down', 'Exchange is back up']);
+  });
+
   it('a click on a notice opens its view', () => {
     const s = setup();
     s.ev('mx:25', 'down', 'up');

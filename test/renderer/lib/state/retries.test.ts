@@ -12,6 +12,20 @@ describe('RetriesStore', () => {
     expect(s.get('all')).toMatchObject({ delivered: 3, done: true, fraction: 1 });
   });
 
+  it('drops a "deferred again" result once the queue is empty, keeps it while mail waits', async () => {
+    const s = new RetriesStore();
+    await s.start('all', async () => ({ scheduled: 2, operationId: 'op9' }));
+    s.onProgress({ operationId: 'op9', total: 2, delivered: 0, deferred: 2, bounced: 0, done: true });
+    await s.start('mid:7', async () => ({ scheduled: 1, operationId: 'op10' }));
+    s.onProgress({ operationId: 'op10', total: 1, delivered: 1, deferred: 0, bounced: 0, done: true });
+    s.onQueueEvent({ recipients: 2 });
+    expect(s.get('all')).toMatchObject({ deferred: 2, done: true });
+    s.onQueueEvent({ recipients: 0 });
+    expect(s.get('all')).toBeUndefined();
+    // A result with nothing deferred stays true: it stays.
+    expect(s.get('mid:7')).toMatchObject({ delivered: 1 });
+  });
+
   it('applies progress that arrived before the command’s reply', async () => {
     const s = new RetriesStore();
     const r = await s.start('all', async () => {
