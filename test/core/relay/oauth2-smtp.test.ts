@@ -6,6 +6,7 @@
  * endpoint or 535) that keep the mail queued and the host Up, in words.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCommand } from '../../../cli/run-command.js';
 import { microsoftError } from '../../../common/microsoft-errors.js';
 import { internalsOf } from '../../../core/relay-internals.js';
 import type { Relay } from '../../../core/relay.js';
@@ -115,6 +116,13 @@ describe('OAuth2 SMTP (XOAUTH2) end to end', () => {
     expect(host.status).not.toBe('down');
     expect(host.history.some((h) => h.status === 'down')).toBe(false);
     expect(microsoftError(host.lastError)?.id).toBe('AADSTS7000215');
+    // What the admin reads in `relaywatch hoststatus`.
+    let out = '';
+    const code = await runCommand(['hoststatus', 'Microsoft 365', '--data-dir', relay.paths.root], { stdout: (t) => (out += t), stderr: (t) => (out += t) });
+    expect(code).toBe(0);
+    expect(out).toMatch(/Last error: +token endpoint 127\.0\.0\.1:\d+: AADSTS7000215: Invalid client secret provided/);
+    expect(out).toMatch(/Meaning: +Microsoft refused the client secret/);
+    expect(out).toMatch(/Fix: +create a new client secret for the app in Entra ID/);
     expect(sink.stats.xoauth2Logins).toBe(0);
     expect(sink.messages).toHaveLength(0);
     expect(JSON.stringify(host)).not.toContain('the-real-secret');
