@@ -51,6 +51,8 @@ export interface HostSummary {
   lastProbeAt: number | null;
   /** While Down: how often it is probed ("checked every 5 s"). */
   probeEverySeconds: number | null;
+  /** Its OAuth2 certificate expires within 14 days (or has expired): what and the fix. Absent otherwise. */
+  credentialWarning?: string;
 }
 
 export interface HostDetail extends HostSummary {

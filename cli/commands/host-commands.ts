@@ -102,6 +102,7 @@ export const hoststatus: CommandSpec = {
         ['Hard bounced', h.hardBounced],
         ['Last error', h.lastError ?? '-'],
         ...microsoftRows(h.lastError),
+        ...(h.credentialWarning ? [['Warning', h.credentialWarning] as [string, string]] : []),
         ['Checked every', h.probeEverySeconds === null ? '-' : h.probeEverySeconds < 60 ? `${h.probeEverySeconds}s` : formatDuration(h.probeEverySeconds)],
         ['Last check', h.lastProbeAt === null ? '-' : `${formatIso(h.lastProbeAt)} (${formatRelative(h.lastProbeAt, now)})`],
         ['Next probe', h.nextProbeAt === null ? '-' : `${formatIso(h.nextProbeAt)} (${formatRelative(h.nextProbeAt, now)})`],

@@ -32,6 +32,7 @@ import type { DeliveryScheduler } from '../scheduler/delivery-scheduler.js';
 import type { RecipientBouncer } from '../scheduler/bounce-recipients.js';
 import type { SpoolStore } from '../spool/spool-types.js';
 import type { LiveConfig } from './apply-config.js';
+import { destinationCertificateWarning } from '../oauth/certificate-expiry.js';
 import { parseArgs } from './arg-schemas.js';
 import type { ArgOf, ControlApi, ControlMethod, EditableConfig, HistoryResult, HostDetail, HostSummary, OAuth2Auth, RecipientSelector, ResultOf, RetryResult, TlsDestination } from './contract.js';
 import type { EventHub } from './event-hub.js';
@@ -252,7 +253,9 @@ export class ControlCommands {
     let waiting = 0;
     for (const r of pending) if (r.state === 'queued') waiting++;
     const down = h.status === 'down';
+    const credentialWarning = destinationCertificateWarning(h.destination, this.now());
     return {
+      ...(credentialWarning ? { credentialWarning } : {}),
       host: h.key,
       name: h.destination?.name ?? null,
       status: h.status,

@@ -6,7 +6,7 @@
  */
 import { RelayError } from '../errors/relay-error.js';
 import { microsoftErrorInWords } from '../../common/microsoft-errors.js';
-import { clientAssertion, readCertificateCredential } from './client-assertion.js';
+import { certificateNotAfter, clientAssertion, readCertificateCredential, type CertificateCredential } from './client-assertion.js';
 import { DEFAULT_SMTP_SCOPE, isAllowedEndpoint, tokenEndpoint, type OAuthCredential } from './oauth-credential.js';
 import type { TokenSource } from './token-source.js';
 
@@ -40,6 +40,8 @@ export class ClientCredentialsTokenSource implements TokenSource {
   private readonly env: NodeJS.ProcessEnv;
   readonly endpoint: string;
   readonly scope: string;
+  /** notAfter of the certificate credential when last read (ms), for the expiry warning. */
+  certificateNotAfter: number | undefined;
 
   constructor(
     readonly credential: OAuthCredential,
@@ -102,10 +104,19 @@ export class ClientCredentialsTokenSource implements TokenSource {
     throw tokenError(res.status, doc, new URL(this.endpoint).host);
   }
 
+  /** Reads the certificate credential's files (the admin may have replaced them), noting when it expires. */
+  async readCertificate(): Promise<CertificateCredential | undefined> {
+    const c = this.credential;
+    if (!c.certificateFile || !c.privateKeyFile) return undefined;
+    const cert = await readCertificateCredential(c.certificateFile, c.privateKeyFile);
+    this.certificateNotAfter = certificateNotAfter(cert.certificatePem);
+    return cert;
+  }
+
   private async addClientAuthentication(body: URLSearchParams): Promise<void> {
     const c = this.credential;
-    if (c.certificateFile && c.privateKeyFile) {
-      const cert = await readCertificateCredential(c.certificateFile, c.privateKeyFile);
+    const cert = await this.readCertificate();
+    if (cert) {
       body.set('client_assertion_type', JWT_BEARER);
       body.set('client_assertion', clientAssertion(cert, c.clientId, this.endpoint, this.now()));
       return;

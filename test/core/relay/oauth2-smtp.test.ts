@@ -171,5 +171,22 @@ describe('OAuth2 SMTP (XOAUTH2) end to end', () => {
     await waitFor(relay, () => done.length === 1, 'delivered');
     expect(sink.messages).toHaveLength(1);
     expect(idp.requests).toEqual([expect.objectContaining({ credential: 'assertion', status: 200 })]);
+    // A year of validity left: no warning anywhere.
+    expect((await relay.control.hoststatus({ host: 'Microsoft 365' })).credentialWarning).toBeUndefined();
+    expect(await mailLog(relay)).not.toMatch(/OAuth2 certificate/);
+  });
+
+  it.skipIf(missingCommand('openssl', 'Debian package openssl'))('a certificate that expires within 14 days: a warning in the mail log and in hoststatus', async () => {
+    const dir = await f.dir();
+    const cert = await makeAppCertificate(dir, 7);
+    const idp = await idpWith({ certificatePem: cert.certificatePem });
+    const sink = await m365(idp);
+    const relay = await relayTo(sink, oauth(idp, { certificateFile: cert.certificateFile, privateKeyFile: cert.privateKeyFile }));
+
+    // Read at start, before any mail needs a token.
+    await until(async () => /Warning: Host 127\.0\.0\.1:\d+: the OAuth2 certificate .* expires on/.test(await mailLog(relay)), 'the warning in the mail log');
+    const host = await relay.control.hoststatus({ host: 'Microsoft 365' });
+    expect(host.credentialWarning).toMatch(/^the OAuth2 certificate .*app-cert-7\.pem expires on \d{4}-\d\d-\d\d \(in [67] days\); create a new one, upload it/);
+    expect(idp.requests).toHaveLength(0);
   });
 });
