@@ -5,6 +5,10 @@
  * format they use ("2m 5s"). Pure: no clock, no locale.
  */
 
+import { microsoftErrorInWords } from './microsoft-errors.js';
+
+const capitalise = (t: string): string => t.charAt(0).toUpperCase() + t.slice(1);
+
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** "45s", "2m 5s", "3h 20m", "2d 4h": two units at most, as people say it. */
@@ -24,6 +28,8 @@ export const noticeText = {
     title: `${host} is down`,
     body:
       `Unreachable for ${duration(downMs)}${reason ? `: ${reason}` : ''}.` +
+      // Microsoft 365's own codes come with the fix (the tray has no tooltip).
+      (reason && microsoftErrorInWords(reason) ? ` ${capitalise(microsoftErrorInWords(reason)!)}.` : '') +
       (queued ? ` ${plural(queued, 'message')} waiting for it.` : ' Mail for it waits in the queue.'),
   }),
   // `queued` counts the recipients waiting for the host (the unit of ESA's
