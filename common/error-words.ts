@@ -2,10 +2,12 @@
  * error-words: an SMTP reply or connection failure in words, and whether it is
  * retried (temporary) or bounced: the one wording of each error class for the
  * Overview, Hosts, Queue, notifications (notice-text.ts) and the first-run test.
- * A server's reply is worded by its codes (enhanced, common/status-phrases.ts,
- * before RFC 5321 basic); a failure with no reply by ERROR_CLASSES; unknown text
- * is returned as it came.
+ * Microsoft 365's codes (common/microsoft-errors.ts) first, with their fix; then
+ * a server's reply by its codes (enhanced, common/status-phrases.ts, before
+ * RFC 5321 basic); a failure with no reply by ERROR_CLASSES; unknown text is
+ * returned as it came.
  */
+import { microsoftError } from './microsoft-errors.js';
 import { statusPhrase } from './status-phrases.js';
 
 export interface ErrorWords {
@@ -72,6 +74,9 @@ export function errorWords(text: string | null | undefined): ErrorWords | null {
   const t = text.trim();
   if (!t) return null;
   const m = REPLY.exec(t);
+  // Microsoft 365's own codes first: they come with the fix.
+  const ms = microsoftError(t);
+  if (ms) return { words: `${ms.words}. Fix: ${ms.fix}`, temporary: ms.queued ?? (m ? (m[2] ?? m[1]!)[0] === '4' : null), code: ms.id };
   if (m) {
     const basic = m[1]!;
     const cls = m[2] ?? basic[0]!;

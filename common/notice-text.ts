@@ -25,6 +25,7 @@ export const noticeText = {
   down: (host: string, reason: string | null, queued: number | undefined, downMs: number) => ({
     title: `${host} is down`,
     body:
+      // Worded as on every screen; Microsoft 365's codes come with their fix (the tray has no tooltip).
       `Unreachable for ${duration(downMs)}${reason ? `: ${errorWords(reason)?.words ?? reason}` : ''}.` +
       (queued ? ` ${plural(queued, 'message')} waiting for it.` : ' Mail for it waits in the queue.'),
   }),

@@ -28,6 +28,7 @@ import { registerInternals } from './relay-internals.js';
 import type { Relay, RelayOptions } from './relay-types.js';
 import { restoreRelayState } from './store/restore-relay-state.js';
 import { DestinationOrder } from './routing/destination-order.js';
+import { warnExpiringCertificates } from './oauth/certificate-expiry.js';
 import { configuredDestinations } from './routing/configured-destinations.js';
 import { RouteResolver, checkRouteSecrets } from './routing/route-resolver.js';
 import { DeliveryScheduler } from './scheduler/delivery-scheduler.js';
@@ -78,7 +79,9 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   const resolver = new RouteResolver(initial.routes, { dns: opts.dns ?? dnsPromises, env });
   config.onChange((c) => resolver.setRoutes(c.routes));
   const registerConfigured = (c: RelayConfig): void => {
-    for (const dest of configuredDestinations(c, env)) hosts.register(dest);
+    const dests = configuredDestinations(c, env);
+    for (const dest of dests) hosts.register(dest);
+    warnExpiringCertificates(dests, log);
   };
   registerConfigured(initial);
   config.onChange(registerConfigured);

@@ -135,6 +135,7 @@ export const logLines = {
     `${clean(file)} not written (${clean(reason)}); the command line cannot find this relay until it is; retrying`,
 
   // --- hosts -----------------------------------------------------------------
+  credentialExpiring: (host: string, warning: string) => `Host ${host}: ${clean(warning)}`,
   hostDown: (host: string, reason: string) => `Host down: ${host} reason: ${clean(reason)}`,
   hostUp: (host: string, how: string, downSeconds?: number) =>
     `Host up: ${host} (${clean(how)})${downSeconds === undefined ? '' : ` after ${formatDuration(downSeconds)} down`}`,

@@ -1,9 +1,10 @@
 /**
  * configured-destinations: every destination named in the config's routes, as
- * Destinations (key `host:port`, password from its `passEnv` variable), so hosts/
+ * Destinations (key `host:port`, password from its `passEnv` variable or an OAuth2 token source), so hosts/
  * can list and probe them before any mail.
  */
 import type { RelayConfig } from '../config/config-schema.js';
+import { destinationLogin } from './destination-auth.js';
 import type { Destination } from './routing-types.js';
 
 /** Every destination named in the config, for tophosts and probing before any mail. */
@@ -17,7 +18,7 @@ export function configuredDestinations(c: RelayConfig, env: NodeJS.ProcessEnv): 
         port: d.port,
         priority: d.priority,
         tls: d.tls,
-        auth: d.auth ? { user: d.auth.user, pass: env[d.auth.passEnv] ?? '' } : undefined,
+        auth: d.auth ? destinationLogin(d.auth, env) : undefined,
         name: d.name,
         configured: true,
       });

@@ -1,10 +1,11 @@
 /**
  * route-resolver: a recipient domain → the destinations to try: configured
  * routes by priority, else the MX records; and checkRouteSecrets, which checks at
- * start that every `passEnv` variable is set (ECONFIG naming the field).
+ * start that every `passEnv` / `clientSecretEnv` variable is set (ECONFIG naming the field).
  */
 import type { RouteConfig } from '../config/config-schema.js';
 import { RelayError } from '../errors/relay-error.js';
+import { destinationLogin, secretProblem } from './destination-auth.js';
 import { MxResolver } from './mx-resolver.js';
 import { RouteTable } from './route-table.js';
 import type { Destination, DnsLookup, ResolvedRoute } from './routing-types.js';
@@ -61,8 +62,8 @@ export function checkRouteSecrets(routes: readonly RouteConfig[], env: NodeJS.Pr
   const problems: string[] = [];
   routes.forEach((r, i) =>
     r.destinations.forEach((d, j) => {
-      const why = d.auth ? secretProblem(d.auth.passEnv, env) : undefined;
-      if (why) problems.push(`${field(i, j)}: ${why}`);
+      const why = d.auth ? secretProblem(d.auth, env) : undefined;
+      if (why) problems.push(`${field(i, j, why[0])}: ${why[1]}`);
     }),
   );
   if (problems.length) throw new RelayError({ code: 'ECONFIG', message: problems.join('; '), temporary: false });
@@ -71,24 +72,17 @@ export function checkRouteSecrets(routes: readonly RouteConfig[], env: NodeJS.Pr
 function toDestination(d: RouteConfig['destinations'][number], i: number, j: number, env: NodeJS.ProcessEnv): Destination {
   let auth: Destination['auth'];
   if (d.auth) {
-    const why = secretProblem(d.auth.passEnv, env);
+    const why = secretProblem(d.auth, env);
     if (why) {
       // Checked at start; if it vanished since, hold the mail rather than
       // send it unauthenticated or bounce it for a local mistake.
-      throw new RelayError({ code: 'ECONFIG', message: `${field(i, j)}: ${why}`, enhanced: '4.3.5', temporary: true });
+      throw new RelayError({ code: 'ECONFIG', message: `${field(i, j, why[0])}: ${why[1]}`, enhanced: '4.3.5', temporary: true });
     }
-    auth = { user: d.auth.user, pass: env[d.auth.passEnv]! };
+    auth = destinationLogin(d.auth, env);
   }
   return { key: `${d.host}:${d.port}`, host: d.host, port: d.port, priority: d.priority, tls: d.tls, auth, name: d.name, configured: true };
 }
 
-function secretProblem(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  const v = env[name];
-  if (v === undefined) return `environment variable ${name} is not set`;
-  if (v === '') return `environment variable ${name} is empty`;
-  return undefined;
-}
-
-function field(i: number, j: number): string {
-  return `routes[${i}].destinations[${j}].auth.passEnv`;
+function field(i: number, j: number, leaf: string): string {
+  return `routes[${i}].destinations[${j}].${leaf}`;
 }

@@ -1,6 +1,8 @@
 /**
  * routing-types: what routing hands to delivery.
  */
+import type { TokenSource } from '../oauth/token-source.js';
+
 export type TlsMode = 'none' | 'opportunistic' | 'required';
 
 export interface Destination {
@@ -11,8 +13,8 @@ export interface Destination {
   /** Lower is preferred (as in MX records and ESA SMTP routes). */
   priority: number;
   tls: TlsMode;
-  /** Credentials for a smarthost; the password already read from its env var. */
-  auth?: { user: string; pass: string } | undefined;
+  /** Credentials for a smarthost: a password already read from its env var, or OAuth2 tokens (SASL XOAUTH2). */
+  auth?: PasswordLogin | OAuth2Login | undefined;
   /** The operator's word for it ("Exchange"), shown wherever the host appears. */
   name?: string | undefined;
   /**
@@ -20,6 +22,17 @@ export interface Destination {
    * short fixed cadence. MX-resolved internet hosts are not, and back off.
    */
   configured?: boolean | undefined;
+}
+
+export interface PasswordLogin {
+  user: string;
+  pass: string;
+}
+
+export interface OAuth2Login {
+  /** The mailbox the relay logs in as. */
+  user: string;
+  tokens: TokenSource;
 }
 
 export interface ResolvedRoute {

@@ -42,6 +42,14 @@ describe('notification rules: host down and back up', () => {
     expect(s.notices).toEqual([]);
   });
 
+  it('a Microsoft 365 reason comes with its words and fix', () => {
+    const s = setup({}, {});
+    s.down('m365:587', '421 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded');
+    s.timers.advance(60_000);
+    expect(s.notices[0]!.body).toContain('Unreachable for 1m: 421 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded. The server is throttling the relay');
+    expect(s.notices[0]!.body).toContain('Fix: nothing to change: the relay retries later');
+  });
+
   it('notifies once after the grace period, then once when the host is back, with duration and count', () => {
     const s = setup({}, { 'a:25': 3 });
     s.down('a:25', '421 4.3.2 shutting down');
