@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MICROSOFT_ERRORS, microsoftError } from '../../common/microsoft-errors.js';
-import { errorInWords, errorWords } from '../../renderer/src/lib/smtp-words.js';
+import { errorInWords, errorWords } from '../../common/error-words.js';
 
 const SAMPLES: [text: string, id: string][] = [
   ['535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully. Contact your administrator. [MN2PR01CA0001.prod.exchangelabs.com]', '5.7.139'],
