@@ -92,7 +92,7 @@ describe('the Bounces list', () => {
     expect(await page.textContent('[data-testid="bounces-summary"]')).toMatch(/Last hour: 2 bounces, 1 notice failed\./);
 
     // Local time shown, UTC in the tooltip.
-    const title = await page.getAttribute('[data-testid="bounce-row"] td.time', 'title');
+    const title = await page.getAttribute('[data-testid="bounce-row"] td.time time', 'title');
     expect(title).toMatch(/ UTC$/);
 
     // The MID opens that message's story in the Log.
