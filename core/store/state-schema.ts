@@ -78,7 +78,7 @@ export const stateSchema = z.object({
   stats: z.object({
     delivered: count,
     bounced: count,
-    minutes: z.array(z.tuple([z.number().int(), count, count, count.optional()])),
+    minutes: z.array(z.tuple([z.number().int(), count, count, count.optional(), count.optional()])),
   }),
   // Validated as a config when applied (relay.ts); here only its outline.
   overrides: z.record(z.string(), z.unknown()).optional(),
