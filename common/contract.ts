@@ -178,6 +178,8 @@ export interface HistoryResult {
   samples: HistorySample[];
   /** The same every 5 seconds over the last hour (since the relay started); absent from older relays. */
   recent?: HistorySample[];
+  /** The relay's clock when it answered: where the charts' window ends. Absent from older relays. */
+  at?: number;
   /** Up/down periods per host over the same window; `to` null means "still". */
   hosts: { host: string; name?: string | null; periods: { status: 'up' | 'down'; from: number; to: number | null; reason: string | null }[] }[];
 }

@@ -233,7 +233,7 @@ export class ControlCommands {
     const to = this.now();
     const from = to - 24 * 3600_000;
     const hosts = this.deps.hosts.all().map((h) => ({ host: h.key, name: h.destination?.name ?? null, periods: periodsOf(h, from) }));
-    return { samples: this.deps.stats.series(), recent: this.deps.stats.recent(), hosts };
+    return { samples: this.deps.stats.series(), recent: this.deps.stats.recent(), hosts, at: to };
   }
 
   async testConnection(q: ArgOf<'testConnection'>): Result<'testConnection'> {
