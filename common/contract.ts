@@ -276,10 +276,26 @@ export interface BouncesResult {
   total: number;
 }
 
+/** One point of a history series; `queuedMax` is absent from older relays (read it as `queued`). */
+export interface HistorySample {
+  at: number;
+  queued: number;
+  queuedMax?: number;
+  delivered: number;
+  bounced: number;
+}
+
 /** Charts: the core's own history (kept in lowdb, survives restarts). */
 export interface HistoryResult {
-  /** One sample per minute, oldest first, up to 24 h: recipients queued at the sample, delivered and bounced during that minute. */
-  samples: { at: number; queued: number; delivered: number; bounced: number }[];
+  /**
+   * One sample per minute, oldest first, up to 24 h, the last one the current minute: recipients queued at
+   * the minute's end (`queued`) and at most during it (`queuedMax`), delivered and bounced during that minute.
+   */
+  samples: HistorySample[];
+  /** The same every 5 seconds over the last hour (since the relay started); absent from older relays. */
+  recent?: HistorySample[];
+  /** The relay's clock when it answered: where the charts' window ends. Absent from older relays. */
+  at?: number;
   /** Up/down periods per host over the same window; `to` null means "still". */
   hosts: { host: string; name?: string | null; periods: { status: 'up' | 'down'; from: number; to: number | null; reason: string | null }[] }[];
 }

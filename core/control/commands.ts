@@ -243,7 +243,7 @@ export class ControlCommands {
     const to = this.now();
     const from = to - 24 * 3600_000;
     const hosts = this.deps.hosts.all().map((h) => ({ host: h.key, name: h.destination?.name ?? null, periods: periodsOf(h, from) }));
-    return { samples: this.deps.stats.series(), hosts };
+    return { samples: this.deps.stats.series(), recent: this.deps.stats.recent(), hosts, at: to };
   }
 
   async bounces(q: ArgOf<'bounces'> = {}): Result<'bounces'> {

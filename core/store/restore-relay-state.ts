@@ -53,10 +53,15 @@ export async function restoreRelayState(paths: DataDirLayout, log: MailLog, flus
   let dcid = state.data.counters.dcid + 1000;
   const toSchedule = await reconcileQueue({ spool, queue, index: state.data.queue, log, corruptDir: paths.corrupt });
   persistLiveState(state, { queue, hosts, stats, bounces, counters: () => ({ icid, dcid }) });
+  // Every change to the pending count comes through `added` or `outcome`; the
+  // count is the queue's own counter, so a sample costs O(1) at any depth.
+  stats.recordQueueDepth(queue.pendingRecipients);
+  queue.on('added', () => stats.recordQueueDepth(queue.pendingRecipients));
   queue.on('outcome', (r, what) => {
     // A failed bounce notice is counted by the bounce records, not as a bounce
     // (the message is still in the queue while its last recipient's event fires).
     if (what === 'delivered' || (what === 'bounced' && queue.get(r.mid)?.kind === 'normal')) stats.count(what);
+    stats.recordQueueDepth(queue.pendingRecipients);
   });
   queue.on('finished', (m) => {
     log.info(logLines.messageFinished(m.mid, 'done'));

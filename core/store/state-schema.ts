@@ -104,7 +104,7 @@ export const stateSchema = z.object({
   stats: z.object({
     delivered: count,
     bounced: count,
-    minutes: z.array(z.tuple([z.number().int(), count, count, count.optional()])),
+    minutes: z.array(z.tuple([z.number().int(), count, count, count.optional(), count.optional()])),
   }),
   bounces: z
     .object({

@@ -1,6 +1,6 @@
 /**
- * history: the core's own history (queue depth and delivery per minute, host up/down periods
- * over 24 h) for the Charts view and the Hosts timelines, patched live from `host` events.
+ * history: the core's own history (queue depth and delivery every 5 s for an hour and per
+ * minute for 24 h, host up/down periods) for the Charts view and the Hosts timelines, patched live from `host` events.
  */
 import type { HistoryResult } from '../../../../common/contract.js';
 import type { ControlEvents } from '../../../../common/events.js';
@@ -20,8 +20,9 @@ export class HistoryStore {
     private readonly client: RelayClient,
     opts: { minGapMs?: number; timers?: Timers } = {},
   ) {
-    // Samples are per minute: refetching more often than this would show nothing new.
-    this.refresher = new Refresher(() => this.fetch(), opts.minGapMs ?? 15_000, opts.timers ?? realTimers);
+    // The finest samples are 5 s apart: refetching more often would show nothing new.
+    // Fetches follow queue and host events, so an idle relay costs no requests.
+    this.refresher = new Refresher(() => this.fetch(), opts.minGapMs ?? 5_000, opts.timers ?? realTimers);
   }
 
   /** A view showing history opened; returns the function to call when it closes. */
