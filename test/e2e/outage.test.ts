@@ -23,6 +23,7 @@ const BOUNCER = 'nobody@office.test'; // Exchange refuses it with 550 5.1.1
 let env: DashboardEnv;
 let browser: Browser;
 const probes: ProbeReport[] = [];
+const bounces = { bounced: 0 };
 
 declare global {
   interface Window {
@@ -39,6 +40,9 @@ beforeAll(async () => {
     config: { delivery: { probeMaxSeconds: CADENCE_S } },
   });
   internalsOf(env.relay).prober.on('probe', (p) => probes.push(p));
+  internalsOf(env.relay).queue.on('outcome', (_r, what) => {
+    if (what === 'bounced') bounces.bounced++;
+  });
   browser = await launchBrowser({ width: 1280, height: 800, colorScheme: 'light' });
   await browser.page.addInitScript(() => {
     window.__notices = [];
@@ -85,6 +89,18 @@ async function retryAllFromPage(page: Page): Promise<{ delivered: number; deferr
   return { delivered: n('delivered'), deferred: n('deferred'), bounced: n('bounced') };
 }
 
+/** Waits until the element's data-* attributes hold these values (the charts' text summaries carry their numbers so). */
+async function untilData(page: Page, selector: string, want: Record<string, string>, timeout = 15_000): Promise<void> {
+  await page.waitForFunction(
+    ([sel, w]) => {
+      const el = document.querySelector(sel);
+      return !!el && Object.entries(w).every(([k, v]) => el.getAttribute(`data-${k}`) === v);
+    },
+    [selector, want] as const,
+    { timeout },
+  );
+}
+
 /** Every view, at both sizes, light and dark. */
 async function screenshotEveryView(page: Page, phase: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
@@ -94,7 +110,7 @@ async function screenshotEveryView(page: Page, phase: string): Promise<void> {
       [800, 600],
     ] as const) {
       await page.setViewportSize({ width: w, height: h });
-      for (const view of ['overview', 'queue', 'hosts', 'log', 'charts']) {
+      for (const view of ['overview', 'queue', 'hosts', 'log', 'charts', 'bounces']) {
         await page.click(`nav a[href="#/${view}"]`);
         await page.waitForSelector(`[data-view="${view}"]`, { timeout: 5000 });
         await screenshot(page, `outage-${phase}-${view}-${w}x${h}-${scheme}`);
@@ -138,6 +154,9 @@ describe('an Exchange outage, end to end', () => {
       MESSAGES,
       { timeout: 3000 },
     );
+    // The chart's queue depth, sampled by the core, rose to the 20 waiting.
+    await page.click('nav a[href="#/charts"]');
+    await untilData(page, '[data-testid="queue-summary"]', { now: String(MESSAGES), peak: String(MESSAGES) });
     await screenshotEveryView(page, 'during');
 
     // Let the scheduled cadence run past the clicks for two more probes.
@@ -157,8 +176,12 @@ describe('an Exchange outage, end to end', () => {
     // Exchange comes back. Nobody clicks.
     await sink.start();
     const backAt = Date.now();
-    await until(() => queuedNow() === 0, 'the queue drained', (CADENCE_S + 3) * 1000);
+    // Drained: every waiting recipient has its outcome (19 delivered, 1 refused). The
+    // bounce notice that follows is new mail, not part of the drain.
+    const originals = (): number => sink.messages.filter((m) => m.from !== '').length;
+    await until(() => originals() === MESSAGES && bounces.bounced === 1, 'the 20 waiting recipients delivered or bounced', (CADENCE_S + 3) * 1000);
     const drainedMs = Date.now() - backAt;
+    await until(() => queuedNow() === 0, 'the queue empty, the notice delivered too', 5000);
     process.stdout.write(`[e2e] queue drained ${drainedMs} ms after Exchange came back, no click\n`);
     expect(drainedMs).toBeLessThanOrEqual(6000);
 
@@ -171,6 +194,25 @@ describe('an Exchange outage, end to end', () => {
     // Exactly one notification each for down and up (and one for the bounce).
     await page.waitForFunction(() => document.title === 'Relaywatch', undefined, { timeout: 10_000 });
     await page.waitForFunction(() => window.__notices.length >= 3, undefined, { timeout: 5000 });
+    // The chart fell back to 0 (its peak still 20), with 19 + 1 notice + the first delivered this hour.
+    await page.click('nav a[href="#/charts"]');
+    await untilData(page, '[data-testid="queue-summary"]', { now: '0', peak: String(MESSAGES) });
+    await untilData(page, '[data-testid="rate-summary"]', { delivered: String(sink.messages.length), bounced: '1' });
+
+    // Bounced opens the list: the refused recipient, its subject, and its notice sent to the scanner.
+    await page.click('nav a[href="#/overview"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="bounced"]')?.textContent?.trim() === '1', undefined, { timeout: 5000 });
+    await page.click('[data-testid="bounced-link"]');
+    const row = page.locator('[data-testid="bounce-row"]');
+    await row.first().waitFor({ timeout: 5000 });
+    expect(await row.count()).toBe(1);
+    expect(await row.getAttribute('data-kind')).toBe('bounce');
+    expect(await row.textContent()).toContain(BOUNCER);
+    expect(await row.locator('[data-testid="bounce-subject"]').textContent()).toBe('Scan for nobody');
+    const notice = sink.messages.find((m) => m.from === '' && m.to[0] === 'scanner@office.test')!;
+    expect(notice).toBeDefined();
+    expect(await row.locator('[data-testid="bounce-notice"]').textContent()).toMatch(/^notice sent to scanner@office\.test \(MID \d+\)$/);
+
     // The "20 deferred again" of the clicks is no longer true: it is gone from the Overview.
     await page.click('nav a[href="#/overview"]');
     await page.waitForSelector('[data-testid="retry-result"]', { state: 'detached', timeout: 3000 });
