@@ -16,7 +16,8 @@ const EVENT_TYPES = {
   /** Coalesced: at most a few per second, whatever the load. */
   queue: event<{ enqueued: number; delivered: number; deferred: number; bounced: number; recipients: number; messages: number }>(),
   'retry-progress': event<{ operationId: string; total: number; delivered: number; deferred: number; bounced: number; done: boolean }>(),
-  config: event<{ changedBy: string }>(),
+  /** Settings changed (`changedBy`: who), or an edit of the config file was rejected (`error`, in words). */
+  config: event<{ changedBy: string; error?: string }>(),
   /** New mail-log lines, coalesced like queue events. */
   log: event<{ lines: string[] }>(),
 };
