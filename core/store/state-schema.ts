@@ -28,7 +28,7 @@ export interface StateData {
   counters: { icid: number; dcid: number };
   /** Delivered/bounced totals, and a per-minute ring for "last hour". */
   stats: StatsRecord;
-  /** Operator changes from the control API, applied over the file config. */
+  /** Settings an older version kept here (they overrode the file); moved to the config file or dropped at start. */
   overrides?: Record<string, unknown>;
 }
 
