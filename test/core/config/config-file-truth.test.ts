@@ -11,7 +11,7 @@ import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EditableConfig } from '../../../core/control/contract.js';
-import type { EventEnvelope } from '../../../core/control/event-hub.js';
+import type { EventEnvelope } from '../../../core/control/contract.js';
 import { loadConfig } from '../../../core/config/load-config.js';
 import { startRelay, type Relay } from '../../../core/relay.js';
 import { tempDir, type TempDir } from '../../helpers/temp-dir.js';
