@@ -37,11 +37,13 @@ async function serve(argv: string[]): Promise<void> {
   }
   // Loaded only here: the operator commands need none of the relay (SMTP
   // server, spool, lowdb), and start faster without it.
-  const { loadConfig, startRelay } = await import('../core/relay.js');
-  const config = await loadConfig(values.config);
+  const { defaultConfigFile, loadConfig, startRelay } = await import('../core/relay.js');
   const dataDir = values['data-dir'] ?? defaultDataDir();
+  // Without --config: the data dir's own config.json, which Settings write (defaults until then).
+  const configFile = values.config ?? defaultConfigFile(dataDir);
+  const config = await loadConfig(configFile, { missingOk: values.config === undefined });
   const staticDir = findDashboard();
-  const relay = await startRelay({ config, dataDir, staticDir });
+  const relay = await startRelay({ config, configFile, dataDir, staticDir });
   // Handlers first, then the lines that tell a supervisor (or a test) that
   // the relay is up: a signal sent on seeing them must find the handlers.
   let signals = 0;

@@ -12,7 +12,7 @@ import { parseCommandLine, type OptionSpec } from './args.js';
 import { ControlClientError } from './client.js';
 import { bounces } from './commands/bounce-commands.js';
 import type { CommandSpec } from './commands/command-types.js';
-import { configGet, configSet, logTail } from './commands/config-log-commands.js';
+import { configGet, configSet, configStatus, logTail } from './commands/config-log-commands.js';
 import { hoststatus, resume, status, suspend, tophosts } from './commands/host-commands.js';
 import { bouncerecipients, deleterecipients, delivernow, oldmessage, retry, retryall, showrecipients } from './commands/queue-commands.js';
 import { locateRelay, RelayNotRunning } from './locate-relay.js';
@@ -38,8 +38,10 @@ const BY_OPERATION = {
   bounces,
   configGet,
   configSet,
+  configFile: configStatus,
   logTail,
   testConnection: null, // the first-run guide's check before saving a route
+  interfaces: null, // the first-run guide's networks
   history: null, // the charts
 } satisfies Record<ControlMethod, CommandSpec | null>;
 

@@ -201,6 +201,30 @@ export interface EditableConfig {
   listen: { host: string; port: number };
 }
 
+/** Where Settings live: the config file is their one source (README "Settings and the config file"). */
+export interface ConfigFileStatus {
+  /** The file Settings write and the relay watches: --config FILE, or config.json in the data dir. */
+  path: string;
+  exists: boolean;
+  /** null: Settings can be saved; else why they are read-only, in words. */
+  readOnly: string | null;
+  /** The file's last edit did not validate, in words naming the field; the previous settings keep running. */
+  error: string | null;
+  /** Fields changed in the file that take effect at the next start, e.g. "listen.port". */
+  restartNeeded: string[];
+}
+
+/** One of the machine's networks (a non-loopback, non-link-local interface address), as CIDR. */
+export interface MachineNetwork {
+  /** Interface name, e.g. "eth0". */
+  interface: string;
+  /** The interface's address, e.g. "192.168.1.20". */
+  address: string;
+  /** Its network, e.g. "192.168.1.0/24". */
+  cidr: string;
+  family: 'IPv4' | 'IPv6';
+}
+
 export interface LogTailQuery {
   lines?: number;
   grep?: string;

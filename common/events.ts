@@ -17,7 +17,8 @@ const EVENT_TYPES = {
   /** `bounced`: recipients of real messages; `noticesFailed`: bounce notices that failed (dropped, not bounced again). */
   queue: event<{ enqueued: number; delivered: number; deferred: number; bounced: number; noticesFailed: number; recipients: number; messages: number }>(),
   'retry-progress': event<{ operationId: string; total: number; delivered: number; deferred: number; bounced: number; done: boolean }>(),
-  config: event<{ changedBy: string }>(),
+  /** Settings changed (`changedBy`: who), or an edit of the config file was rejected (`error`, in words). */
+  config: event<{ changedBy: string; error?: string }>(),
   /** New mail-log lines, coalesced like queue events. */
   log: event<{ lines: string[] }>(),
 };

@@ -7,11 +7,13 @@ import type {
   ActionResult,
   BouncesQuery,
   BouncesResult,
+  ConfigFileStatus,
   EditableConfig,
   HistoryResult,
   HostDetail,
   HostSummary,
   LogTailQuery,
+  MachineNetwork,
   OldMessage,
   Page,
   RecipientRow,
@@ -51,6 +53,10 @@ export const OPERATIONS = {
   bouncerecipients: op<(q: RecipientSelector) => ActionResult>({ readOnly: false }),
   configGet: op<() => EditableConfig>({ readOnly: true }),
   configSet: op<(q: { config: EditableConfig }) => EditableConfig>({ readOnly: false }),
+  /** Where Settings live and whether they can be saved; the file's last rejected edit. */
+  configFile: op<() => ConfigFileStatus>({ readOnly: true }),
+  /** The machine's own networks (first run offers them as relay networks). */
+  interfaces: op<() => MachineNetwork[]>({ readOnly: true }),
   logTail: op<(q?: LogTailQuery) => { lines: string[] }>({ readOnly: true }),
   /** Opens a connection to a server: not a read of the relay's state. */
   testConnection: op<(q: { host: string; port: number; tls: 'none' | 'opportunistic' | 'required' }) => TestConnectionResult>({ readOnly: false }),

@@ -1,6 +1,7 @@
 /**
  * data-dir: where a relay keeps its state: the default per-user location, the
- * layout (spool/, corrupt/, state.json, mail.log, relay.json, control.token),
+ * layout (spool/, corrupt/, state.json, mail.log, relay.json, control.token,
+ * config.json),
  * opening it as its one relay (private modes, lock, sweep), and relay.json, which
  * says where the running relay listens. Raises RelayError EARGS.
  */
@@ -18,6 +19,11 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'relaywatch');
 }
 
+/** The config file of a relay started without --config: its data dir's config.json. */
+export function defaultConfigFile(dataDir: string): string {
+  return layout(dataDir).config;
+}
+
 export interface DataDirLayout {
   root: string;
   spool: string;
@@ -25,6 +31,8 @@ export interface DataDirLayout {
   state: string;
   runtime: string;
   token: string;
+  /** The config file when the relay is started without --config (written by Settings). */
+  config: string;
 }
 
 export function layout(dir: string): DataDirLayout {
@@ -36,6 +44,7 @@ export function layout(dir: string): DataDirLayout {
     state: join(root, 'state.json'),
     runtime: join(root, 'relay.json'),
     token: join(root, 'control.token'),
+    config: join(root, 'config.json'),
     // relay.lock: where it lives depends on the platform and the path's length (data-dir-lock.ts).
   };
 }

@@ -21,6 +21,10 @@ export interface RelayOptions {
   maxInFlight?: number;
   /** Folder of the built dashboard, served by the control server. */
   staticDir?: string;
+  /** The config file `config` was read from; Settings write it and its edits apply live. Default: config.json in the data dir. */
+  configFile?: string;
+  /** How soon an edit of the config file is noticed (tests shorten it). */
+  configWatch?: { debounceMs?: number; pollMs?: number };
   /** false: no control server (embedders that only use relay.control). */
   controlServer?: boolean;
 }

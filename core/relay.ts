@@ -64,14 +64,15 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   undo.push(() => log.close());
   log.info(logLines.startup(VERSION, listenersOf(file).map((l) => `${l.host}:${l.port}`).join(', ')));
 
-  const { state, spool, queue, hosts, stats, bounces, toSchedule, nextIcid, nextDcid, saveOverrides } = await restoreRelayState(paths, log, opts.flushIntervalMs ?? 1000);
+  const { state, spool, queue, hosts, stats, bounces, toSchedule, nextIcid, nextDcid, dropOverrides } = await restoreRelayState(paths, log, opts.flushIntervalMs ?? 1000);
 
-  // --- config (saved settings override the file) and live events ------------
+  // --- config (the file is the truth: Settings write it, its edits apply live) ---
   const hub = new EventHub({
     queueTotals: () => ({ recipients: queue.pendingRecipients, messages: queue.pendingMessageCount }),
     onSubscriberError: (e) => log.warn(logLines.subscriberFailed(e.message)),
   });
-  const config = new LiveConfig(file, { env, log, hub, saved: state.data.overrides, save: saveOverrides });
+  const config = await LiveConfig.open(file, { env, log, hub, file: opts.configFile ?? paths.config, legacy: state.data.overrides, dropLegacy: dropOverrides, watch: opts.configWatch });
+  undo.push(async () => config.stop());
   const initial = config.get();
 
   // --- delivery ----------------------------------------------------------------
@@ -180,6 +181,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
         await inbound.stop();
         await server?.close();
         prober.stop();
+        config.stop();
         await scheduler.stop(deadlineMs);
         hub.close();
         await state.close();
@@ -197,6 +199,6 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
 
 export { RelayError };
 // The desktop shell may import core only through this file and core/control/.
-export { defaultDataDir } from './data-dir.js';
+export { defaultConfigFile, defaultDataDir } from './data-dir.js';
 export { applyHeapPolicy } from './runtime/heap-policy.js';
 export { loadConfig } from './config/load-config.js';

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { applyHeapPolicy, defaultDataDir, loadConfig, startRelay, type Relay } from '../core/relay.js';
+import { applyHeapPolicy, defaultConfigFile, defaultDataDir, loadConfig, startRelay, type Relay } from '../core/relay.js';
 import { DesktopSettingsStore } from './desktop-settings.js';
 import { IPC, type NavigateMessage } from './ipc-channels.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
@@ -120,8 +120,11 @@ async function start(): Promise<void> {
     strict: false,
   });
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : defaultDataDir();
-  const config = await loadConfig(typeof values.config === 'string' ? values.config : undefined);
-  relay = await startRelay({ config, dataDir, staticDir: rendererDir });
+  // Without --config: the data dir's own config.json, which Settings write (defaults until then).
+  const explicit = typeof values.config === 'string' ? values.config : undefined;
+  const configFile = explicit ?? defaultConfigFile(dataDir);
+  const config = await loadConfig(configFile, { missingOk: explicit === undefined });
+  relay = await startRelay({ config, configFile, dataDir, staticDir: rendererDir });
   if (relay.controlUrl) consoleLog.info(shellLines.dashboard(relay.controlUrl));
 
   const settings = new DesktopSettingsStore(relay.paths.root, log());

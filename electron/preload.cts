@@ -48,6 +48,8 @@ const METHODS = {
   bouncerecipients: true,
   configGet: true,
   configSet: true,
+  configFile: true,
+  interfaces: true,
   logTail: true,
   testConnection: true,
   history: true,

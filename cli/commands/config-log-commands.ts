@@ -1,6 +1,8 @@
 /**
- * config-log-commands: `config get`, `config set FILE` (the relay validates,
- * naming the field) and `log tail [--follow]` (the tail, then live `log` events).
+ * config-log-commands: `config get` (what runs), `config set FILE` (the relay
+ * validates, naming the field, and writes its config file), `config status`
+ * (that file, a rejected edit of it, what waits for a restart) and
+ * `log tail [--follow]` (the tail, then live `log` events).
  */
 import type { EditableConfig } from '../../common/contract.js';
 import { RelayError } from '../../core/errors/relay-error.js';
@@ -9,7 +11,7 @@ import { printJson, type CommandSpec } from './command-types.js';
 
 export const configGet: CommandSpec = {
   name: 'config get',
-  summary: 'print the editable configuration (routes, bounce profiles, networks, listener) as JSON',
+  summary: 'print the editable configuration the relay runs with (routes, bounce profiles, networks, listener) as JSON',
   async run(ctx) {
     printJson(ctx, await ctx.client.api.configGet());
   },
@@ -17,7 +19,7 @@ export const configGet: CommandSpec = {
 
 export const configSet: CommandSpec = {
   name: 'config set',
-  summary: 'replace the editable configuration from a JSON file; applied without restart',
+  summary: "replace the editable configuration from a JSON file; written to the relay's config file and applied",
   operands: [{ name: 'FILE', help: 'JSON with any of routes, bounceProfiles, relayNetworks, listen (as printed by config get)' }],
   async run(ctx) {
     const file = ctx.operands[0]!;
@@ -39,6 +41,21 @@ export const configSet: CommandSpec = {
     const next = await ctx.client.api.configSet({ config: value as EditableConfig });
     if (ctx.json) return printJson(ctx, next);
     ctx.out(`Configuration updated from ${file}: ${next.routes.length} routes, ${Object.keys(next.bounceProfiles).length} bounce profiles.\n`);
+  },
+};
+
+export const configStatus: CommandSpec = {
+  name: 'config status',
+  summary: "the relay's config file: whether Settings can write it, an edit of it that was rejected, what waits for a restart",
+  async run(ctx) {
+    const s = await ctx.client.api.configFile();
+    if (ctx.json) return printJson(ctx, s);
+    const lines = [`Config file: ${s.path}${s.exists ? '' : ' (not written yet: the defaults run)'}`];
+    lines.push(s.readOnly ? `Settings: read-only: ${s.readOnly}` : 'Settings: saved to this file');
+    if (s.error) lines.push(`Error: ${s.error}`);
+    if (s.restartNeeded.length > 0) lines.push(`Changed in the file, applied at the next start: ${s.restartNeeded.join(', ')}`);
+    ctx.out(`${lines.join('\n')}\n`);
+    return s.error ? 1 : undefined;
   },
 };
 

@@ -18,13 +18,15 @@ export function parseConfig(value: unknown, source = 'config'): RelayConfig {
   throw new RelayError({ code: 'ECONFIG', message: [...new Set(lines)].join('\n'), temporary: false });
 }
 
-export async function loadConfig(file: string | undefined): Promise<RelayConfig> {
+/** `missingOk`: a file that does not exist yet means the defaults (the data dir's own config.json before Settings first write it). */
+export async function loadConfig(file: string | undefined, opts: { missingOk?: boolean } = {}): Promise<RelayConfig> {
   if (file === undefined) return parseConfig({});
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    if (code === 'ENOENT' && opts.missingOk) return parseConfig({});
     throw new RelayError({ code: 'ECONFIG', message: `config ${file}: cannot read file (${code})`, temporary: false });
   }
   let value: unknown;

@@ -47,6 +47,8 @@ export const ARG_SCHEMAS = {
   deleterecipients: selector,
   bouncerecipients: selector,
   configGet: none,
+  configFile: none,
+  interfaces: none,
   // The config itself is validated by the config schema (config-schema.ts).
   configSet: z.strictObject({ config: z.record(z.string(), z.unknown()) }),
   logTail: z

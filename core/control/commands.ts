@@ -4,8 +4,9 @@
  * Owns: what each ESA-style command does against the running relay (status,
  * tophosts, hoststatus, showrecipients, oldmessage, retryall, delivernow, retry, suspend,
  * resume, delete/bounce recipients (both logged; bounce sends the NDR), bounces,
- * config get/set (validated, persisted, applied without restart), log tail,
- * and the connection test of the first-run guide), as one class whose methods
+ * config get/set (validated, written to the config file, applied live), the
+ * config file's status, log tail, and the first-run guide's connection test
+ * and machine networks), as one class whose methods
  * createControl() lists as the ControlApi table. One implementation for the
  * CLI, the dashboard and the desktop shell: no logic is written twice.
  * Does not own: transports (server/, electron/) or argument validation
@@ -34,6 +35,7 @@ import type { BounceRecords } from '../scheduler/bounce-records.js';
 import type { SpoolStore } from '../spool/spool-types.js';
 import type { LiveConfig } from './apply-config.js';
 import { destinationCertificateWarning } from '../oauth/certificate-expiry.js';
+import { machineNetworks } from './machine-networks.js';
 import { parseArgs } from './arg-schemas.js';
 import type { ArgOf, ControlApi, ControlMethod, EditableConfig, HistoryResult, HostDetail, HostSummary, OAuth2Auth, RecipientSelector, ResultOf, RetryResult, TlsDestination } from './contract.js';
 import type { EventHub } from './event-hub.js';
@@ -62,7 +64,7 @@ export interface ControlDeps {
   retries: RetryTracker;
   hub: EventHub;
   /** The current config; a change is validated, applied live and persisted there. */
-  config: Pick<LiveConfig, 'get' | 'change'>;
+  config: Pick<LiveConfig, 'get' | 'change' | 'status'>;
   now?: () => number;
 }
 
@@ -95,6 +97,8 @@ export function createControl(deps: ControlDeps): ControlApi {
     bouncerecipients: (q) => c.bouncerecipients(q),
     configGet: () => c.configGet(),
     configSet: (q) => c.configSet(q),
+    configFile: () => c.configFile(),
+    interfaces: () => c.interfaces(),
     logTail: (q) => c.logTail(q),
     history: () => c.history(),
     testConnection: (q) => c.testConnection(q),
@@ -233,6 +237,14 @@ export class ControlCommands {
 
   async configSet({ config }: ArgOf<'configSet'>): Result<'configSet'> {
     return editable(await this.deps.config.change(config, 'control'));
+  }
+
+  async configFile(): Result<'configFile'> {
+    return this.deps.config.status();
+  }
+
+  async interfaces(): Result<'interfaces'> {
+    return machineNetworks();
   }
 
   async logTail(q: ArgOf<'logTail'> = {}): Result<'logTail'> {

@@ -129,6 +129,7 @@ export const logLines = {
   stateRebuilt: (reason: string) => `Queue index unreadable (${clean(reason)}); rebuilding from the spool`,
   savedSettingsIgnored: (reason: string) => `Saved settings ignored (${clean(reason)}); using the config file`,
   configChanged: (by: string) => `Configuration changed by ${clean(by, 64)}`,
+  configFileRejected: (words: string) => `Config file edit rejected: ${clean(words)}`,
   subscriberFailed: (reason: string) => `Event subscriber failed: ${clean(reason)}`,
   runtimeInfoWritten: (file: string) => `${clean(file)} written`,
   runtimeInfoFailed: (file: string, reason: string) =>

@@ -31,7 +31,8 @@ export interface RelayState {
   nextIcid(): number;
   nextDcid(): number;
   /** Keeps settings changed at run time; resolves once they are on disk. */
-  saveOverrides(overrides: Record<string, unknown>): Promise<void>;
+  /** Forgets the settings an older version kept here (config file is their one source now). */
+  dropOverrides(): Promise<void>;
 }
 
 export async function restoreRelayState(paths: DataDirLayout, log: MailLog, flushIntervalMs: number): Promise<RelayState> {
@@ -67,10 +68,10 @@ export async function restoreRelayState(paths: DataDirLayout, log: MailLog, flus
     log.info(logLines.messageFinished(m.mid, 'done'));
     spool.remove(m.mid).catch((e: Error) => log.warn(logLines.spoolRemoveFailed(m.mid, e.message)));
   });
-  const saveOverrides = async (overrides: Record<string, unknown>): Promise<void> => {
-    state.data.overrides = overrides;
+  const dropOverrides = async (): Promise<void> => {
+    delete state.data.overrides;
     state.scheduleWrite();
     await state.flush();
   };
-  return { state, spool, queue, hosts, stats, bounces, toSchedule, nextIcid: () => ++icid, nextDcid: () => ++dcid, saveOverrides };
+  return { state, spool, queue, hosts, stats, bounces, toSchedule, nextIcid: () => ++icid, nextDcid: () => ++dcid, dropOverrides };
 }

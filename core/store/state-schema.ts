@@ -31,7 +31,7 @@ export interface StateData {
   stats: StatsRecord;
   /** The last bounces and the failed-notice count; absent in files of older versions. */
   bounces?: BouncesRecord;
-  /** Operator changes from the control API, applied over the file config. */
+  /** Settings an older version kept here (they overrode the file); moved to the config file or dropped at start. */
   overrides?: Record<string, unknown>;
 }
 

@@ -3,7 +3,7 @@
  *
  * Owns: what is cheap to lose or rebuild (DESIGN.md "Durability"): the queue
  * index (per-recipient attempts, next attempt, last error, host), host history,
- * counters and run-time config overrides. Written in batches by a flush timer,
+ * counters (and settings an older version kept here, moved to the config file at start). Written in batches by a flush timer,
  * never once per message; state-file.ts writes temp+rename (atomic, not
  * fsynced) and streams the queue from the live queue after start-up, and
  * the spool stays the source of truth, so a lost flush costs at most a

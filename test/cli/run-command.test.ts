@@ -225,7 +225,7 @@ describe('errors and exit statuses', () => {
     await fixture();
     const cases: [string[], RegExp][] = [
       [['nosuch'], /^relaywatch: unknown command "nosuch"/],
-      [['config'], /^relaywatch: config: missing subcommand \(one of: get, set\)/],
+      [['config'], /^relaywatch: config: missing subcommand \(one of: get, set, status\)/],
       [['log', 'head'], /^relaywatch: log: unknown subcommand "head" \(one of: tail\)/],
       [['hoststatus'], /^relaywatch: hoststatus: missing HOST/],
       [['suspend', 'a:25', 'b:25'], /unexpected argument "b:25"/],

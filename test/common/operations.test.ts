@@ -8,7 +8,7 @@ describe('the operation table', () => {
   it('names every operation once, in table order, and says which only read', () => {
     expect(CONTROL_METHODS).toEqual(Object.keys(OPERATIONS));
     expect(new Set(CONTROL_METHODS).size).toBe(CONTROL_METHODS.length);
-    expect(CONTROL_METHODS.filter((m) => OPERATIONS[m].readOnly)).toEqual(['status', 'tophosts', 'hoststatus', 'showrecipients', 'oldmessage', 'configGet', 'logTail', 'history', 'bounces']);
+    expect(CONTROL_METHODS.filter((m) => OPERATIONS[m].readOnly)).toEqual(['status', 'tophosts', 'hoststatus', 'showrecipients', 'oldmessage', 'configGet', 'configFile', 'interfaces', 'logTail', 'history', 'bounces']);
   });
 
   it('knows its own names only, never inherited ones', () => {
@@ -28,6 +28,6 @@ describe('the operation table', () => {
   it('lists every event type as a value, with its data', () => {
     expect(EVENT_NAMES).toEqual(['host', 'queue', 'retry-progress', 'config', 'log']);
     expectTypeOf<(typeof EVENT_NAMES)[number]>().toEqualTypeOf<ControlEventName>();
-    expectTypeOf<ControlEvents['config']>().toEqualTypeOf<{ changedBy: string }>();
+    expectTypeOf<ControlEvents['config']>().toEqualTypeOf<{ changedBy: string; error?: string }>();
   });
 });

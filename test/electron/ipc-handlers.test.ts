@@ -37,6 +37,8 @@ function fakeApi(calls: { method: string; arg: unknown }[]): ControlApi {
     bouncerecipients: rec('bouncerecipients', { affected: 0 }),
     configGet: rec('configGet', {} as never),
     configSet: rec('configSet', {} as never),
+    configFile: rec('configFile', {} as never),
+    interfaces: rec('interfaces', [] as never),
     logTail: async () => {
       throw new TypeError('boom: a bug, with /secret/path in its stack');
     },

@@ -157,6 +157,14 @@ export function fakeControl(opts: { ringSize?: number } = {}): FakeControl {
       }
       return { routes: [], bounceProfiles: {}, relayNetworks: ['127.0.0.0/8'], listen: { host: '127.0.0.1', port: 2525 }, ...(q.config as object) };
     },
+    async configFile() {
+      rec('configFile', undefined);
+      return { path: '/etc/relaywatch.json', exists: true, readOnly: null, error: null, restartNeeded: [] };
+    },
+    async interfaces() {
+      rec('interfaces', undefined);
+      return [{ interface: 'eth0', address: '192.168.1.20', cidr: '192.168.1.0/24', family: 'IPv4' as const }];
+    },
     async logTail(q = {}) {
       rec('logTail', q);
       const lines = ['2025-03-01T11:59:00.000Z Info: Start MID 100 ICID 5', '2025-03-01T11:59:01.000Z Info: MID 101 ready 120 bytes from <a@b>'];

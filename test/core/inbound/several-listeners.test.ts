@@ -3,7 +3,7 @@
  * listener's field, and a relay with two listeners that both take mail into
  * the same queue, shown in status (with `listener` still the first).
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -118,25 +118,41 @@ describe('a relay with several listeners', () => {
 });
 
 describe('the window edits the first listener only', () => {
-  const file = parseConfig({
-    listen: [{ host: '127.0.0.1', port: 2525, tls: 'starttls', auth: 'optional' }, { host: '127.0.0.1', port: 4650, tls: 'implicit', auth: 'required' }],
-  });
-  const deps = (saved: Record<string, unknown> | undefined) => {
-    const writes: Record<string, unknown>[] = [];
-    return { writes, deps: { env: {}, log: new MemoryLog(), hub: { publish: () => ({}) as never }, saved, save: async (o: Record<string, unknown>) => void writes.push(o) } };
+  const listen = [
+    { host: '127.0.0.1', port: 2525, tls: 'starttls', auth: 'optional' },
+    { host: '127.0.0.1', port: 4650, tls: 'implicit', auth: 'required' },
+  ];
+  const open = async (dir: string, legacy: Record<string, unknown> | undefined, withFile: boolean) => {
+    const file = join(dir, 'config.json');
+    if (withFile) await writeFile(file, JSON.stringify({ listen }));
+    const deps = { env: {}, log: new MemoryLog(), hub: { publish: () => ({}) as never }, file, legacy, dropLegacy: async () => {}, watch: { pollMs: 60_000 } };
+    return { file, live: await LiveConfig.open(parseConfig({ listen }), deps) };
   };
+  const shape = (c: Parameters<typeof listenersOf>[0]) => listenersOf(c).map((l) => `${l.host}:${l.port}/${l.tls}/${l.auth}`);
 
-  it('a change of address keeps that listener\'s TLS and AUTH and the other listeners, and saves them all', async () => {
-    const d = deps(undefined);
-    const live = new LiveConfig(file, d.deps);
-    const next = await live.change({ listen: { host: '127.0.0.2', port: 2526 } }, 'test');
-    expect(listenersOf(next).map((l) => `${l.host}:${l.port}/${l.tls}/${l.auth}`)).toEqual(['127.0.0.2:2526/starttls/optional', '127.0.0.1:4650/implicit/required']);
-    expect(listenersOf(d.writes[0] as never)).toHaveLength(2);
+  it("a change of address keeps that listener's TLS and AUTH and the other listeners, in the file too", async () => {
+    const { dir, remove } = await tempDir('rw-listeners-');
+    const { file, live } = await open(dir, undefined, true);
+    try {
+      const next = await live.change({ listen: { host: '127.0.0.2', port: 2526 } }, 'test');
+      // listen applies at the next start; the file holds the change, whole.
+      expect(shape(next)).toEqual(['127.0.0.1:2525/starttls/optional', '127.0.0.1:4650/implicit/required']);
+      expect(shape(parseConfig(JSON.parse(await readFile(file, 'utf8'))))).toEqual(['127.0.0.2:2526/starttls/optional', '127.0.0.1:4650/implicit/required']);
+    } finally {
+      live.stop();
+      await remove();
+    }
   });
 
-  it('settings saved by an older version ({host, port}) edit the first listener instead of dropping the others', () => {
-    const live = new LiveConfig(file, deps({ listen: { host: '127.0.0.3', port: 2527 } }).deps);
-    expect(listenersOf(live.get()).map((l) => `${l.host}:${l.port}/${l.tls}`)).toEqual(['127.0.0.3:2527/starttls', '127.0.0.1:4650/implicit']);
+  it('settings saved by an older version ({host, port}) edit the first listener instead of dropping the others', async () => {
+    const { dir, remove } = await tempDir('rw-listeners-');
+    const { file, live } = await open(dir, { listen: { host: '127.0.0.3', port: 2527 } }, false);
+    try {
+      expect(shape(parseConfig(JSON.parse(await readFile(file, 'utf8'))))).toEqual(['127.0.0.3:2527/starttls/optional', '127.0.0.1:4650/implicit/required']);
+    } finally {
+      live.stop();
+      await remove();
+    }
   });
 });
 

@@ -71,6 +71,7 @@ const ARGS: { [K in keyof Lines]: Parameters<Lines[K]> } = {
   stateRebuilt: ['not a Relaywatch state file: version: expected 1; moved to /var/lib/relaywatch/corrupt/state.json.1741939200000'],
   savedSettingsIgnored: ['routes.0.destinations: too small'],
   configChanged: ['control'],
+  configFileRejected: ['config.json has an error at listen.port: must be at most 65535; still running with the previous settings'],
   subscriberFailed: ['write EPIPE'],
   runtimeInfoWritten: ['/var/lib/relaywatch/relay.json'],
   runtimeInfoFailed: ['/var/lib/relaywatch/relay.json', 'ENOSPC: no space left on device'],

@@ -35,8 +35,8 @@ export const EVENT_ROUTES: { [K in ControlEventName]: Route<K> } = {
     d.history.onChanged();
   },
   'retry-progress': (d, data) => d.retries.onProgress(data),
-  config: (d) => {
-    void d.settings.onConfigChanged();
+  config: (d, data) => {
+    void d.settings.onConfigChanged(data);
     d.hosts.refresher.request();
     d.status.refresher.request();
   },

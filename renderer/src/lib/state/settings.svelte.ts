@@ -1,8 +1,9 @@
 /**
  * settings: the editable config as a draft the Settings view edits, validated per field and
- * saved through the control API (applied without a restart), and the first-run step.
+ * saved through the control API (the relay writes them into its config file), the config
+ * file's status (read-only, a rejected edit, what waits for a restart), and the first-run step.
  */
-import type { EditableConfig, TestConnectionResult, TlsDestination } from '../../../../common/contract.js';
+import type { ConfigFileStatus, EditableConfig, MachineNetwork, TestConnectionResult, TlsDestination } from '../../../../common/contract.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
 import { fieldsOfError, validateConfig, type FieldErrors } from '../settings-rules.js';
 
@@ -28,6 +29,8 @@ export class SettingsStore {
   savedAt = $state<number | null>(null);
   /** Another client saved while this draft had edits. */
   changedElsewhere = $state(false);
+  /** The config file Settings are saved to; null until loaded (or from a relay without the operation). */
+  file = $state.raw<ConfigFileStatus | null>(null);
   /** After the first save attempt, errors follow every keystroke. */
   private live = false;
 
@@ -46,7 +49,22 @@ export class SettingsStore {
     return this.draft !== null && this.saved !== null && JSON.stringify(this.draft) !== JSON.stringify(this.saved);
   }
 
+  /** Why Settings cannot be saved (the file is not writable), or null. */
+  get readOnly(): string | null {
+    return this.file?.readOnly ?? null;
+  }
+
+  async loadFile(): Promise<void> {
+    try {
+      this.file = await this.client.configFile();
+    } catch {
+      // An older relay without the operation: Settings work as before, no banner.
+      this.file = null;
+    }
+  }
+
   async load(): Promise<void> {
+    void this.loadFile();
     try {
       const c = await this.client.configGet();
       this.saved = c;
@@ -88,6 +106,7 @@ export class SettingsStore {
     this.saving = true;
     try {
       const next = await this.client.configSet({ config });
+      await this.loadFile();
       this.saved = next;
       this.draft = clone(next);
       this.savedAt = Date.now();
@@ -107,9 +126,15 @@ export class SettingsStore {
     }
   }
 
-  /** A `config` event: someone (maybe us) saved. */
-  async onConfigChanged(): Promise<void> {
+  /** A `config` event: someone (maybe us) saved, the file was edited, or an edit of it was rejected. */
+  async onConfigChanged(data?: { error?: string }): Promise<void> {
+    if (data?.error !== undefined) {
+      // Nothing changed in what runs: only the file's status.
+      await this.loadFile();
+      return;
+    }
     if (this.dirty && !this.saving) {
+      void this.loadFile();
       this.changedElsewhere = true;
       return;
     }
@@ -172,13 +197,30 @@ export class SettingsStore {
     return this.client.testConnection({ host: d.host, port: d.port, tls: d.tls });
   }
 
-  /** Saves the one route the first-run guide asked for. */
-  /** One route per domain given (a domain and its subdomains are two entries), all to the same server. */
-  async saveFirstRoute(domains: readonly string[], d: Pick<TlsDestination, 'host' | 'port' | 'tls'>): Promise<boolean> {
+  /** The machine's own networks, which the first-run guide offers; [] if the relay cannot say. */
+  async machineNetworks(): Promise<MachineNetwork[]> {
+    try {
+      return await this.client.interfaces();
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Saves what the first-run guide asked for: one route per domain given (a domain and its
+   * subdomains are two entries), all to the same server, and, when given, where the relay
+   * listens and which networks may send.
+   */
+  async saveFirstRoute(
+    domains: readonly string[],
+    d: Pick<TlsDestination, 'host' | 'port' | 'tls'>,
+    network?: Pick<EditableConfig, 'listen' | 'relayNetworks'>,
+  ): Promise<boolean> {
     const base = this.saved ?? this.draft;
     if (!base) return false;
     const config: EditableConfig = {
       ...clone(base),
+      ...(network ? clone(network) : {}),
       routes: domains.map((domain) => ({ domain, destinations: [{ host: d.host, port: d.port, priority: 10, tls: d.tls }], bounceProfile: 'default' })),
     };
     this.live = true;

@@ -58,7 +58,7 @@ describe('Dashboard', () => {
     await d.start();
     expect(c.subscribers).toBe(1);
     expect(c.callsAtSubscribe).toBe(0);
-    expect(new Set(c.calls.map((x) => x.method))).toEqual(new Set(['status', 'tophosts', 'logTail', 'configGet']));
+    expect(new Set(c.calls.map((x) => x.method))).toEqual(new Set(['status', 'tophosts', 'logTail', 'configGet', 'configFile']));
     d.stop();
     expect(c.subscribers).toBe(0);
   });

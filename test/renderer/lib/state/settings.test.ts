@@ -96,10 +96,21 @@ describe('SettingsStore', () => {
     const s = new SettingsStore(c);
     await s.load();
     expect(await s.saveFirstRoute(['ALL'], { host: 'exchange.corp.example', port: 25, tls: 'opportunistic' })).toBe(true);
-    expect(c.calls.at(-1)!.arg).toMatchObject({
+    expect(c.calls.find((x) => x.method === 'configSet')!.arg).toMatchObject({
       config: { routes: [{ domain: 'ALL', destinations: [{ host: 'exchange.corp.example', port: 25, priority: 10, tls: 'opportunistic' }], bounceProfile: 'default' }] },
     });
     expect(s.needsFirstRun).toBe(false);
+  });
+
+  it('saves the guide’s networks and listener with its first route, in one change', async () => {
+    const c = fakeClient({ configGet: (() => base()) as never, configSet: ((q: { config: EditableConfig }) => q.config) as never });
+    const s = new SettingsStore(c);
+    await s.load();
+    const network = { listen: { host: '0.0.0.0', port: 25 }, relayNetworks: ['127.0.0.0/8', '::1/128', '192.168.1.0/24'] };
+    expect(await s.saveFirstRoute(['ALL'], { host: 'exchange.corp.example', port: 25, tls: 'opportunistic' }, network)).toBe(true);
+    const sets = c.calls.filter((x) => x.method === 'configSet');
+    expect(sets).toHaveLength(1);
+    expect(sets[0]!.arg).toMatchObject({ config: network });
   });
 
   it('removing a profile moves its routes to the default profile', async () => {
