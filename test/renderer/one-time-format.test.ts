@@ -7,7 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatSpan, formatUtc, splitLogStamp, timeTitle } from '../../renderer/src/lib/format.js';
+import { formatSpan, formatUtc, splitIsoInstants, splitLogStamp, timeTitle } from '../../renderer/src/lib/format.js';
 
 const SRC = resolve(import.meta.dirname, '../../renderer/src');
 /** Date and Intl formatting: lib/format.ts only (Time.svelte's datetime attribute is ISO by the HTML spec). */
@@ -42,6 +42,13 @@ describe('one time format', () => {
   it('splits the ISO stamp off a mail-log line, and leaves other lines alone', () => {
     expect(splitLogStamp('2026-12-04T13:03:22.120Z Info: Start MID 7 ICID 3')).toEqual({ at: Date.UTC(2026, 11, 4, 13, 3, 22, 120), rest: 'Info: Start MID 7 ICID 3' });
     expect(splitLogStamp('Info: no stamp')).toBeNull();
+    // Instants inside a line ("down since …") are split out too, for the Log view's one format.
+    expect(splitIsoInstants('MID 3 deferred: waiting for Exchange which is down since 2026-12-04T12:15:13Z; next')).toEqual([
+      'MID 3 deferred: waiting for Exchange which is down since ',
+      { at: Date.UTC(2026, 11, 4, 12, 15, 13) },
+      '; next',
+    ]);
+    expect(splitIsoInstants('no instant here')).toEqual(['no instant here']);
     expect(splitLogStamp('2026-13-45T99:99:99Z Info: nonsense')).toBeNull();
   });
 });

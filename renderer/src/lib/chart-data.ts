@@ -5,6 +5,7 @@
  */
 import type { HistoryResult } from '../../../common/contract.js';
 import { timelineSegments } from './timeline.js';
+import { formatClock } from './format.js';
 
 type Samples = HistoryResult['samples'];
 type Sample = Samples[number];
@@ -37,15 +38,9 @@ export function queueDepth(samples: Samples, endMs?: number): Columns {
   return [xs, ys];
 }
 
-const pad = (n: number): string => String(n).padStart(2, '0');
-
-/** Time-axis tick labels in local 24-hour time, with the date at midnight ("00:00\n4 Dec"). */
-export function timeTicks(secs: readonly number[]): string[] {
-  return secs.map((t) => {
-    const d = new Date(t * 1000);
-    const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-    return d.getHours() === 0 && d.getMinutes() === 0 ? `${hm}\n${d.getDate()} ${d.toLocaleString('en', { month: 'short' })}` : hm;
-  });
+/** The hover readout's time (uPlot draws on a canvas: no Time.svelte there), in the one format. */
+export function hoverTime(secs: number | null | undefined, nowMs: number): string {
+  return secs == null ? '--' : formatClock(secs * 1000, nowMs);
 }
 
 /** Samples from `fromMs` on (the window a chart shows). */

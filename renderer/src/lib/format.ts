@@ -65,6 +65,26 @@ export function splitLogStamp(line: string): { at: number; rest: string } | null
   return Number.isFinite(at) ? { at, rest: line.slice(m[0].length) } : null;
 }
 
+/**
+ * A mail-log line's text with the ISO UTC instants it names ("down since
+ * 2026-12-04T07:51:02Z") split out, so the Log view shows them in the one
+ * format too; the file and the CLI keep ISO UTC, as ESA writes it.
+ */
+export function splitIsoInstants(text: string): (string | { at: number })[] {
+  const out: (string | { at: number })[] = [];
+  const re = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g;
+  let last = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const at = Date.parse(m[0]);
+    if (!Number.isFinite(at)) continue;
+    if (m.index > last) out.push(text.slice(last, m.index));
+    out.push({ at });
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
+}
+
 /** 12345 → "12,345" (grouping by threes with a comma, the same in every locale so columns line up). */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return '—';
@@ -76,4 +96,13 @@ export function formatCount(n: number): string {
 /** "1 message" / "3 messages". */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** Time-axis tick labels in local 24-hour time, with the date at midnight ("00:00\n4 Dec"). */
+export function timeTicks(secs: readonly number[]): string[] {
+  return secs.map((t) => {
+    const d = new Date(t * 1000);
+    const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    return d.getHours() === 0 && d.getMinutes() === 0 ? `${hm}\n${d.getDate()} ${d.toLocaleString('en', { month: 'short' })}` : hm;
+  });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryTotals, depthSummary, periodsIn, queueDepth, timeTicks } from '../../../renderer/src/lib/chart-data.js';
+import { deliveryTotals, depthSummary, periodsIn, queueDepth } from '../../../renderer/src/lib/chart-data.js';
+import { timeTicks } from '../../../renderer/src/lib/format.js';
 
 describe('chart data from history samples', () => {
   const samples = [
