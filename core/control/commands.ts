@@ -14,7 +14,7 @@
  * relay does not know; carries `field`, mapped to 404 by server/), ECONFIG (a
  * config change that does not validate).
  */
-import type { RelayConfig } from '../config/config-schema.js';
+import { isGraphDestination, type GraphDestinationConfig, type RelayConfig } from '../config/config-schema.js';
 import { RelayError } from '../errors/relay-error.js';
 import { testSmtpConnection } from '../hosts/connection-test.js';
 import { hostSuspensionEvent } from '../hosts/host-event.js';
@@ -32,7 +32,7 @@ import type { RecipientBouncer } from '../scheduler/bounce-recipients.js';
 import type { SpoolStore } from '../spool/spool-types.js';
 import type { LiveConfig } from './apply-config.js';
 import { parseArgs } from './arg-schemas.js';
-import type { ArgOf, ControlApi, ControlMethod, EditableConfig, HistoryResult, HostDetail, HostSummary, RecipientSelector, ResultOf, RetryResult } from './contract.js';
+import type { ArgOf, ControlApi, ControlMethod, EditableConfig, GraphDestinationSetting, HistoryResult, HostDetail, HostSummary, RecipientSelector, ResultOf, RetryResult } from './contract.js';
 import type { EventHub } from './event-hub.js';
 import { oldestMessage } from './oldest-message.js';
 import { queryRecipients } from './recipient-query.js';
@@ -222,7 +222,7 @@ export class ControlCommands {
   }
 
   async configSet({ config }: ArgOf<'configSet'>): Result<'configSet'> {
-    return editable(await this.deps.config.change(config, 'control'));
+    return editable(await this.deps.config.change(withGraphDestinations(config), 'control'));
   }
 
   async logTail(q: ArgOf<'logTail'> = {}): Result<'logTail'> {
@@ -349,10 +349,33 @@ function editable(c: RelayConfig): EditableConfig {
     routes: c.routes.map((r) => ({
       domain: r.domain,
       bounceProfile: r.bounceProfile,
-      destinations: r.destinations.map((x) => ({ host: x.host, ...(x.name ? { name: x.name } : {}), port: x.port, priority: x.priority, tls: x.tls, ...(x.auth ? { auth: x.auth } : {}) })),
+      destinations: r.destinations.flatMap((x) =>
+        isGraphDestination(x) ? [] : [{ host: x.host, ...(x.name ? { name: x.name } : {}), port: x.port, priority: x.priority, tls: x.tls, ...(x.auth ? { auth: x.auth } : {}) }],
+      ),
+      // Graph destinations ride beside them (contract.ts GraphDestinationSetting).
+      ...(r.destinations.some(isGraphDestination) ? { graph: r.destinations.filter(isGraphDestination).map(graphSetting) } : {}),
     })),
     bounceProfiles: { ...c.bounceProfiles },
     relayNetworks: [...c.relayNetworks],
     listen: { ...c.listen },
   };
+}
+
+function graphSetting(x: GraphDestinationConfig): GraphDestinationSetting {
+  const out: GraphDestinationSetting = { type: 'graph', priority: x.priority, mailbox: x.mailbox, tenant: x.tenant, clientId: x.clientId, graphUrl: x.graphUrl };
+  for (const k of ['name', 'clientSecretEnv', 'certificateFile', 'privateKeyFile', 'tokenUrl'] as const) if (x[k] !== undefined) out[k] = x[k];
+  return out;
+}
+
+/** A route's `graph` list (see editable()) back among its destinations, after the SMTP ones. */
+function withGraphDestinations(config: object): Record<string, unknown> {
+  const c = config as Record<string, unknown>;
+  if (!Array.isArray(c.routes)) return c;
+  const routes = (c.routes as unknown[]).map((r) => {
+    if (!r || typeof r !== 'object' || !('graph' in r)) return r;
+    const { graph, ...rest } = r as Record<string, unknown>;
+    const smtp = Array.isArray(rest.destinations) ? (rest.destinations as unknown[]) : [];
+    return Array.isArray(graph) ? { ...rest, destinations: [...smtp, ...(graph as unknown[])] } : r;
+  });
+  return { ...c, routes };
 }

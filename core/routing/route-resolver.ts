@@ -1,10 +1,11 @@
 /**
  * route-resolver: a recipient domain → the destinations to try: configured
  * routes by priority, else the MX records; and checkRouteSecrets, which checks at
- * start that every `passEnv` variable is set (ECONFIG naming the field).
+ * start that every `passEnv` and `clientSecretEnv` variable is set (ECONFIG naming the field).
  */
-import type { RouteConfig } from '../config/config-schema.js';
+import { isGraphDestination, type RouteConfig } from '../config/config-schema.js';
 import { RelayError } from '../errors/relay-error.js';
+import { graphDestination } from './graph-destination.js';
 import { MxResolver } from './mx-resolver.js';
 import { RouteTable } from './route-table.js';
 import type { Destination, DnsLookup, ResolvedRoute } from './routing-types.js';
@@ -61,6 +62,11 @@ export function checkRouteSecrets(routes: readonly RouteConfig[], env: NodeJS.Pr
   const problems: string[] = [];
   routes.forEach((r, i) =>
     r.destinations.forEach((d, j) => {
+      if (isGraphDestination(d)) {
+        const why = d.clientSecretEnv !== undefined ? secretProblem(d.clientSecretEnv, env) : undefined;
+        if (why) problems.push(`routes[${i}].destinations[${j}].clientSecretEnv: ${why}`);
+        return;
+      }
       const why = d.auth ? secretProblem(d.auth.passEnv, env) : undefined;
       if (why) problems.push(`${field(i, j)}: ${why}`);
     }),
@@ -69,6 +75,9 @@ export function checkRouteSecrets(routes: readonly RouteConfig[], env: NodeJS.Pr
 }
 
 function toDestination(d: RouteConfig['destinations'][number], i: number, j: number, env: NodeJS.ProcessEnv): Destination {
+  // A Graph destination's secret is read by its token source when a token
+  // is needed; a missing one is a temporary ECONFIG there, like here.
+  if (isGraphDestination(d)) return graphDestination(d);
   let auth: Destination['auth'];
   if (d.auth) {
     const why = secretProblem(d.auth.passEnv, env);
