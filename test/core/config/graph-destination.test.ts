@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../core/config/load-config.js';
 import { configuredDestinations } from '../../../core/routing/configured-destinations.js';
 import { checkRouteSecrets } from '../../../core/routing/route-resolver.js';
-import { RelayError } from '../../../core/errors/relay-error.js';
+import type { RelayError } from '../../../core/errors/relay-error.js';
 
 const graph = (extra: Record<string, unknown> = {}) => ({
   type: 'graph',
