@@ -35,7 +35,7 @@ export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   },
   {
     id: 'AADSTS700027',
-    test: /\bAADSTS700027\b/,
+    test: /\bAADSTS(?:700027|7000274)\b/,
     words: 'Microsoft refused the certificate assertion (the certificate is not registered for this app, or its signature did not verify)',
     fix: 'upload the certificate (certificateFile) to the app in Entra ID under Certificates & secrets, and check privateKeyFile is its key',
   },
