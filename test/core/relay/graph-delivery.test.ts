@@ -9,6 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Relay } from '../../../core/relay.js';
+import { parseArgs } from '../../../core/control/arg-schemas.js';
 import { internalsOf } from '../../../core/relay-internals.js';
 import { startFakeGraph, type FakeGraph } from '../../helpers/fake-graph.js';
 import { makeAppCertificate, startFakeTokenEndpoint, type FakeTokenEndpoint } from '../../helpers/fake-token-endpoint.js';
@@ -148,6 +149,13 @@ describe('Graph destination end to end', () => {
     const detail = await relay.control.hoststatus({ host: 'Microsoft 365 (Graph)' });
     expect(detail).toMatchObject({ host: KEY, name: 'Microsoft 365 (Graph)', status: 'up' });
     expect(detail.lastError).toMatch(words);
+    expect((await relay.control.hoststatus({ host: KEY })).name).toBe('Microsoft 365 (Graph)');
+  });
+
+  it('commands take graph:{mailbox} as HOST, however long the mailbox', () => {
+    const long = `graph:${'scanner-department-second-floor.'.repeat(2)}relay@corp.example`;
+    expect(long.length).toBeGreaterThan(64);
+    expect(parseArgs('hoststatus', { host: long })).toEqual({ host: long });
   });
 
   it('a message over Graph\'s 4 MB request limit bounces with 5.3.4 without a request', async () => {
