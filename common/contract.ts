@@ -126,7 +126,27 @@ export interface TlsDestination {
   port: number;
   priority: number;
   tls: 'none' | 'opportunistic' | 'required';
-  auth?: { user: string; passEnv: string };
+  auth?: PasswordAuth | OAuth2Auth;
+}
+
+/** A password from an environment variable (the default `type`). */
+export interface PasswordAuth {
+  type?: 'password';
+  user: string;
+  passEnv: string;
+}
+
+/** OAuth2 client credentials, SASL XOAUTH2 (DESIGN.md "Destination auth and Microsoft 365"). */
+export interface OAuth2Auth {
+  type: 'oauth2';
+  user: string;
+  tenant: string;
+  clientId: string;
+  clientSecretEnv?: string;
+  certificateFile?: string;
+  privateKeyFile?: string;
+  tokenUrl?: string;
+  scope?: string;
 }
 
 /**

@@ -12,47 +12,59 @@ export interface MicrosoftErrorRow {
   words: string;
   /** What the admin does about it. */
   fix: string;
+  /**
+   * The mail waits for the fix (a refused credential or login, throttling);
+   * absent: as the reply's class says (a 5xx at MAIL or DATA bounces).
+   */
+  queued?: true;
 }
 
 export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   {
     id: 'AADSTS7000215',
+    queued: true,
     test: /\bAADSTS7000215\b/,
     words: 'Microsoft refused the client secret (it is wrong: often the secret ID was copied instead of its value)',
     fix: 'create a new client secret for the app in Entra ID and put its Value in the environment variable named by clientSecretEnv',
   },
   {
     id: 'AADSTS7000222',
+    queued: true,
     test: /\bAADSTS7000222\b/,
     words: 'the client secret has expired',
     fix: 'create a new client secret for the app in Entra ID (Certificates & secrets) and put its Value in the environment variable named by clientSecretEnv',
   },
   {
     id: 'AADSTS700016',
+    queued: true,
     test: /\bAADSTS700016\b/,
     words: 'Microsoft does not know this application in this tenant',
     fix: 'check clientId (the Application (client) ID) and tenant in the destination; the app must be registered in that tenant',
   },
   {
     id: 'AADSTS700027',
+    queued: true,
     test: /\bAADSTS(?:700027|7000274)\b/,
     words: 'Microsoft refused the certificate assertion (the certificate is not registered for this app, or its signature did not verify)',
     fix: 'upload the certificate (certificateFile) to the app in Entra ID under Certificates & secrets, and check privateKeyFile is its key',
   },
   {
     id: 'AADSTS90002',
+    queued: true,
     test: /\bAADSTS90002\b/,
     words: 'Microsoft does not know this tenant',
     fix: 'check tenant in the destination (the tenant ID or a domain such as corp.onmicrosoft.com)',
   },
   {
     id: '5.7.139',
+    queued: true,
     test: /\b5\.7\.139\b/,
     words: 'Microsoft 365 has SMTP AUTH switched off for this tenant or mailbox',
     fix: 'enable it for the mailbox (Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false) or use a Graph destination',
   },
   {
     id: '5.7.3',
+    queued: true,
     test: /\b535[ -]5\.7\.3\b/,
     words: 'Microsoft 365 refused the relay\'s OAuth2 login',
     fix: 'grant the app the SMTP.SendAsApp application permission with admin consent, register its service principal in Exchange (New-ServicePrincipal) and give it FullAccess to the mailbox (Add-MailboxPermission)',
@@ -77,7 +89,8 @@ export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   },
   {
     id: '5.2.2',
-    test: /\b5\.2\.2\b(?!\d)/,
+    // RFC 3463's 5.2.2 is "mailbox full" anywhere; Microsoft's submission quota names itself.
+    test: /\b5\.2\.2\b.*(?:SubmissionQuota|quota exceeded)/i,
     words: 'the mailbox has used up its Microsoft 365 sending quota',
     fix: 'wait for the 24-hour window to pass, or spread the mail over several mailboxes; Exchange Online\'s sending limits cannot be raised',
   },
@@ -89,8 +102,9 @@ export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   },
   {
     id: 'throttled',
-    test: /\b4\.3\.2\b.*\bthrottl|\bthrottl|\bAADSTS50196\b|\bApplicationThrottled\b|\bTooManyRequests\b/i,
-    words: 'Microsoft is throttling the relay (too many requests or messages in a short time)',
+    queued: true,
+    test: /\bthrottl|\bApplicationThrottled\b|\bMailboxConcurrency\b|sender thread limit exceeded|\bAADSTS50196\b|\b4\.7\.500\b|\bTooManyRequests\b/i,
+    words: 'the server is throttling the relay (too many connections, requests or messages in a short time)',
     fix: 'nothing to change: the relay retries later; if it keeps happening, send less often or spread the mail over several mailboxes',
   },
 ];

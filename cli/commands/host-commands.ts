@@ -5,10 +5,17 @@
  */
 import { formatBytes, formatDuration } from '../../common/format.js';
 import type { HostSummary } from '../../common/contract.js';
+import { microsoftError } from '../../common/microsoft-errors.js';
 import { formatIso, formatKeyValues, formatRelative, formatTable, plural, type Column } from '../format-table.js';
 import { printJson, type CommandContext, type CommandSpec } from './command-types.js';
 
 const HOST_OPERAND = [{ name: 'HOST', help: 'destination name (e.g. Exchange) or host:port as configured (e.g. 10.1.1.5:25)' }] as const;
+
+/** A Microsoft 365 error in words, with the fix (common/microsoft-errors.ts). */
+function microsoftRows(lastError: string | null): [string, string][] {
+  const ms = microsoftError(lastError);
+  return ms ? [['Meaning', ms.words], ['Fix', ms.fix]] : [];
+}
 
 const label = (h: HostSummary): string => (h.name ? `${h.name} (${h.host})` : h.host);
 
@@ -94,6 +101,7 @@ export const hoststatus: CommandSpec = {
         ['Deferred', h.deferred],
         ['Hard bounced', h.hardBounced],
         ['Last error', h.lastError ?? '-'],
+        ...microsoftRows(h.lastError),
         ['Checked every', h.probeEverySeconds === null ? '-' : h.probeEverySeconds < 60 ? `${h.probeEverySeconds}s` : formatDuration(h.probeEverySeconds)],
         ['Last check', h.lastProbeAt === null ? '-' : `${formatIso(h.lastProbeAt)} (${formatRelative(h.lastProbeAt, now)})`],
         ['Next probe', h.nextProbeAt === null ? '-' : `${formatIso(h.nextProbeAt)} (${formatRelative(h.nextProbeAt, now)})`],

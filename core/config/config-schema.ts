@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { z } from 'zod';
 import { isAllowedEndpoint } from '../oauth/oauth-credential.js';
+import { destinationAuthSchema } from './auth-schema.js';
 
 // Listeners may take port 0, "any free port" (tests and ephemeral setups);
 // a destination never can: it is a real server's port.
@@ -57,27 +58,7 @@ export const destinationSchema = z.strictObject({
   port: destinationPort.default(25),
   priority: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(0),
   tls: z.enum(['none', 'opportunistic', 'required']).default('opportunistic'),
-  auth: z
-    .preprocess(
-      (v, ctx) => {
-        // Secrets never sit in the config in plain text (DESIGN.md): say so
-        // plainly instead of "unknown key".
-        if (v && typeof v === 'object' && 'pass' in v) {
-          ctx.issues.push({
-            code: 'custom',
-            input: v,
-            path: ['pass'],
-            message: 'passwords may not be written in the config; set passEnv to the name of an environment variable that holds it',
-          });
-        }
-        return v;
-      },
-      z.strictObject({
-        user: z.string().min(1, 'must not be empty'),
-        passEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
-      }),
-    )
-    .optional(),
+  auth: destinationAuthSchema.optional(),
 });
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');

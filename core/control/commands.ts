@@ -14,6 +14,7 @@
  * relay does not know; carries `field`, mapped to 404 by server/), ECONFIG (a
  * config change that does not validate).
  */
+import type { DestinationAuthConfig } from '../config/auth-schema.js';
 import { isGraphDestination, type GraphDestinationConfig, type RelayConfig } from '../config/config-schema.js';
 import { RelayError } from '../errors/relay-error.js';
 import { testSmtpConnection } from '../hosts/connection-test.js';
@@ -32,7 +33,7 @@ import type { RecipientBouncer } from '../scheduler/bounce-recipients.js';
 import type { SpoolStore } from '../spool/spool-types.js';
 import type { LiveConfig } from './apply-config.js';
 import { parseArgs } from './arg-schemas.js';
-import type { ArgOf, ControlApi, ControlMethod, EditableConfig, GraphDestinationSetting, HistoryResult, HostDetail, HostSummary, RecipientSelector, ResultOf, RetryResult } from './contract.js';
+import type { ArgOf, ControlApi, ControlMethod, EditableConfig, GraphDestinationSetting, HistoryResult, HostDetail, HostSummary, OAuth2Auth, RecipientSelector, ResultOf, RetryResult, TlsDestination } from './contract.js';
 import type { EventHub } from './event-hub.js';
 import { oldestMessage } from './oldest-message.js';
 import { queryRecipients } from './recipient-query.js';
@@ -344,13 +345,24 @@ function periodsOf(h: HostState, from: number): HistoryResult['hosts'][number]['
   return out;
 }
 
+/** Password auth in its older shape (no `type`), which the window edits; OAuth2 as configured, undefined keys left out. */
+function editableAuth(a: DestinationAuthConfig): NonNullable<TlsDestination['auth']> {
+  if (a.type === 'password') return { user: a.user, passEnv: a.passEnv };
+  const out: OAuth2Auth = { type: 'oauth2', user: a.user, tenant: a.tenant, clientId: a.clientId };
+  for (const k of ['clientSecretEnv', 'certificateFile', 'privateKeyFile', 'tokenUrl', 'scope'] as const) {
+    const v = a[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
 function editable(c: RelayConfig): EditableConfig {
   return {
     routes: c.routes.map((r) => ({
       domain: r.domain,
       bounceProfile: r.bounceProfile,
       destinations: r.destinations.flatMap((x) =>
-        isGraphDestination(x) ? [] : [{ host: x.host, ...(x.name ? { name: x.name } : {}), port: x.port, priority: x.priority, tls: x.tls, ...(x.auth ? { auth: x.auth } : {}) }],
+        isGraphDestination(x) ? [] : [{ host: x.host, ...(x.name ? { name: x.name } : {}), port: x.port, priority: x.priority, tls: x.tls, ...(x.auth ? { auth: editableAuth(x.auth) } : {}) }],
       ),
       // Graph destinations ride beside them (contract.ts GraphDestinationSetting).
       ...(r.destinations.some(isGraphDestination) ? { graph: r.destinations.filter(isGraphDestination).map(graphSetting) } : {}),

@@ -32,6 +32,11 @@ export interface Failure {
   /** A sentence for the operator, e.g. "connection to 10.1.1.5:25 refused". */
   message: string;
   cause?: unknown;
+  /**
+   * An OAuth2 token endpoint refused the destination's credential (phase
+   * `auth`, nothing sent to the host): the error as the token client worded it.
+   */
+  credential?: RelayError | undefined;
 }
 
 /**
@@ -179,7 +184,14 @@ export function replyClass(reply: string | undefined): ReplyClass {
   return 'none';
 }
 
+/**
+ * The token endpoint refused the credential: a configuration error like a
+ * refused login (the host greeted; the mail waits for the fix, next host).
+ */
+const CREDENTIAL_REFUSED: Rule = tryNext('OAuth2 credential refused', { code: 'EAUTH' });
+
 export function classify(f: Failure): Verdict {
+  if (f.credential) return { rule: CREDENTIAL_REFUSED, error: f.credential, reason: CREDENTIAL_REFUSED.reason };
   const rules = RULES[f.phase];
   let cls: ReplyClass = f.network ? 'none' : replyClass(f.reply);
   // A positive reply where a failure was reported (e.g. 354 after a refused

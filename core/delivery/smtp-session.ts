@@ -1,16 +1,19 @@
 /**
  * smtp-session: one outbound SMTP connection on nodemailer's SMTPConnection:
- * open (EHLO, STARTTLS per the TLS mode, AUTH), one transaction (MAIL with SIZE,
+ * open (EHLO, STARTTLS per the TLS mode, AUTH with a password or XOAUTH2), one transaction (MAIL with SIZE,
  * RCPT each, DATA streamed through the LineGuard), RSET, QUIT. Failures are
  * results: every callback settles exactly one promise (see settleOnEnd).
  */
 import type { Readable } from 'node:stream';
 import SMTPConnection, { type SMTPConnectionEnvelope, type SMTPError } from 'nodemailer/lib/smtp-connection';
+import { toRelayError, type RelayError } from '../errors/relay-error.js';
+import { sameLogin } from '../routing/destination-auth.js';
 import type { Destination } from '../routing/routing-types.js';
 import type { Failure, Phase } from './classify-result.js';
 import { LineGuard } from './line-guard.js';
 import { openFailure, transactionFailure } from './session-failure.js';
 import { smtpConnectionOptions, type SmtpTimeouts } from './smtp-options.js';
+import { loginXOAuth2 } from './xoauth2-login.js';
 
 export interface SessionOptions extends SmtpTimeouts {
   /**
@@ -92,7 +95,23 @@ export function openSession(dest: Destination, dcid: number, opts: SessionOption
     conn.connect((err) => {
       if (err) return fail(err, 'greeting');
       if (!dest.auth || !conn.allowsAuth) return finish({ ok: true, session: new SmtpSession(conn, dest, dcid, opts) });
-      conn.login({ user: dest.auth.user, pass: dest.auth.pass }, (authErr) => {
+      const auth = dest.auth;
+      if ('tokens' in auth) {
+        const refused = (credential: RelayError): void => {
+          // No token: nothing was sent to the host, which did greet us.
+          conn.close();
+          finish({ ok: false, failure: { phase: 'auth', message: credential.message, credential } });
+        };
+        loginXOAuth2(conn, auth)
+          .then((r) => {
+            if (r.ok) return finish({ ok: true, session: new SmtpSession(conn, dest, dcid, opts) });
+            if ('error' in r) return fail(r.error, 'auth');
+            refused(r.tokenError);
+          })
+          .catch((e: unknown) => refused(toRelayError(e, 'EAUTH')));
+        return;
+      }
+      conn.login({ user: auth.user, pass: auth.pass }, (authErr) => {
         if (authErr) return fail(authErr, 'auth');
         finish({ ok: true, session: new SmtpSession(conn, dest, dcid, opts) });
       });
@@ -139,7 +158,7 @@ export class SmtpSession {
   /** Same destination settings, so a pooled connection may serve this job. */
   fits(dest: Destination): boolean {
     const a = this.dest;
-    return a.host === dest.host && a.port === dest.port && a.tls === dest.tls && a.auth?.user === dest.auth?.user && a.auth?.pass === dest.auth?.pass;
+    return a.host === dest.host && a.port === dest.port && a.tls === dest.tls && sameLogin(a.auth, dest.auth);
   }
 
   /** A command (RSET or a transaction) is in flight. */

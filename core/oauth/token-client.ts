@@ -16,6 +16,8 @@ export interface TokenClientOptions {
   now?: () => number;
   /** Whole-request limit; the default suits a slow office line. */
   timeoutMs?: number;
+  /** Where clientSecretEnv is looked up (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 interface CachedToken {
@@ -35,6 +37,7 @@ export class ClientCredentialsTokenSource implements TokenSource {
   private readonly fetchFn: typeof fetch;
   private readonly now: () => number;
   private readonly timeoutMs: number;
+  private readonly env: NodeJS.ProcessEnv;
   readonly endpoint: string;
   readonly scope: string;
 
@@ -45,6 +48,7 @@ export class ClientCredentialsTokenSource implements TokenSource {
     this.fetchFn = opts.fetch ?? fetch;
     this.now = opts.now ?? Date.now;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.env = opts.env ?? process.env;
     this.endpoint = tokenEndpoint(credential);
     this.scope = credential.scope ?? DEFAULT_SMTP_SCOPE;
   }
@@ -107,7 +111,7 @@ export class ClientCredentialsTokenSource implements TokenSource {
       return;
     }
     const name = c.clientSecretEnv;
-    const secret = name ? process.env[name] : undefined;
+    const secret = name ? this.env[name] : undefined;
     if (!name || !secret) throw configError('clientSecretEnv', name ? `environment variable ${name} is not set` : 'is missing');
     body.set('client_secret', secret);
   }
@@ -154,15 +158,23 @@ function tokenError(status: number, doc: Record<string, unknown> | undefined, ho
   });
 }
 
-const shared = new Map<string, ClientCredentialsTokenSource>();
+/** Per environment (the relay's, or a test's), per credential. */
+const shared = new WeakMap<NodeJS.ProcessEnv, Map<string, ClientCredentialsTokenSource>>();
 
 /**
  * The token source for a credential. Without test hooks, one source per
- * credential for the whole process, so every destination and every pooled
- * session that uses the same app registration shares one cached token.
+ * credential (and environment) for the whole process, so every destination
+ * and every pooled session that uses the same app registration shares one
+ * cached token.
  */
 export function tokenSourceFor(cred: OAuthCredential, opts: TokenClientOptions = {}): ClientCredentialsTokenSource {
   if (opts.fetch || opts.now || opts.timeoutMs) return new ClientCredentialsTokenSource(cred, opts);
+  const env = opts.env ?? process.env;
+  let byKey = shared.get(env);
+  if (!byKey) {
+    byKey = new Map();
+    shared.set(env, byKey);
+  }
   const key = JSON.stringify([
     tokenEndpoint(cred),
     cred.clientId,
@@ -171,10 +183,10 @@ export function tokenSourceFor(cred: OAuthCredential, opts: TokenClientOptions =
     cred.certificateFile ?? null,
     cred.privateKeyFile ?? null,
   ]);
-  let s = shared.get(key);
+  let s = byKey.get(key);
   if (!s) {
-    s = new ClientCredentialsTokenSource(cred, opts);
-    shared.set(key, s);
+    s = new ClientCredentialsTokenSource(cred, { env });
+    byKey.set(key, s);
   }
   return s;
 }

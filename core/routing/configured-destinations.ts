@@ -1,9 +1,10 @@
 /**
  * configured-destinations: every destination named in the config's routes, as
- * Destinations (key `host:port` or `graph:{mailbox}`, password from its `passEnv` variable), so hosts/
+ * Destinations (key `host:port` or `graph:{mailbox}`, password from its `passEnv` variable or an OAuth2 token source), so hosts/
  * can list and probe them before any mail.
  */
 import { isGraphDestination, type RelayConfig } from '../config/config-schema.js';
+import { destinationLogin } from './destination-auth.js';
 import { graphDestination } from './graph-destination.js';
 import type { Destination } from './routing-types.js';
 
@@ -13,7 +14,7 @@ export function configuredDestinations(c: RelayConfig, env: NodeJS.ProcessEnv): 
   for (const r of c.routes) {
     for (const d of r.destinations) {
       if (isGraphDestination(d)) {
-        out.push(graphDestination(d));
+        out.push(graphDestination(d, env));
         continue;
       }
       out.push({
@@ -22,7 +23,7 @@ export function configuredDestinations(c: RelayConfig, env: NodeJS.ProcessEnv): 
         port: d.port,
         priority: d.priority,
         tls: d.tls,
-        auth: d.auth ? { user: d.auth.user, pass: env[d.auth.passEnv] ?? '' } : undefined,
+        auth: d.auth ? destinationLogin(d.auth, env) : undefined,
         name: d.name,
         configured: true,
       });

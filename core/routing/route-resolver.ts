@@ -1,10 +1,11 @@
 /**
  * route-resolver: a recipient domain → the destinations to try: configured
  * routes by priority, else the MX records; and checkRouteSecrets, which checks at
- * start that every `passEnv` and `clientSecretEnv` variable is set (ECONFIG naming the field).
+ * start that every `passEnv` / `clientSecretEnv` variable is set (ECONFIG naming the field).
  */
 import { isGraphDestination, type RouteConfig } from '../config/config-schema.js';
 import { RelayError } from '../errors/relay-error.js';
+import { destinationLogin, secretProblem } from './destination-auth.js';
 import { graphDestination } from './graph-destination.js';
 import { MxResolver } from './mx-resolver.js';
 import { RouteTable } from './route-table.js';
@@ -63,12 +64,13 @@ export function checkRouteSecrets(routes: readonly RouteConfig[], env: NodeJS.Pr
   routes.forEach((r, i) =>
     r.destinations.forEach((d, j) => {
       if (isGraphDestination(d)) {
-        const why = d.clientSecretEnv !== undefined ? secretProblem(d.clientSecretEnv, env) : undefined;
-        if (why) problems.push(`routes[${i}].destinations[${j}].clientSecretEnv: ${why}`);
+        const v = d.clientSecretEnv === undefined ? 'set' : env[d.clientSecretEnv];
+        const why = v === undefined ? `environment variable ${d.clientSecretEnv} is not set` : v === '' ? `environment variable ${d.clientSecretEnv} is empty` : undefined;
+        if (why) problems.push(`${field(i, j, 'clientSecretEnv')}: ${why}`);
         return;
       }
-      const why = d.auth ? secretProblem(d.auth.passEnv, env) : undefined;
-      if (why) problems.push(`${field(i, j)}: ${why}`);
+      const why = d.auth ? secretProblem(d.auth, env) : undefined;
+      if (why) problems.push(`${field(i, j, why[0])}: ${why[1]}`);
     }),
   );
   if (problems.length) throw new RelayError({ code: 'ECONFIG', message: problems.join('; '), temporary: false });
@@ -77,27 +79,20 @@ export function checkRouteSecrets(routes: readonly RouteConfig[], env: NodeJS.Pr
 function toDestination(d: RouteConfig['destinations'][number], i: number, j: number, env: NodeJS.ProcessEnv): Destination {
   // A Graph destination's secret is read by its token source when a token
   // is needed; a missing one is a temporary ECONFIG there, like here.
-  if (isGraphDestination(d)) return graphDestination(d);
+  if (isGraphDestination(d)) return graphDestination(d, env);
   let auth: Destination['auth'];
   if (d.auth) {
-    const why = secretProblem(d.auth.passEnv, env);
+    const why = secretProblem(d.auth, env);
     if (why) {
       // Checked at start; if it vanished since, hold the mail rather than
       // send it unauthenticated or bounce it for a local mistake.
-      throw new RelayError({ code: 'ECONFIG', message: `${field(i, j)}: ${why}`, enhanced: '4.3.5', temporary: true });
+      throw new RelayError({ code: 'ECONFIG', message: `${field(i, j, why[0])}: ${why[1]}`, enhanced: '4.3.5', temporary: true });
     }
-    auth = { user: d.auth.user, pass: env[d.auth.passEnv]! };
+    auth = destinationLogin(d.auth, env);
   }
   return { key: `${d.host}:${d.port}`, host: d.host, port: d.port, priority: d.priority, tls: d.tls, auth, name: d.name, configured: true };
 }
 
-function secretProblem(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  const v = env[name];
-  if (v === undefined) return `environment variable ${name} is not set`;
-  if (v === '') return `environment variable ${name} is empty`;
-  return undefined;
-}
-
-function field(i: number, j: number): string {
-  return `routes[${i}].destinations[${j}].auth.passEnv`;
+function field(i: number, j: number, leaf: string): string {
+  return `routes[${i}].destinations[${j}].${leaf}`;
 }

@@ -2,6 +2,7 @@
  * routing-types: what routing hands to delivery.
  */
 import type { OAuthCredential } from '../oauth/oauth-credential.js';
+import type { TokenSource } from '../oauth/token-source.js';
 
 export type TlsMode = 'none' | 'opportunistic' | 'required';
 
@@ -13,8 +14,8 @@ export interface Destination {
   /** Lower is preferred (as in MX records and ESA SMTP routes). */
   priority: number;
   tls: TlsMode;
-  /** Credentials for a smarthost; the password already read from its env var. */
-  auth?: { user: string; pass: string } | undefined;
+  /** Credentials for a smarthost: a password already read from its env var, or OAuth2 tokens (SASL XOAUTH2). */
+  auth?: PasswordLogin | OAuth2Login | undefined;
   /** The operator's word for it ("Exchange"), shown wherever the host appears. */
   name?: string | undefined;
   /**
@@ -36,6 +37,19 @@ export interface GraphTarget {
   graphUrl: string;
   /** The app's credential; scope https://graph.microsoft.com/.default unless graphUrl is a national cloud's. */
   credential: OAuthCredential;
+  /** Its process-wide token source (one per credential, token-client.ts). */
+  tokens: TokenSource;
+}
+
+export interface PasswordLogin {
+  user: string;
+  pass: string;
+}
+
+export interface OAuth2Login {
+  /** The mailbox the relay logs in as. */
+  user: string;
+  tokens: TokenSource;
 }
 
 export interface ResolvedRoute {

@@ -67,6 +67,8 @@ export interface FakeTokenEndpoint {
   readonly requests: TokenRequestRecord[];
   /** Number of access tokens issued. */
   issued(): number;
+  /** The access tokens issued, in order. */
+  readonly tokens: string[];
   /** True for a token this endpoint issued that has not expired (and, when given, was issued for this scope). */
   isValidToken(token: string, scope?: string): boolean;
   /** An OAuthCredential pointing at this endpoint. */
@@ -117,6 +119,7 @@ export async function startFakeTokenEndpoint(opts: FakeTokenEndpointOptions = {}
   const behaviour: FakeTokenBehaviour = { lifetimeSeconds: opts.lifetimeSeconds ?? 3599, expiredSecret: false };
   const requests: TokenRequestRecord[] = [];
   const tokens = new Map<string, Issued>();
+  const issuedTokens: string[] = [];
   const seenJti = new Set<string>();
   const path = `/${tenant}/oauth2/v2.0/token`;
   let url = '';
@@ -209,6 +212,7 @@ export async function startFakeTokenEndpoint(opts: FakeTokenEndpointOptions = {}
       if (behaviour.expiredSecret) return sendError(res, rec, 7000222);
     } else return sendError(res, rec, 900144);
     const token = `eyJ0eXAiOiJKV1QifQ.${randomBytes(32).toString('base64url')}`;
+    issuedTokens.push(token);
     tokens.set(token, { expiresAt: Date.now() + behaviour.lifetimeSeconds * 1000, scope: rec.scope });
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store, no-cache', pragma: 'no-cache' });
     res.end(JSON.stringify({ token_type: 'Bearer', expires_in: behaviour.lifetimeSeconds, ext_expires_in: behaviour.lifetimeSeconds, access_token: token }));
@@ -228,6 +232,7 @@ export async function startFakeTokenEndpoint(opts: FakeTokenEndpointOptions = {}
     behaviour,
     requests,
     issued: () => tokens.size,
+    tokens: issuedTokens,
     isValidToken(token, scope) {
       const t = tokens.get(token);
       return !!t && Date.now() < t.expiresAt && (scope === undefined || t.scope === scope);

@@ -22,6 +22,10 @@
  * - auth: require AUTH (PLAIN/LOGIN) with these credentials before MAIL;
  *   without it AUTH is not offered. Plain-text AUTH is allowed, so tests can
  *   check that the client refuses to send it.
+ * - xoauth2: offer AUTH XOAUTH2 and accept it only for a token `isValidToken`
+ *   takes (and `user`, when given), else 535 5.7.3; PLAIN/LOGIN then get
+ *   Microsoft's 535 5.7.139 (basic authentication disabled), unless `auth` is
+ *   set too. fake-xoauth2-smtp.ts wires it to the fake token endpoint.
  * - dotDelayMs: wait this long before answering the final dot.
  * - chokeOn: a message the server chokes on: when this returns true for a
  *   message's content, the connection is dropped after the final dot without
@@ -53,6 +57,7 @@ export interface SinkBehaviour {
   silent?: SinkPhase | undefined;
   starttls?: boolean | 'broken' | 'refuse' | undefined;
   auth?: { user: string; pass: string } | undefined;
+  xoauth2?: { user?: string | undefined; isValidToken: (token: string) => boolean } | undefined;
   dotDelayMs?: number | undefined;
   chokeOn?: ((raw: Buffer) => boolean) | undefined;
 }
@@ -75,6 +80,8 @@ export interface SinkStats {
   rsets: number;
   /** Messages dropped after the final dot by `chokeOn`. */
   choked: number;
+  /** AUTH XOAUTH2 attempts, accepted or not. */
+  xoauth2Logins: number;
 }
 
 export interface SmtpSink {
@@ -142,7 +149,7 @@ export async function startSmtpSink(initial: SinkBehaviour = {}): Promise<SmtpSi
   const tls = await selfSignedCert();
   const messages: ReceivedMessage[] = [];
   const errors: Error[] = [];
-  const stats: SinkStats = { connections: 0, concurrent: 0, maxConcurrent: 0, transactions: 0, rsets: 0, choked: 0 };
+  const stats: SinkStats = { connections: 0, concurrent: 0, maxConcurrent: 0, transactions: 0, rsets: 0, choked: 0, xoauth2Logins: 0 };
   const sockets = new Map<number, Socket>();
   const waiters = new Set<() => void>();
   let server: SMTPServer | undefined;
@@ -214,24 +221,36 @@ export async function startSmtpSink(initial: SinkBehaviour = {}): Promise<SmtpSi
       authOptional: true,
       allowInsecureAuth: true,
       disableReverseLookup: true,
-      authMethods: ['PLAIN', 'LOGIN'],
+      authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2'],
       onConnect(session, cb) {
         if (intercepted('greeting', session)) return;
         const greeting = b().greeting;
         if (greeting !== undefined) return cb(smtpError(greeting));
-        session.disabledCommands = [...(b().starttls ? [] : ['STARTTLS']), ...(b().auth ? [] : ['AUTH'])];
+        session.disabledCommands = [...(b().starttls ? [] : ['STARTTLS']), ...(b().auth || b().xoauth2 ? [] : ['AUTH'])];
         const conn = [...srv.connections].find((c) => c.session === session);
         if (conn) patch(conn);
         cb();
       },
       onAuth(auth, _session, cb) {
+        const x = b().xoauth2;
+        if (auth.method === 'XOAUTH2') {
+          stats.xoauth2Logins++;
+          // Exchange Online's answer to a token it does not take.
+          if (!x || !x.isValidToken(auth.accessToken ?? '') || (x.user !== undefined && x.user !== auth.username)) {
+            return cb(smtpError({ code: 535, text: '5.7.3 Authentication unsuccessful [SN4PR0601CA0001.namprd06.prod.outlook.com]' }));
+          }
+          return cb(null, { user: auth.username });
+        }
+        if (x && !b().auth) return cb(smtpError({ code: 535, text: '5.7.139 Authentication unsuccessful, basic authentication is disabled. [SN4PR0601CA0001.namprd06.prod.outlook.com]' }));
         const want = b().auth;
         if (want && auth.username === want.user && auth.password === want.pass) return cb(null, { user: auth.username });
         cb(smtpError({ code: 535, text: '5.7.8 Authentication credentials invalid' }));
       },
       onMailFrom(_address, session, cb) {
         if (intercepted('mail', session)) return;
-        if (b().auth && !session.user) return cb(smtpError({ code: 530, text: '5.7.0 Authentication required' }));
+        if ((b().auth || b().xoauth2) && !session.user) {
+          return cb(smtpError({ code: 530, text: b().xoauth2 ? '5.7.57 Client not authenticated to send mail' : '5.7.0 Authentication required' }));
+        }
         const r = b().mail;
         cb(r === undefined ? null : smtpError(r));
       },

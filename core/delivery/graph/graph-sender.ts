@@ -16,8 +16,6 @@ import type { Readable } from 'node:stream';
 import { RelayError, toRelayError } from '../../errors/relay-error.js';
 import { logLines } from '../../log/log-lines.js';
 import type { MailLog } from '../../log/log-types.js';
-import { tokenSourceFor } from '../../oauth/token-client.js';
-import type { TokenSource } from '../../oauth/token-source.js';
 import type { Destination, GraphTarget } from '../../routing/routing-types.js';
 import type { DeliveryJob, HostFeedback, HostResult } from '../delivery-types.js';
 import { classifyGraph, parseRetryAfter, type GraphAnswer } from './graph-answer.js';
@@ -42,7 +40,6 @@ export interface GraphSenderOptions {
   /** The whole request, answer included (delivery.dataTimeoutSeconds). */
   requestTimeoutMs: number;
   closing: () => boolean;
-  tokenSource?: (target: GraphTarget) => TokenSource;
   now?: () => number;
 }
 
@@ -105,7 +102,7 @@ export class GraphSender {
       feedback.recipientsFailed(dest.key, rcpts.length);
       return all({ kind: 'bounced', error });
     }
-    const tokens = (this.opts.tokenSource ?? ((t: GraphTarget) => tokenSourceFor(t.credential)))(graph);
+    const tokens = graph.tokens;
     log.info(logLines.graphStart(dcid, job.mid, rids, graph.mailbox));
     let answer: GraphAnswer | undefined;
     // A 401 may be a token revoked before its expiry: one fresh token, one more try.

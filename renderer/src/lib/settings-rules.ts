@@ -91,7 +91,8 @@ export function validateConfig(c: EditableConfig): FieldErrors {
       check(`${q}.port`, 'destinationPort', d.port);
       check(`${q}.priority`, 'priority', d.priority);
       check(`${q}.tls`, 'tls', d.tls);
-      if (d.auth) {
+      // OAuth2 logins are checked by the relay (Settings does not edit them yet).
+      if (d.auth && d.auth.type !== 'oauth2') {
         check(`${q}.auth.user`, 'authUser', d.auth.user);
         check(`${q}.auth.passEnv`, 'passEnv', d.auth.passEnv);
       }

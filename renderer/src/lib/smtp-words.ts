@@ -1,9 +1,11 @@
 /**
  * smtp-words: an SMTP reply or connection failure in words, and whether it is
  * retried (temporary) or bounced. Enhanced codes (common/status-phrases.ts,
- * shared with the bounce notices) win over RFC 5321 basic codes; unknown text
- * is returned as it came.
+ * shared with the bounce notices) win over RFC 5321 basic codes, Microsoft
+ * 365's codes (common/microsoft-errors.ts) over both; unknown text is
+ * returned as it came.
  */
+import { microsoftError } from '../../../common/microsoft-errors.js';
 import { statusPhrase } from '../../../common/status-phrases.js';
 
 export interface ErrorWords {
@@ -62,6 +64,9 @@ export function errorWords(text: string | null | undefined): ErrorWords | null {
   const t = text.trim();
   if (!t) return null;
   const m = REPLY.exec(t);
+  // Microsoft 365's own codes first: they come with the fix.
+  const ms = microsoftError(t);
+  if (ms) return { words: `${ms.words}. Fix: ${ms.fix}`, temporary: ms.queued ?? (m ? (m[2] ?? m[1]!)[0] === '4' : null), code: ms.id };
   if (m) {
     const basic = m[1]!;
     const cls = m[2] ?? basic[0]!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EditableConfig } from '../../../common/contract.js';
+import type { EditableConfig, PasswordAuth } from '../../../common/contract.js';
 import { domainsFor, fieldOfError, normalisePath, routeCoverage, RULES, validateConfig } from '../../../renderer/src/lib/settings-rules.js';
 
 const good = (): EditableConfig => ({
@@ -34,7 +34,7 @@ describe('settings validation', () => {
     c.relayNetworks[1] = '10.0.0.0/33';
     c.listen.port = 1.5;
     c.bounceProfiles.default!.backoffFactor = 0.5;
-    c.routes[0]!.destinations[1]!.auth!.passEnv = 'my password';
+    (c.routes[0]!.destinations[1]!.auth as PasswordAuth).passEnv = 'my password';
     expect(validateConfig(c)).toEqual({
       'routes[0].destinations[1].port': 'must be 1–65535',
       'routes[0].destinations[0].host': 'must be a host name or IP address',
