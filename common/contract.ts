@@ -184,8 +184,27 @@ export interface OAuth2Auth {
   scope?: string;
 }
 
+/**
+ * A Microsoft Graph destination as configured (config-schema.ts). The window
+ * does not edit these yet: they travel beside a route's SMTP destinations in
+ * `graph`, and configSet puts them back, so saving settings keeps them.
+ */
+export interface GraphDestinationSetting {
+  type: 'graph';
+  name?: string;
+  priority: number;
+  mailbox: string;
+  tenant: string;
+  clientId: string;
+  clientSecretEnv?: string;
+  certificateFile?: string;
+  privateKeyFile?: string;
+  graphUrl: string;
+  tokenUrl?: string;
+}
+
 export interface EditableConfig {
-  routes: { domain: string; destinations: TlsDestination[]; bounceProfile: string }[];
+  routes: { domain: string; destinations: TlsDestination[]; graph?: GraphDestinationSetting[]; bounceProfile: string }[];
   bounceProfiles: Record<
     string,
     {

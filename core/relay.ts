@@ -19,6 +19,7 @@ import { listenersOf, type RelayConfig } from './config/config-schema.js';
 import { layout, lockDataDir, publishRuntimeInfo, type DataDirLayout } from './data-dir.js';
 import { RelayError } from './errors/relay-error.js';
 import { HostProber } from './hosts/host-prober.js';
+import { createGraphProbe } from './hosts/graph-probe.js';
 import { createSmtpProbe } from './hosts/smtp-probe.js';
 import { inboundStatus, startInbound } from './inbound/start-inbound.js';
 import { logLines } from './log/log-lines.js';
@@ -29,6 +30,7 @@ import type { Relay, RelayOptions } from './relay-types.js';
 import { restoreRelayState } from './store/restore-relay-state.js';
 import { DestinationOrder } from './routing/destination-order.js';
 import { warnExpiringCertificates } from './oauth/certificate-expiry.js';
+import type { Destination } from './routing/routing-types.js';
 import { configuredDestinations } from './routing/configured-destinations.js';
 import { RouteResolver, checkRouteSecrets } from './routing/route-resolver.js';
 import { DeliveryScheduler } from './scheduler/delivery-scheduler.js';
@@ -104,7 +106,9 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   const ndr = createNdrSender({ hostname: initial.hostname, spool, log, accept: intake.accept, willRetryUntil });
   const bouncer = new RecipientBouncer(queue, ndr, bounces);
   // Probe failures are heard by the registry too: a retry waits for them.
-  const probe = hosts.watchProbes(createSmtpProbe({ hostname: initial.hostname, timeoutMs: d.connectTimeoutSeconds * 1000 }));
+  const smtpProbe = createSmtpProbe({ hostname: initial.hostname, timeoutMs: d.connectTimeoutSeconds * 1000 });
+  const graphProbe = createGraphProbe({ timeoutMs: d.connectTimeoutSeconds * 1000 });
+  const probe = hosts.watchProbes((dest: Destination) => (dest.graph ? graphProbe(dest) : smtpProbe(dest)));
   const prober = new HostProber(hosts, probe, { initialMs: d.probeInitialSeconds * 1000, maxMs: d.probeMaxSeconds * 1000, mxMaxMs: d.mxProbeMaxSeconds * 1000 });
   const scheduler = new DeliveryScheduler({
     queue,

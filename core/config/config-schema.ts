@@ -2,12 +2,14 @@
  * config-schema: the relay's JSON config file (DESIGN.md "Public contract") as
  * a zod schema with a default for every optional field, and the RelayConfig type
  * core/ reads. Strict objects: a typo is an error, never a silent default.
- * Additions to the contract, all optional: `delivery`, `log`, and limits'
- * connection and session keys; `listen` may be an array of listeners.
+ * Additions to the contract, all optional: `delivery`, `log`, limits'
+ * connection and session keys, Graph destinations (`type: "graph"`); `listen`
+ * may be an array of listeners.
  */
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { z } from 'zod';
+import { isAllowedEndpoint } from '../oauth/oauth-credential.js';
 import { destinationAuthSchema } from './auth-schema.js';
 
 // Listeners may take port 0, "any free port" (tests and ephemeral setups);
@@ -59,6 +61,94 @@ export const destinationSchema = z.strictObject({
   tls: z.enum(['none', 'opportunistic', 'required']).default('opportunistic'),
   auth: destinationAuthSchema.optional(),
 });
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+/**
+ * An OAuth2 or Graph endpoint: https://, or http:// to a loopback address only
+ * (the tests' fakes): requests carry a client secret or a bearer token.
+ */
+const endpointUrl = z
+  .string()
+  .refine((s) => isAllowedEndpoint(s), 'must be an https:// URL (http:// only for a loopback address)')
+  .refine((s) => !URL.canParse(s) || (new URL(s).search === '' && new URL(s).hash === ''), 'must not carry a query or fragment')
+  .transform((s) => s.replace(/\/+$/, ''));
+
+/**
+ * A Microsoft Graph destination (DESIGN.md "Contract additions"): mail goes
+ * to `POST {graphUrl}/v1.0/users/{mailbox}/sendMail` as MIME, with an app
+ * token from the client-credentials grant (a client secret from the
+ * environment, or a certificate). Its host key is `graph:{mailbox}`.
+ */
+export const graphDestinationSchema = z
+  .preprocess(
+    (v, ctx) => {
+      if (v && typeof v === 'object' && 'clientSecret' in v) {
+        ctx.issues.push({
+          code: 'custom',
+          input: v,
+          path: ['clientSecret'],
+          message: 'secrets may not be written in the config; set clientSecretEnv to the name of an environment variable that holds it',
+        });
+      }
+      return v;
+    },
+    z.strictObject({
+      type: z.literal('graph'),
+      name: destinationName.optional(),
+      priority: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(0),
+      mailbox: z
+        .string()
+        .max(254, 'must be at most 254 characters')
+        .regex(/^[^\s@<>()",;:\\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'must be the address of the mailbox that sends, e.g. relay@corp.example'),
+      tenant: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253})$/, 'must be the tenant ID (a GUID) or a domain such as corp.onmicrosoft.com'),
+      clientId: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be the Application (client) ID of the app registration'),
+      clientSecretEnv: envName.optional(),
+      certificateFile: z.string().min(1, 'must not be empty').optional(),
+      privateKeyFile: z.string().min(1, 'must not be empty').optional(),
+      graphUrl: endpointUrl.default('https://graph.microsoft.com'),
+      tokenUrl: endpointUrl.optional(),
+    }),
+  )
+  .superRefine((d, ctx) => {
+    // One credential, said plainly: a secret, or a certificate with its key.
+    const cert = d.certificateFile !== undefined || d.privateKeyFile !== undefined;
+    if (d.clientSecretEnv !== undefined && cert) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecretEnv'], message: 'give either clientSecretEnv or certificateFile + privateKeyFile, not both' });
+    } else if (d.clientSecretEnv === undefined && !cert) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecretEnv'], message: 'is required (or certificateFile + privateKeyFile)' });
+    } else if (cert && d.certificateFile === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['certificateFile'], message: 'is required with privateKeyFile' });
+    } else if (cert && d.privateKeyFile === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['privateKeyFile'], message: 'is required with certificateFile' });
+    }
+  });
+
+/**
+ * A route's destination: `"type": "graph"` picks the Graph schema; without
+ * `type` it is SMTP, as before. Chosen by `type` first so errors name the
+ * fields of the kind meant, not a union's "invalid input".
+ */
+export const routeDestinationSchema = z.unknown().transform((v, ctx): z.output<typeof destinationSchema> | z.output<typeof graphDestinationSchema> => {
+  const graph = v !== null && typeof v === 'object' && 'type' in v;
+  const r = graph ? graphDestinationSchema.safeParse(v) : destinationSchema.safeParse(v);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.issues.push({ ...issue, input: v } as (typeof ctx.issues)[number]);
+  return z.NEVER;
+});
+
+export type SmtpDestinationConfig = z.output<typeof destinationSchema>;
+export type GraphDestinationConfig = z.output<typeof graphDestinationSchema>;
+export type DestinationConfig = SmtpDestinationConfig | GraphDestinationConfig;
+
+export function isGraphDestination(d: DestinationConfig): d is GraphDestinationConfig {
+  return 'type' in d && d.type === 'graph';
+}
+
+/** The key hosts/ and the CLI know a destination by: `host:port`, or `graph:{mailbox}`. */
+export function destinationKey(d: DestinationConfig): string {
+  return isGraphDestination(d) ? `graph:${d.mailbox.toLowerCase()}` : `${d.host}:${d.port}`;
+}
 
 export const bounceProfileSchema = z.strictObject({
   initialRetrySeconds: seconds.default(60),
@@ -139,7 +229,7 @@ const listenSchema = z.unknown().optional().transform((v, ctx): ListenerConfig |
 
 export const routeSchema = z.strictObject({
   domain: routeDomain,
-  destinations: z.array(destinationSchema).min(1, 'must list at least one destination'),
+  destinations: z.array(routeDestinationSchema).min(1, 'must list at least one destination'),
   bounceProfile: z.string().default('default'),
 });
 
@@ -272,7 +362,7 @@ function checkDestinationNames(routes: readonly z.output<typeof routeSchema>[], 
   routes.forEach((r, i) =>
     r.destinations.forEach((d, j) => {
       const at = `routes[${i}].destinations[${j}]`;
-      const key = `${d.host}:${d.port}`;
+      const key = destinationKey(d);
       const path = ['routes', i, 'destinations', j, 'name'];
       const sameKey = byKey.get(key);
       if (sameKey && sameKey.name !== d.name) {

@@ -8,14 +8,15 @@ import { formatIssue } from '../config/load-config.js';
 import { RelayError } from '../errors/relay-error.js';
 import type { ArgOf, ControlMethod } from './contract.js';
 
-// HOST: host:port as configured, or a destination's name (config-schema.ts
-// allows up to 64 printable characters); resolved by hosts/host-lookup.ts.
+// HOST: host:port as configured, graph:{mailbox} for a Graph destination, or
+// a destination's name (config-schema.ts allows up to 64 printable
+// characters); resolved by hosts/host-lookup.ts.
 const hostKey = z
   .string()
   .max(300)
   .refine(
-    (s) => /^[A-Za-z0-9._:[\]-]+:\d{1,5}$/.test(s) || (s.trim().length > 0 && s.length <= 64 && !/[\u0000-\u001f\u007f]/.test(s)),
-    'must be host:port as configured (e.g. 10.1.1.5:25) or a destination name',
+    (s) => /^[A-Za-z0-9._:[\]-]+:\d{1,5}$/.test(s) || /^graph:[^\s@]+@[^\s@]+$/.test(s) || (s.trim().length > 0 && s.length <= 64 && !/[\u0000-\u001f\u007f]/.test(s)),
+    'must be host:port as configured (e.g. 10.1.1.5:25), graph:{mailbox}, or a destination name',
   );
 const mid = z.number().int('must be a whole number').positive('must be a positive MID');
 const rid = z.number().int().min(0);

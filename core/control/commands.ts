@@ -16,7 +16,7 @@
  * config change that does not validate).
  */
 import type { DestinationAuthConfig } from '../config/auth-schema.js';
-import { listenersOf, type RelayConfig } from '../config/config-schema.js';
+import { isGraphDestination, listenersOf, type GraphDestinationConfig, type RelayConfig } from '../config/config-schema.js';
 import { RelayError } from '../errors/relay-error.js';
 import { testSmtpConnection } from '../hosts/connection-test.js';
 import { hostSuspensionEvent } from '../hosts/host-event.js';
@@ -37,7 +37,7 @@ import type { LiveConfig } from './apply-config.js';
 import { destinationCertificateWarning } from '../oauth/certificate-expiry.js';
 import { machineNetworks } from './machine-networks.js';
 import { parseArgs } from './arg-schemas.js';
-import type { ArgOf, ControlApi, ControlMethod, EditableConfig, HistoryResult, HostDetail, HostSummary, OAuth2Auth, RecipientSelector, ResultOf, RetryResult, TlsDestination } from './contract.js';
+import type { ArgOf, ControlApi, ControlMethod, EditableConfig, GraphDestinationSetting, HistoryResult, HostDetail, HostSummary, OAuth2Auth, RecipientSelector, ResultOf, RetryResult, TlsDestination } from './contract.js';
 import type { EventHub } from './event-hub.js';
 import { oldestMessage } from './oldest-message.js';
 import { queryRecipients } from './recipient-query.js';
@@ -236,7 +236,7 @@ export class ControlCommands {
   }
 
   async configSet({ config }: ArgOf<'configSet'>): Result<'configSet'> {
-    return editable(await this.deps.config.change(config, 'control'));
+    return editable(await this.deps.config.change(withGraphDestinations(config), 'control'));
   }
 
   async configFile(): Result<'configFile'> {
@@ -387,11 +387,34 @@ function editable(c: RelayConfig): EditableConfig {
     routes: c.routes.map((r) => ({
       domain: r.domain,
       bounceProfile: r.bounceProfile,
-      destinations: r.destinations.map((x) => ({ host: x.host, ...(x.name ? { name: x.name } : {}), port: x.port, priority: x.priority, tls: x.tls, ...(x.auth ? { auth: editableAuth(x.auth) } : {}) })),
+      destinations: r.destinations.flatMap((x) =>
+        isGraphDestination(x) ? [] : [{ host: x.host, ...(x.name ? { name: x.name } : {}), port: x.port, priority: x.priority, tls: x.tls, ...(x.auth ? { auth: editableAuth(x.auth) } : {}) }],
+      ),
+      // Graph destinations ride beside them (contract.ts GraphDestinationSetting).
+      ...(r.destinations.some(isGraphDestination) ? { graph: r.destinations.filter(isGraphDestination).map(graphSetting) } : {}),
     })),
     bounceProfiles: { ...c.bounceProfiles },
     relayNetworks: [...c.relayNetworks],
     // The first listener: the window edits its address; others stay as the file has them.
     listen: { host: listenersOf(c)[0]!.host, port: listenersOf(c)[0]!.port },
   };
+}
+
+function graphSetting(x: GraphDestinationConfig): GraphDestinationSetting {
+  const out: GraphDestinationSetting = { type: 'graph', priority: x.priority, mailbox: x.mailbox, tenant: x.tenant, clientId: x.clientId, graphUrl: x.graphUrl };
+  for (const k of ['name', 'clientSecretEnv', 'certificateFile', 'privateKeyFile', 'tokenUrl'] as const) if (x[k] !== undefined) out[k] = x[k];
+  return out;
+}
+
+/** A route's `graph` list (see editable()) back among its destinations, after the SMTP ones. */
+function withGraphDestinations(config: object): Record<string, unknown> {
+  const c = config as Record<string, unknown>;
+  if (!Array.isArray(c.routes)) return c;
+  const routes = (c.routes as unknown[]).map((r) => {
+    if (!r || typeof r !== 'object' || !('graph' in r)) return r;
+    const { graph, ...rest } = r as Record<string, unknown>;
+    const smtp = Array.isArray(rest.destinations) ? (rest.destinations as unknown[]) : [];
+    return Array.isArray(graph) ? { ...rest, destinations: [...smtp, ...(graph as unknown[])] } : r;
+  });
+  return { ...c, routes };
 }

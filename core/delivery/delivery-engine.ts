@@ -1,7 +1,8 @@
 /**
  * delivery-engine: one delivery attempt of one message to one route: the
- * destinations in order, classify-result.ts's verdict per recipient, host
- * feedback, the delivery lines of the mail log, and shutdown. deliver()
+ * destinations in order (SMTP here, Graph through graph/graph-sender.ts),
+ * classify-result.ts's verdict per recipient, host feedback, the delivery
+ * lines of the mail log, and shutdown. deliver()
  * always resolves with exactly one outcome per recipient, in the job's order.
  */
 import type { Readable } from 'node:stream';
@@ -10,7 +11,8 @@ import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';
 import type { Destination } from '../routing/routing-types.js';
 import { classify, type Verdict } from './classify-result.js';
-import type { DeliveryEngine, DeliveryJob, DeliveryReport, HostFeedback, RecipientOutcome } from './delivery-types.js';
+import type { DeliveryEngine, DeliveryJob, DeliveryReport, HostFeedback, HostResult, RecipientOutcome } from './delivery-types.js';
+import { GraphSender } from './graph/graph-sender.js';
 import { SessionPool } from './session-pool.js';
 import { openSession, type OpenResult, type SmtpSession, type TransactionResult } from './smtp-session.js';
 
@@ -31,21 +33,11 @@ export interface DeliveryEngineOptions {
 
 type Rcpt = DeliveryJob['recipients'][number];
 
-/** What one host did for one recipient. */
-type HostResult =
-  | { kind: 'delivered'; response: string }
-  | { kind: 'bounced'; error: RelayError }
-  | { kind: 'retry'; error: RelayError }
-  /** Deferred without trying the next host: the transaction was lost after the greeting (it may have arrived). */
-  | { kind: 'defer'; error: RelayError }
-  /** Stop this attempt (spool unreadable, shutdown): the next host would fare no better. */
-  | { kind: 'stop'; error: RelayError };
-
 interface OpenCtx {
   domain: string;
 }
 
-type LastTry = { error: RelayError; host: string | undefined };
+type LastTry = { error: RelayError; host: string | undefined; notBefore?: number | undefined };
 
 const INVALID_ADDRESS = /[\r\n<>\x00]/;
 
@@ -59,6 +51,7 @@ export class SmtpDeliveryEngine implements DeliveryEngine {
   private readonly inflight = new Set<Promise<DeliveryReport>>();
   private readonly sessions = new Set<SmtpSession>();
   private readonly pool: SessionPool<SmtpSession, OpenCtx>;
+  private readonly graph: GraphSender;
   private closing = false;
 
   constructor(private readonly opts: DeliveryEngineOptions) {
@@ -71,6 +64,7 @@ export class SmtpDeliveryEngine implements DeliveryEngine {
       dataTimeoutMs: opts.dataTimeoutMs,
     };
     this.pool = new SessionPool<SmtpSession, OpenCtx>({ maxPerHost: opts.maxConnectionsPerHost, idleMs: opts.idleMs, open: (dest, ctx) => this.open(dest, ctx) });
+    this.graph = new GraphSender({ log: opts.log, feedback: opts.feedback, nextDcid: opts.nextDcid, requestTimeoutMs: opts.dataTimeoutMs, closing: () => this.closing });
   }
 
   deliver(job: DeliveryJob): Promise<DeliveryReport> {
@@ -103,6 +97,7 @@ export class SmtpDeliveryEngine implements DeliveryEngine {
       // "connection lost", and as the engine is closing no further host is
       // tried; the scheduler requeues what was not delivered.
       this.pool.destroyAll();
+      this.graph.abortAll();
       await Promise.allSettled([...this.inflight]);
     }
     // Idle connections were sent QUIT; give them the rest of the deadline
@@ -170,17 +165,18 @@ export class SmtpDeliveryEngine implements DeliveryEngine {
         if (pending.length === 0 || this.closing) break;
         if (tried.has(dest.key)) continue;
         tried.add(dest.key);
-        const results = await this.tryHost(job, dest, pending);
+        // A Graph destination posts the message instead of an SMTP transaction.
+        const results = dest.graph ? await this.graph.send(job, dest, pending) : await this.tryHost(job, dest, pending);
         let stop = false;
         for (const r of pending) {
           const res = results.get(r.rid);
           if (!res) continue;
           if (res.kind === 'delivered') final.set(r.rid, { rid: r.rid, outcome: 'delivered', host: dest.key, response: res.response });
           else if (res.kind === 'bounced') final.set(r.rid, { rid: r.rid, outcome: 'bounced', host: dest.key, error: res.error });
-          else if (res.kind === 'retry') last.set(r.rid, { error: res.error, host: dest.key });
+          else if (res.kind === 'retry') last.set(r.rid, { error: res.error, host: dest.key, notBefore: res.notBefore });
           else if (res.kind === 'defer') {
             held.add(r.rid);
-            last.set(r.rid, { error: res.error, host: dest.key });
+            last.set(r.rid, { error: res.error, host: dest.key, notBefore: res.notBefore });
           }
           else {
             stop = true;
@@ -321,7 +317,7 @@ export class SmtpDeliveryEngine implements DeliveryEngine {
       };
       const line = l.error.toLine();
       delayed.set(line, [...(delayed.get(line) ?? []), r.rid]);
-      return { rid: r.rid, outcome: 'deferred', host: l.host, error: l.error };
+      return { rid: r.rid, outcome: 'deferred', host: l.host, error: l.error, notBefore: l.notBefore };
     });
     for (const [reason, rids] of delayed) this.log.info(logLines.delayed(job.mid, rids, reason));
     return outcomes;

@@ -27,8 +27,25 @@ export interface DeliveryJob {
 
 export type RecipientOutcome =
   | { rid: number; outcome: 'delivered'; host: string; response: string }
-  | { rid: number; outcome: 'deferred'; host: string | undefined; error: RelayError }
+  | {
+      rid: number;
+      outcome: 'deferred';
+      host: string | undefined;
+      error: RelayError;
+      /** The destination asked not to be tried before this instant (Graph's Retry-After); the scheduler waits at least until then. */
+      notBefore?: number | undefined;
+    }
   | { rid: number; outcome: 'bounced'; host: string | undefined; error: RelayError };
+
+/** What one destination did for one recipient within an attempt (delivery-engine.ts walks the destinations). */
+export type HostResult =
+  | { kind: 'delivered'; response: string }
+  | { kind: 'bounced'; error: RelayError }
+  | { kind: 'retry'; error: RelayError; notBefore?: number | undefined }
+  /** Deferred without trying the next host: the transaction was lost after the greeting (it may have arrived). */
+  | { kind: 'defer'; error: RelayError; notBefore?: number | undefined }
+  /** Stop this attempt (spool unreadable, shutdown): the next host would fare no better. */
+  | { kind: 'stop'; error: RelayError };
 
 export interface DeliveryReport {
   /** Exactly one per recipient of the job, in the job's order. */

@@ -97,6 +97,14 @@ export const logLines = {
   deliveryAborted: (mid: number, r: readonly number[], reason: string) =>
     `Delivery aborted: MID ${mid} RID ${rids(r)} - ${clean(reason)}`,
   messageFinished: (mid: number, how: 'done' | 'aborted') => `Message finished MID ${mid} ${how}`,
+  // Graph destinations: one DCID per sendMail request; the mailbox, the
+  // message's Message-ID and Microsoft's request-id (what its support asks for).
+  graphStart: (dcid: number, mid: number, r: readonly number[], mailbox: string) =>
+    `Delivery start DCID ${dcid} MID ${mid} to RID ${rids(r)} via Graph mailbox ${addr(mailbox)}`,
+  graphDone: (dcid: number, mid: number, r: readonly number[], mailbox: string, messageId: string | undefined, requestId: string | undefined) =>
+    `Message done DCID ${dcid} MID ${mid} to RID ${rids(r)} via Graph mailbox ${addr(mailbox)} Message-ID '${clean(messageId ?? '', 256)}' request-id '${clean(requestId ?? '', 64)}'`,
+  graphRefused: (dcid: number, mid: number, r: readonly number[], mailbox: string, messageId: string | undefined, requestId: string | undefined, details: string) =>
+    `Graph error: DCID ${dcid} MID ${mid} RID ${rids(r)} mailbox ${addr(mailbox)} Message-ID '${clean(messageId ?? '', 256)}' request-id '${clean(requestId ?? '', 64)}' details: ${clean(details)}`,
 
   // --- queue, bounce, operator ----------------------------------------------
   bounceGenerated: (mid: number, ndrMid: number, r: readonly number[]) =>

@@ -3,9 +3,10 @@
  * routes by priority, else the MX records; and checkRouteSecrets, which checks at
  * start that every `passEnv` / `clientSecretEnv` variable is set (ECONFIG naming the field).
  */
-import type { RouteConfig } from '../config/config-schema.js';
+import { isGraphDestination, type RouteConfig } from '../config/config-schema.js';
 import { RelayError } from '../errors/relay-error.js';
 import { destinationLogin, secretProblem } from './destination-auth.js';
+import { graphDestination } from './graph-destination.js';
 import { MxResolver } from './mx-resolver.js';
 import { RouteTable } from './route-table.js';
 import type { Destination, DnsLookup, ResolvedRoute } from './routing-types.js';
@@ -62,6 +63,12 @@ export function checkRouteSecrets(routes: readonly RouteConfig[], env: NodeJS.Pr
   const problems: string[] = [];
   routes.forEach((r, i) =>
     r.destinations.forEach((d, j) => {
+      if (isGraphDestination(d)) {
+        const v = d.clientSecretEnv === undefined ? 'set' : env[d.clientSecretEnv];
+        const why = v === undefined ? `environment variable ${d.clientSecretEnv} is not set` : v === '' ? `environment variable ${d.clientSecretEnv} is empty` : undefined;
+        if (why) problems.push(`${field(i, j, 'clientSecretEnv')}: ${why}`);
+        return;
+      }
       const why = d.auth ? secretProblem(d.auth, env) : undefined;
       if (why) problems.push(`${field(i, j, why[0])}: ${why[1]}`);
     }),
@@ -70,6 +77,9 @@ export function checkRouteSecrets(routes: readonly RouteConfig[], env: NodeJS.Pr
 }
 
 function toDestination(d: RouteConfig['destinations'][number], i: number, j: number, env: NodeJS.ProcessEnv): Destination {
+  // A Graph destination's secret is read by its token source when a token
+  // is needed; a missing one is a temporary ECONFIG there, like here.
+  if (isGraphDestination(d)) return graphDestination(d, env);
   let auth: Destination['auth'];
   if (d.auth) {
     const why = secretProblem(d.auth, env);

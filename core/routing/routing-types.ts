@@ -1,6 +1,7 @@
 /**
  * routing-types: what routing hands to delivery.
  */
+import type { OAuthCredential } from '../oauth/oauth-credential.js';
 import type { TokenSource } from '../oauth/token-source.js';
 
 export type TlsMode = 'none' | 'opportunistic' | 'required';
@@ -22,6 +23,22 @@ export interface Destination {
    * short fixed cadence. MX-resolved internet hosts are not, and back off.
    */
   configured?: boolean | undefined;
+  /**
+   * A Microsoft Graph destination (key `graph:{mailbox}`): delivery posts the
+   * MIME to sendMail instead of speaking SMTP; `host`/`port` are graphUrl's.
+   */
+  graph?: GraphTarget | undefined;
+}
+
+export interface GraphTarget {
+  /** The mailbox that sends (`/users/{mailbox}/sendMail`). */
+  mailbox: string;
+  /** Without a trailing slash, e.g. https://graph.microsoft.com. */
+  graphUrl: string;
+  /** The app's credential; scope https://graph.microsoft.com/.default unless graphUrl is a national cloud's. */
+  credential: OAuthCredential;
+  /** Its process-wide token source (one per credential, token-client.ts). */
+  tokens: TokenSource;
 }
 
 export interface PasswordLogin {

@@ -415,6 +415,9 @@ export class DeliveryScheduler {
       // An operator's retry never moves the next attempt later than it was.
       const before = r.retry?.previousAt;
       if (before !== undefined && before > now) next = Math.min(next, before);
+      // …and never earlier than the destination asked (Graph's Retry-After):
+      // a request before it is refused again and prolongs the throttling.
+      if (o.notBefore !== undefined) next = Math.max(next, o.notBefore);
       queue.deferred(r, error, o.host, now, next);
       this.heap.push(next, r);
     }

@@ -253,7 +253,7 @@ describe('errors and exit statuses', () => {
     // Neither host:port nor a destination name (those are at most 64 characters).
     const bad = await run(['hoststatus', 'x'.repeat(65)]);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/^relaywatch: hoststatus: host: must be host:port as configured \(e\.g\. 10\.1\.1\.5:25\) or a destination name/);
+    expect(bad.err).toMatch(/^relaywatch: hoststatus: host: must be host:port as configured \(e\.g\. 10\.1\.1\.5:25\), graph:\{mailbox\}, or a destination name/);
     const unknown = await run(['suspend', 'nosuch.example:25']);
     expect(unknown).toMatchObject({ code: 2, err: 'relaywatch: host nosuch.example:25: not a known destination (known: 10.1.1.5:25)\n' });
     await writeFile(layout(f.dataDir).token, `${'z'.repeat(43)}\n`, { mode: 0o600 });

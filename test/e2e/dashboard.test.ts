@@ -9,6 +9,7 @@
  * Screenshots go to test-artifacts/ (1280×800, light).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SmtpDestinationConfig } from '../../core/config/config-schema.js';
 import type { HostState } from '../../core/hosts/host-registry.js';
 import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from '../helpers/dashboard-harness.js';
 import { internalsOf } from '../../core/relay-internals.js';
@@ -133,7 +134,7 @@ describe('dashboard against a real relay', () => {
     expect(ib && eb && eb.y - (ib.y + ib.height)).toBeLessThan(20);
     expect(ib && eb && Math.abs(eb.x - ib.x)).toBeLessThan(20);
     // Nothing reached the relay.
-    expect(env.relay.config.routes[0]!.destinations[0]!.port).toBe(env.sinks[0]!.port);
+    expect((env.relay.config.routes[0]!.destinations[0] as SmtpDestinationConfig).port).toBe(env.sinks[0]!.port);
     await screenshot(page, 'e2e-settings-bad-port-1280-light');
     // Fixing it clears the message as you type.
     await port.fill('2525');

@@ -3,6 +3,7 @@
  * with one credential; every mistake names its field.
  */
 import { describe, expect, it } from 'vitest';
+import type { SmtpDestinationConfig } from '../../../core/config/config-schema.js';
 import { parseConfig } from '../../../core/config/load-config.js';
 
 const dest = (auth: Record<string, unknown>) => ({ routes: [{ domain: 'corp.example', destinations: [{ host: 'smtp.office365.com', port: 587, tls: 'required', auth }] }] });
@@ -19,14 +20,14 @@ function errorOf(value: unknown): string {
 
 describe('destination auth', () => {
   it('defaults auth.type to password, the older shape', () => {
-    expect(parseConfig(dest({ user: 'u', passEnv: 'P' })).routes[0]!.destinations[0]!.auth).toEqual({ type: 'password', user: 'u', passEnv: 'P' });
+    expect((parseConfig(dest({ user: 'u', passEnv: 'P' })).routes[0]!.destinations[0] as SmtpDestinationConfig).auth).toEqual({ type: 'password', user: 'u', passEnv: 'P' });
   });
 
   it('takes the DESIGN.md oauth2 shape with a secret or a certificate', () => {
-    expect(parseConfig(dest(oauth)).routes[0]!.destinations[0]!.auth).toMatchObject(oauth);
+    expect((parseConfig(dest(oauth)).routes[0]!.destinations[0] as SmtpDestinationConfig).auth).toMatchObject(oauth);
     const { clientSecretEnv: _s, ...noSecret } = oauth;
     const cert = { ...noSecret, certificateFile: 'c.pem', privateKeyFile: 'k.pem', tokenUrl: 'https://login.microsoftonline.us/t/oauth2/v2.0/token', scope: 'https://outlook.office365.us/.default' };
-    expect(parseConfig(dest(cert)).routes[0]!.destinations[0]!.auth).toMatchObject(cert);
+    expect((parseConfig(dest(cert)).routes[0]!.destinations[0] as SmtpDestinationConfig).auth).toMatchObject(cert);
     expect(() => parseConfig(dest({ ...oauth, tokenUrl: 'http://127.0.0.1:8080/t/oauth2/v2.0/token' }))).not.toThrow();
   });
 

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SmtpDestinationConfig } from '../../../core/config/config-schema.js';
 import { loadConfig, parseConfig } from '../../../core/config/load-config.js';
 import { RelayError } from '../../../core/errors/relay-error.js';
 import { listenersOf } from '../../../core/config/config-schema.js';
@@ -58,7 +59,7 @@ describe('config', () => {
   it('accepts the example of DESIGN.md and fills defaults', () => {
     const c = parseConfig(designExample);
     expect(c.routes[0]!.destinations[2]!.priority).toBe(20);
-    expect(c.routes[0]!.destinations[0]!.tls).toBe('opportunistic');
+    expect((c.routes[0]!.destinations[0] as SmtpDestinationConfig).tls).toBe('opportunistic');
     expect(c.routes[1]!.bounceProfile).toBe('default');
     expect(c.bounceProfiles.default.delayWarningSeconds).toBe(14400);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { SmtpDestinationConfig } from '../../../core/config/config-schema.js';
 import { parseConfig } from '../../../core/config/load-config.js';
 import { RelayError } from '../../../core/errors/relay-error.js';
 import { RouteResolver, checkRouteSecrets } from '../../../core/routing/route-resolver.js';
@@ -81,7 +82,7 @@ describe('checkRouteSecrets', () => {
 
   it('rejects an empty variable and reports every problem in one line', () => {
     const rs = routes();
-    rs[0]!.destinations[2]!.auth = { type: 'password', user: 'u', passEnv: 'OTHER_PASS' };
+    (rs[0]!.destinations[2] as SmtpDestinationConfig).auth = { type: 'password', user: 'u', passEnv: 'OTHER_PASS' };
     const e = thrown(() => checkRouteSecrets(rs, { RELAY_PASS: '' }));
     expect(e.message).toBe(
       'routes[0].destinations[2].auth.passEnv: environment variable OTHER_PASS is not set; routes[1].destinations[0].auth.passEnv: environment variable RELAY_PASS is empty',
