@@ -38,10 +38,13 @@ afterAll(async () => {
   await idp?.close();
 });
 
-async function shots(name: string): Promise<void> {
+/** Both sizes, scrolled to `at` (the test's result) so the shot shows what the step is about. */
+async function shots(name: string, at = '[data-testid="m365"]'): Promise<void> {
   const { page } = browser;
+  await page.locator(at).first().scrollIntoViewIfNeeded();
   await screenshot(page, `${name}-1280x800-light`);
   await page.setViewportSize({ width: 800, height: 600 });
+  await page.locator(at).first().scrollIntoViewIfNeeded();
   await screenshot(page, `${name}-800x600-light`);
   await page.setViewportSize({ width: 1280, height: 800 });
 }
@@ -87,7 +90,7 @@ describe('first run: Microsoft 365', () => {
     await page.waitForSelector('[data-testid="fr-result"]', { timeout: 10_000 });
     expect(await page.textContent('[data-testid="fr-result"]')).toContain(microsoftError('AADSTS7000215')!.words);
     expect(await page.isDisabled('[data-testid="fr-save"]')).toBe(true);
-    await shots('first-run-m365-wrong-secret');
+    await shots('first-run-m365-wrong-secret', '[data-testid="fr-result"]');
 
     await page.fill('[data-testid="m365-secret-env"]', 'RW_M365_SECRET');
     await page.click('[data-testid="fr-test"]');
@@ -95,7 +98,7 @@ describe('first run: Microsoft 365', () => {
     expect(await page.textContent('[data-testid="fr-result"]')).toContain(`signed in as ${MAILBOX}`);
     expect(m365.stats.xoauth2Logins).toBe(1);
     expect(m365.messages).toHaveLength(0);
-    await shots('first-run-m365-ok');
+    await shots('first-run-m365-ok', '[data-testid="fr-result"]');
 
     await page.click('[data-testid="fr-save"]');
     await page.waitForSelector('[data-testid="headline"]', { timeout: 5000 });
@@ -115,7 +118,10 @@ describe('first run: Microsoft 365', () => {
     const [msg] = await m365.waitForMessages(1);
     expect(msg!.to).toEqual(['someone@elsewhere.test']);
     expect(m365.stats.xoauth2Logins).toBe(2);
-    await shots('first-run-m365-done');
+    // The window catches up: the host Up with nothing waiting for it.
+    await page.waitForSelector(`[data-testid="overview-hosts"] [data-host="${m365.key}"] [data-status="up"]`, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="overview-hosts"]')?.textContent?.includes('0 queued'), undefined, { timeout: 5000 });
+    await shots('first-run-m365-done', '[data-testid="headline"]');
     expect(browser.problems).toEqual([]);
   });
 });
