@@ -11,9 +11,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { microsoftError } from '../../common/microsoft-errors.js';
 import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from '../helpers/dashboard-harness.js';
+import { startFakeGraph } from '../helpers/fake-graph.js';
 import { startFakeTokenEndpoint, type FakeTokenEndpoint } from '../helpers/fake-token-endpoint.js';
 import { startXOAuth2Sink } from '../helpers/fake-xoauth2-smtp.js';
 import type { SmtpSink } from '../helpers/smtp-sink.js';
+import { until } from '../helpers/until.js';
 
 const SECRET = 'Zk8Q~first-run-m365-secret';
 const MAILBOX = 'scanner@corp.example';
@@ -123,5 +125,45 @@ describe('first run: Microsoft 365', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="overview-hosts"]')?.textContent?.includes('0 queued'), undefined, { timeout: 5000 });
     await shots('first-run-m365-done', '[data-testid="headline"]');
     expect(browser.problems).toEqual([]);
+  });
+
+  it('Microsoft Graph: Test gets a Graph token and is answered, Save writes a graph destination, mail is posted to sendMail', async () => {
+    const graph = await startFakeGraph({ idp, mailboxes: [MAILBOX] });
+    const genv = await startDashboardEnv({ sinks: [], routes: () => [], relayOpts: { env: { ...process.env, RW_M365_SECRET: SECRET } } });
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(genv.url);
+      await page.waitForSelector('[data-testid="fr-network"]');
+      await page.waitForFunction(() => document.querySelector('[data-testid="fr-net"]') !== null || document.body.textContent?.includes('no network besides itself'));
+      await page.fill('[data-testid="fr-net-other"]', '10.9.0.0/16');
+      await page.click('[data-testid="fr-net-next"]');
+      await page.click('[data-testid="fr-kind-m365"]');
+      await page.click('[data-testid="m365-graph"]');
+      await page.fill('[data-testid="m365-mailbox"]', MAILBOX);
+      await page.fill('[data-testid="m365-tenant"]', idp.tenant);
+      await page.fill('[data-testid="m365-client"]', idp.clientId);
+      await page.click('[data-testid="m365-advanced"] summary');
+      await page.fill('[data-testid="m365-graph-url"]', graph.url);
+      await page.fill('[data-testid="m365-token-url"]', idp.url);
+      await page.click('[data-testid="fr-test"]');
+      await page.waitForSelector('[data-testid="fr-result"]:has-text("OK")', { timeout: 10_000 });
+      expect(graph.sent).toHaveLength(0);
+      await page.click('[data-testid="fr-save"]');
+      await page.waitForSelector('[data-testid="headline"]', { timeout: 5000 });
+      const file = JSON.parse(await readFile(join(genv.dataDir, 'config.json'), 'utf8')) as { routes: unknown };
+      expect(file.routes).toEqual([
+        {
+          domain: 'ALL',
+          destinations: [{ type: 'graph', priority: 10, mailbox: MAILBOX, tenant: idp.tenant, clientId: idp.clientId, clientSecretEnv: 'RW_M365_SECRET', graphUrl: graph.url, tokenUrl: idp.url }],
+          bounceProfile: 'default',
+        },
+      ]);
+      await genv.send(['someone@elsewhere.test']);
+      await until(() => graph.sent.length === 1, 'the message posted to Graph sendMail');
+    } finally {
+      await page.close();
+      await genv.close();
+      await graph.close();
+    }
   });
 });
