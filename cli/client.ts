@@ -122,7 +122,10 @@ export function createControlClient(opts: ControlClientOptions): ControlClient {
       }
       throw errorFromReply(body, res.status);
     }
-    const stream = res.body;
+    // Locked at once: undici cancels the body of a Response that is collected
+    // while its stream is neither locked nor read (its FinalizationRegistry), and
+    // callers await other work (the retry call) before they start iterating.
+    const reader = res.body.getReader();
     const close = (): void => {
       opts.signal?.removeEventListener('abort', onOuterAbort);
       ctl.abort();
@@ -131,8 +134,10 @@ export function createControlClient(opts: ControlClientOptions): ControlClient {
       const parser = new SseParser();
       const decoder = new TextDecoder();
       try {
-        for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-          for (const f of parser.push(decoder.decode(chunk, { stream: true }))) {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          for (const f of parser.push(decoder.decode(value, { stream: true }))) {
             const item = toItem(f.event, f.id, f.data);
             if (item) yield item;
           }

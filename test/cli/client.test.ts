@@ -1,4 +1,6 @@
 /** The reusable HTTP + SSE client against a real control server on loopback. */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClientError, createControlClient, type StreamItem } from '../../cli/client.js';
 import { RelayError } from '../../core/errors/relay-error.js';
@@ -71,6 +73,28 @@ describe('control client', () => {
       expect(item).toEqual({ kind: 'resync', seq: 8, reason: 'events were missed' });
       break;
     }
+  });
+
+  it('keeps an opened stream while the caller awaits something else and the garbage collector runs', async () => {
+    // undici cancels the body of a Response that was collected while nobody had
+    // locked it; `retry --wait` opens the stream, then awaits the retry call,
+    // and a GC in between used to end the stream early (CI, "event stream ended").
+    const c = await start();
+    const s = await c.events();
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    for (let i = 0; i < 5; i++) {
+      gc();
+      // FinalizationRegistry callbacks run on a later turn of the event loop.
+      await new Promise((r) => setImmediate(r));
+    }
+    t.hub.publish('config', { changedBy: 'after-gc' });
+    const got: StreamItem[] = [];
+    for await (const item of s) {
+      got.push(item);
+      break;
+    }
+    expect(got).toMatchObject([{ kind: 'event', event: { type: 'config', data: { changedBy: 'after-gc' } } }]);
   });
 
   it('ends the iteration normally on close() and on the abort signal', async () => {

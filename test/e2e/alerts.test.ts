@@ -7,33 +7,15 @@
  * (shortened to 1 s through the dashboard's own localStorage knob).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from '../helpers/dashboard-harness.js';
+import { type Browser, type DashboardEnv, launchBrowser, notices, recordNotifications, screenshot, startDashboardEnv, waitForNotices } from '../helpers/dashboard-harness.js';
 
 let env: DashboardEnv;
 let browser: Browser;
 
-declare global {
-  interface Window {
-    __notices: { title: string; body: string }[];
-  }
-}
-
 beforeAll(async () => {
   env = await startDashboardEnv({ sinks: [{}] });
   browser = await launchBrowser({ width: 1280, height: 800, colorScheme: 'light' });
-  await browser.page.addInitScript(() => {
-    window.__notices = [];
-    class RecordingNotification {
-      static permission = 'granted';
-      static requestPermission = async () => 'granted';
-      constructor(title: string, o?: { body?: string }) {
-        window.__notices.push({ title, body: o?.body ?? '' });
-      }
-      addEventListener(): void {}
-    }
-    Object.defineProperty(window, 'Notification', { value: RecordingNotification, configurable: true });
-    localStorage.setItem('relaywatch.notifications', JSON.stringify({ graceSeconds: 1 }));
-  });
+  await recordNotifications(browser.page);
   await browser.page.goto(env.url);
   await env.send(['alice@office.test']);
   await env.sinks[0]!.waitForMessages(1);
@@ -45,7 +27,6 @@ afterAll(async () => {
 });
 
 const favicon = (): Promise<string | null> => browser.page.evaluate(() => document.querySelector('link[rel="icon"]')?.getAttribute('data-state') ?? null);
-const notices = (): Promise<{ title: string; body: string }[]> => browser.page.evaluate(() => window.__notices);
 
 describe('browser alerts', () => {
   it('the tab says the state, and one notification each for down and back up', async () => {
@@ -61,18 +42,18 @@ describe('browser alerts', () => {
     await page.waitForFunction((k) => document.title === `⚠ ${k} down — Relaywatch`, hostKey, { timeout: 10_000 });
     expect(await favicon()).toBe('alert');
     // After the (1 s) grace period, one notice.
-    await page.waitForFunction(() => window.__notices.length >= 1, undefined, { timeout: 5000 });
-    expect((await notices()).map((n) => n.title)).toEqual([`${hostKey} is down`]);
+    await waitForNotices(page, 1);
+    expect((await notices(browser.page)).map((n) => n.title)).toEqual([`${hostKey} is down`]);
     await screenshot(page, 'alerts-down-1280x800-light');
 
     await sink.start();
     await sink.waitForMessages(2);
     await page.waitForFunction(() => document.title === 'Relaywatch', undefined, { timeout: 10_000 });
     expect(await favicon()).toBe('normal');
-    await page.waitForFunction(() => window.__notices.length >= 2, undefined, { timeout: 5000 });
+    await waitForNotices(page, 2);
     // The queue has drained and the page has caught up with it: still exactly two notices.
     await page.waitForFunction(() => document.querySelector('[data-testid="delivered"]')?.textContent?.trim() === '2', undefined, { timeout: 5000 });
-    const all = await notices();
+    const all = await notices(browser.page);
     expect(all.map((n) => n.title)).toEqual([`${hostKey} is down`, `${hostKey} is back up`]);
     expect(all[1]!.body).toMatch(/^Down for \d+s\./);
     expect(browser.problems).toEqual([]);

@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CLASSES } from '../../common/error-words.js';
-import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from '../helpers/dashboard-harness.js';
+import { type Browser, type DashboardEnv, launchBrowser, notices, recordNotifications, screenshot, startDashboardEnv, waitForNotices } from '../helpers/dashboard-harness.js';
 
 let env: DashboardEnv;
 let browser: Browser;
@@ -21,12 +21,6 @@ const SENDER = 'scanner-second-floor@office-branch.example';
 const RECIPIENTS = ['accounts.payable.department@office.test', 'bob@office.test', 'carol.longname@office.test'];
 const REFUSED = ERROR_CLASSES.find((c) => c.cls === 'refused')!.words;
 
-declare global {
-  interface Window {
-    __notices: { title: string; body: string }[];
-  }
-}
-
 beforeAll(async () => {
   env = await startDashboardEnv({
     sinks: [{}],
@@ -34,19 +28,7 @@ beforeAll(async () => {
     config: { delivery: { probeMaxSeconds: 2 } },
   });
   browser = await launchBrowser({ width: 1280, height: 800, colorScheme: 'light', timezoneId: 'Asia/Kolkata' });
-  await browser.page.addInitScript(() => {
-    window.__notices = [];
-    class RecordingNotification {
-      static permission = 'granted';
-      static requestPermission = async () => 'granted';
-      constructor(title: string, o?: { body?: string }) {
-        window.__notices.push({ title, body: o?.body ?? '' });
-      }
-      addEventListener(): void {}
-    }
-    Object.defineProperty(window, 'Notification', { value: RecordingNotification, configurable: true });
-    localStorage.setItem('relaywatch.notifications', JSON.stringify({ graceSeconds: 1 }));
-  });
+  await recordNotifications(browser.page);
   await env.send(['first@office.test']);
   await env.sinks[0]!.waitForMessages(1);
   await env.sinks[0]!.stop();
@@ -156,10 +138,10 @@ describe('during an outage', () => {
     const errors = await page.$$eval('[data-testid="last-error"]', (els) => els.map((e) => e.textContent ?? ''));
     expect(errors.filter((e) => e.includes(REFUSED)).length, errors.join(' | ')).toBeGreaterThanOrEqual(1);
     expect(errors.join(' ')).not.toContain('did not answer');
-    await page.waitForFunction(() => window.__notices.length >= 1, undefined, { timeout: 5000 });
-    const notices = await page.evaluate(() => window.__notices);
-    expect(notices[0]!.title).toBe('Exchange is down');
-    expect(notices[0]!.body).toContain(`: ${REFUSED}.`);
+    await waitForNotices(page, 1);
+    const raised = await notices(page);
+    expect(raised[0]!.title).toBe('Exchange is down');
+    expect(raised[0]!.body).toContain(`: ${REFUSED}.`);
   });
 
   it('clicking a MID shows the whole story in the Log, whatever was searched before', async () => {

@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeReport } from '../../core/hosts/host-prober.js';
 import { internalsOf } from '../../core/relay-internals.js';
-import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from '../helpers/dashboard-harness.js';
+import { type Browser, type DashboardEnv, launchBrowser, notices, recordNotifications, screenshot, startDashboardEnv, waitForNotices } from '../helpers/dashboard-harness.js';
 import { until } from '../helpers/until.js';
 
 const CADENCE_S = 5; // delivery.probeMaxSeconds, the default
@@ -24,12 +24,6 @@ let env: DashboardEnv;
 let browser: Browser;
 const probes: ProbeReport[] = [];
 const bounces = { bounced: 0 };
-
-declare global {
-  interface Window {
-    __notices: { title: string; body: string }[];
-  }
-}
 
 beforeAll(async () => {
   env = await startDashboardEnv({
@@ -44,20 +38,7 @@ beforeAll(async () => {
     if (what === 'bounced') bounces.bounced++;
   });
   browser = await launchBrowser({ width: 1280, height: 800, colorScheme: 'light' });
-  await browser.page.addInitScript(() => {
-    window.__notices = [];
-    class RecordingNotification {
-      static permission = 'granted';
-      static requestPermission = async () => 'granted';
-      constructor(title: string, o?: { body?: string }) {
-        window.__notices.push({ title, body: o?.body ?? '' });
-      }
-      addEventListener(): void {}
-    }
-    Object.defineProperty(window, 'Notification', { value: RecordingNotification, configurable: true });
-    // The shared rules' grace period, shortened through the dashboard's own knob.
-    localStorage.setItem('relaywatch.notifications', JSON.stringify({ graceSeconds: 1 }));
-  });
+  await recordNotifications(browser.page);
   await browser.page.goto(env.url);
   // A first delivery: Exchange is Up and the page knows it.
   await env.send(['first@office.test']);
@@ -69,7 +50,6 @@ afterAll(async () => {
   await env?.close();
 });
 
-const notices = (page: Page): Promise<{ title: string; body: string }[]> => page.evaluate(() => window.__notices);
 const queuedNow = (): number => internalsOf(env.relay).queue.pendingRecipients;
 
 /** Clicks Retry all on the Overview and returns the finished result's counts, read off the page. */
@@ -193,7 +173,7 @@ describe('an Exchange outage, end to end', () => {
 
     // Exactly one notification each for down and up (and one for the bounce).
     await page.waitForFunction(() => document.title === 'Relaywatch', undefined, { timeout: 10_000 });
-    await page.waitForFunction(() => window.__notices.length >= 3, undefined, { timeout: 5000 });
+    await waitForNotices(page, 3);
     // The chart fell back to 0 (its peak still 20), with 19 + 1 notice + the first delivered this hour.
     await page.click('nav a[href="#/charts"]');
     await untilData(page, '[data-testid="queue-summary"]', { now: '0', peak: String(MESSAGES) });

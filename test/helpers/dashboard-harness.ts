@@ -163,3 +163,42 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: false });
   return file;
 }
+
+/** What the page's global object holds for recordNotifications() (this file is compiled without the DOM lib). */
+interface NoticePage {
+  __notices: { title: string; body: string }[];
+  Notification: unknown;
+  localStorage: { setItem(k: string, v: string): void };
+}
+
+/**
+ * Stubs the Notification API at the page's boundary (permission granted),
+ * recording each notice in `window.__notices`, and shortens the shared rules'
+ * grace period through the dashboard's own localStorage knob. Before goto().
+ */
+export async function recordNotifications(page: Page, graceSeconds = 1): Promise<void> {
+  await page.addInitScript((grace) => {
+    const w = globalThis as unknown as NoticePage;
+    w.__notices = [];
+    class RecordingNotification {
+      static permission = 'granted';
+      static requestPermission = async () => 'granted';
+      constructor(title: string, o?: { body?: string }) {
+        w.__notices.push({ title, body: o?.body ?? '' });
+      }
+      addEventListener(): void {}
+    }
+    Object.defineProperty(w, 'Notification', { value: RecordingNotification, configurable: true });
+    w.localStorage.setItem('relaywatch.notifications', JSON.stringify({ graceSeconds: grace }));
+  }, graceSeconds);
+}
+
+/** The notices recorded so far. */
+export function notices(page: Page): Promise<{ title: string; body: string }[]> {
+  return page.evaluate(() => (globalThis as unknown as NoticePage).__notices);
+}
+
+/** Resolves once the page has raised at least `n` notifications. */
+export async function waitForNotices(page: Page, n: number, timeout = 5000): Promise<void> {
+  await page.waitForFunction((k) => (globalThis as unknown as NoticePage).__notices.length >= k, n, { timeout });
+}

@@ -4,54 +4,32 @@
  */
 import type { HistoryResult } from '../../../../common/contract.js';
 import type { ControlEvents } from '../../../../common/events.js';
-import { asControlError, type RelayClient } from '../relay-client.js';
-import { Refresher, realTimers, type Timers } from './refresher.js';
+import type { RelayClient } from '../relay-client.js';
+import { OpenStore } from './open-store.svelte.js';
+import type { Timers } from './refresher.js';
 
 export type Period = HistoryResult['hosts'][number]['periods'][number];
 
-export class HistoryStore {
-  data = $state.raw<HistoryResult | null>(null);
-  error = $state<string | null>(null);
-  readonly refresher: Refresher;
-  private readers = 0;
-  private stale = true;
-
+export class HistoryStore extends OpenStore<HistoryResult> {
   constructor(
     private readonly client: RelayClient,
     opts: { minGapMs?: number; timers?: Timers } = {},
   ) {
     // The finest samples are 5 s apart: refetching more often would show nothing new.
     // Fetches follow queue and host events, so an idle relay costs no requests.
-    this.refresher = new Refresher(() => this.fetch(), opts.minGapMs ?? 5_000, opts.timers ?? realTimers);
+    super(opts.minGapMs ?? 5_000, opts.timers);
   }
 
-  /** A view showing history opened; returns the function to call when it closes. */
-  open(): () => void {
-    this.readers++;
-    if (this.stale || !this.data) void this.refresher.now();
-    return () => {
-      this.readers--;
-      if (this.readers === 0) this.refresher.cancel();
-    };
+  protected load(): Promise<HistoryResult> {
+    return this.client.history();
   }
 
   periodsOf(host: string): Period[] {
     return this.data?.hosts.find((h) => h.host === host)?.periods ?? [];
   }
 
-  private async fetch(): Promise<void> {
-    this.stale = false;
-    try {
-      this.data = await this.client.history();
-      this.error = null;
-    } catch (e) {
-      this.error = asControlError(e).message;
-    }
-  }
-
   onChanged(): void {
-    this.stale = true;
-    if (this.readers > 0) this.refresher.request();
+    this.changed();
   }
 
   onHostEvent(ev: ControlEvents['host'], at: number): void {
