@@ -250,6 +250,15 @@ export interface LogTailQuery {
   mid?: number;
 }
 
+/**
+ * What "Test connection" checks: an SMTP server (with an OAuth2 login when
+ * `auth` is given: token, then AUTH XOAUTH2, nothing sent), or a Graph
+ * destination (token, then a request that sends nothing).
+ */
+export type TestConnectionQuery =
+  | { host: string; port: number; tls: 'none' | 'opportunistic' | 'required'; auth?: OAuth2Auth }
+  | (Omit<GraphDestinationSetting, 'priority' | 'name' | 'graphUrl'> & { graphUrl?: string });
+
 export interface TestConnectionResult {
   ok: boolean;
   /** What the server said, or why it could not be reached. */

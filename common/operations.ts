@@ -21,6 +21,7 @@ import type {
   RetryResult,
   ShowRecipientsQuery,
   StatusResult,
+  TestConnectionQuery,
   TestConnectionResult,
 } from './contract.js';
 
@@ -59,7 +60,7 @@ export const OPERATIONS = {
   interfaces: op<() => MachineNetwork[]>({ readOnly: true }),
   logTail: op<(q?: LogTailQuery) => { lines: string[] }>({ readOnly: true }),
   /** Opens a connection to a server: not a read of the relay's state. */
-  testConnection: op<(q: { host: string; port: number; tls: 'none' | 'opportunistic' | 'required' }) => TestConnectionResult>({ readOnly: false }),
+  testConnection: op<(q: TestConnectionQuery) => TestConnectionResult>({ readOnly: false }),
   history: op<() => HistoryResult>({ readOnly: true }),
   /** The last bounces, newest first, with what became of each notice. */
   bounces: op<(q?: BouncesQuery) => BouncesResult>({ readOnly: true }),

@@ -141,7 +141,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   const startedAt = Date.now();
 
   // --- control -----------------------------------------------------------------
-  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config });
+  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config, env });
   let server: ControlServer | undefined;
   let controlUrl: string | undefined;
   if (opts.controlServer !== false) {

@@ -4,6 +4,7 @@
  * Kept in core, not common/: the renderer never validates and need not bundle zod.
  */
 import { z } from 'zod';
+import { endpointUrl, oauthCredentialFields, oneCredential } from '../config/auth-schema.js';
 import { formatIssue } from '../config/load-config.js';
 import { RelayError } from '../errors/relay-error.js';
 import type { ArgOf, ControlMethod } from './contract.js';
@@ -23,6 +24,33 @@ const rid = z.number().int().min(0);
 const text = z.string().max(320);
 const selector = z.union([z.strictObject({ mid, rid: rid.optional() }), z.strictObject({ host: hostKey })]);
 const none = z.strictObject({}).optional();
+
+// testConnection: an SMTP server, with an optional OAuth2 login, or a Graph
+// destination ("type": "graph"), checked by the config's own field rules.
+const oauth2Test = z
+  .strictObject({ type: z.literal('oauth2'), user: z.string().min(1, 'must be the mailbox address the relay sends as').max(254), ...oauthCredentialFields, scope: z.string().min(1).optional() })
+  .superRefine(oneCredential);
+const smtpTest = z.strictObject({
+  host: z.string().min(1).max(253),
+  port: z.number().int('must be a whole number').min(1, 'must be 1–65535').max(65535, 'must be 1–65535'),
+  tls: z.enum(['none', 'opportunistic', 'required']),
+  auth: oauth2Test.optional(),
+});
+const graphTest = z
+  .strictObject({
+    type: z.literal('graph'),
+    mailbox: z.string().max(254).regex(/^[^\s@<>()",;:\\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'must be the address of the mailbox that sends, e.g. relay@corp.example'),
+    ...oauthCredentialFields,
+    graphUrl: endpointUrl.optional(),
+  })
+  .superRefine(oneCredential);
+// Chosen by `type` first so errors name the fields of the kind meant (as config-schema.ts does).
+const testConnection = z.unknown().transform((v, ctx): z.output<typeof smtpTest> | z.output<typeof graphTest> => {
+  const r = (v !== null && typeof v === 'object' && 'type' in v ? graphTest : smtpTest).safeParse(v);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.issues.push({ ...issue, input: v } as (typeof ctx.issues)[number]);
+  return z.NEVER;
+});
 
 export const ARG_SCHEMAS = {
   status: none,
@@ -55,11 +83,7 @@ export const ARG_SCHEMAS = {
   logTail: z
     .strictObject({ lines: z.number().int().min(1).max(10_000).optional(), grep: z.string().max(200).optional(), mid: mid.optional() })
     .optional(),
-  testConnection: z.strictObject({
-    host: z.string().min(1).max(253),
-    port: z.number().int('must be a whole number').min(1, 'must be 1–65535').max(65535, 'must be 1–65535'),
-    tls: z.enum(['none', 'opportunistic', 'required']),
-  }),
+  testConnection,
   history: none,
   bounces: z
     .strictObject({

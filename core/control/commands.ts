@@ -19,6 +19,7 @@ import type { DestinationAuthConfig } from '../config/auth-schema.js';
 import { isGraphDestination, listenersOf, type GraphDestinationConfig, type RelayConfig } from '../config/config-schema.js';
 import { RelayError } from '../errors/relay-error.js';
 import { testSmtpConnection } from '../hosts/connection-test.js';
+import { testGraphConnection } from '../hosts/graph-connection-test.js';
 import { hostSuspensionEvent } from '../hosts/host-event.js';
 import { findHost, hostKeyOf } from '../hosts/host-lookup.js';
 import type { HostProber } from '../hosts/host-prober.js';
@@ -65,6 +66,8 @@ export interface ControlDeps {
   hub: EventHub;
   /** The current config; a change is validated, applied live and persisted there. */
   config: Pick<LiveConfig, 'get' | 'change' | 'status'>;
+  /** The relay's environment, where destinations' clientSecretEnv are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
   now?: () => number;
 }
 
@@ -265,7 +268,8 @@ export class ControlCommands {
   async testConnection(q: ArgOf<'testConnection'>): Result<'testConnection'> {
     // The guide's check answers within seconds even if deliveries wait longer.
     const c = this.deps.config.get();
-    return testSmtpConnection(q, { hostname: c.hostname, timeoutMs: Math.min(c.delivery.connectTimeoutSeconds, 15) * 1000 });
+    const opts = { hostname: c.hostname, timeoutMs: Math.min(c.delivery.connectTimeoutSeconds, 15) * 1000, env: this.deps.env };
+    return 'type' in q ? testGraphConnection(q, opts) : testSmtpConnection(q, opts);
   }
 
   private now(): number {

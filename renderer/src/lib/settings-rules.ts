@@ -81,7 +81,7 @@ export function validateConfig(c: EditableConfig): FieldErrors {
     const prev = seen.get(r.domain.toLowerCase());
     if (prev !== undefined && !errors[`${p}.domain`]) errors[`${p}.domain`] = `repeats the domain of route ${prev + 1}`;
     seen.set(r.domain.toLowerCase(), i);
-    if (r.destinations.length === 0) errors[`${p}.destinations`] = 'must list at least one destination';
+    if (r.destinations.length === 0 && !r.graph?.length) errors[`${p}.destinations`] = 'must list at least one destination';
     if (r.bounceProfile !== 'default' && !(r.bounceProfile in c.bounceProfiles)) {
       errors[`${p}.bounceProfile`] = `names a bounce profile "${r.bounceProfile}" that is not defined`;
     }

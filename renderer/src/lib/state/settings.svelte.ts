@@ -3,7 +3,7 @@
  * saved through the control API (the relay writes them into its config file), the config
  * file's status (read-only, a rejected edit, what waits for a restart), and the first-run step.
  */
-import type { ConfigFileStatus, EditableConfig, MachineNetwork, TestConnectionResult, TlsDestination } from '../../../../common/contract.js';
+import type { ConfigFileStatus, EditableConfig, GraphDestinationSetting, MachineNetwork, TestConnectionQuery, TestConnectionResult, TlsDestination } from '../../../../common/contract.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
 import { fieldsOfError, validateConfig, type FieldErrors } from '../settings-rules.js';
 
@@ -193,8 +193,8 @@ export class SettingsStore {
   }
 
   // --- first run ---------------------------------------------------------------
-  testConnection(d: Pick<TlsDestination, 'host' | 'port' | 'tls'>): Promise<TestConnectionResult> {
-    return this.client.testConnection({ host: d.host, port: d.port, tls: d.tls });
+  testConnection(d: TestConnectionQuery): Promise<TestConnectionResult> {
+    return this.client.testConnection('type' in d ? d : { host: d.host, port: d.port, tls: d.tls, ...(d.auth ? { auth: d.auth } : {}) });
   }
 
   /** The machine's own networks, which the first-run guide offers; [] if the relay cannot say. */
@@ -213,7 +213,7 @@ export class SettingsStore {
    */
   async saveFirstRoute(
     domains: readonly string[],
-    d: Pick<TlsDestination, 'host' | 'port' | 'tls'>,
+    d: Pick<TlsDestination, 'host' | 'port' | 'tls' | 'auth'> | Omit<GraphDestinationSetting, 'priority'>,
     network?: Pick<EditableConfig, 'listen' | 'relayNetworks'>,
   ): Promise<boolean> {
     const base = this.saved ?? this.draft;
@@ -221,7 +221,12 @@ export class SettingsStore {
     const config: EditableConfig = {
       ...clone(base),
       ...(network ? clone(network) : {}),
-      routes: domains.map((domain) => ({ domain, destinations: [{ host: d.host, port: d.port, priority: 10, tls: d.tls }], bounceProfile: 'default' })),
+      // A Graph destination (Microsoft 365 guide) travels in `graph`; an SMTP one may carry its OAuth2 auth.
+      routes: domains.map((domain) =>
+        'type' in d
+          ? { domain, destinations: [], graph: [{ ...clone(d), priority: 10 }], bounceProfile: 'default' }
+          : { domain, destinations: [{ host: d.host, port: d.port, priority: 10, tls: d.tls, ...(d.auth ? { auth: clone(d.auth) } : {}) }], bounceProfile: 'default' },
+      ),
     };
     this.live = true;
     this.errors = validateConfig(config);
