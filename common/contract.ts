@@ -306,6 +306,8 @@ export interface BounceRow {
   how: BounceHow;
   /** host:port last tried, null if none was reached. */
   host: string | null;
+  /** That destination's configured `name` ("Exchange") when it has one, as configured when read. */
+  hostName: string | null;
   /** The remote reply, or the relay's own reason ("Message expired: …"). */
   reason: string;
   /** RFC 3463 status as sent in the notice, e.g. "5.1.1". */

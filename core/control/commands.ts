@@ -262,7 +262,7 @@ export class ControlCommands {
   }
 
   async bounces(q: ArgOf<'bounces'> = {}): Result<'bounces'> {
-    return this.deps.bounces.list(q);
+    return this.deps.bounces.list(q, (key) => this.deps.hosts.get(key)?.destination?.name);
   }
 
   async testConnection(q: ArgOf<'testConnection'>): Result<'testConnection'> {

@@ -9,8 +9,8 @@ import { EventEmitter } from 'node:events';
 import { statusPhrase } from '../../common/status-phrases.js';
 import type { BounceRow, BouncesQuery, BouncesResult } from '../control/contract.js';
 
-/** A row as kept: its words are derived when it is read. */
-export type BounceRecord = Omit<BounceRow, 'words'>;
+/** A row as kept: its words and host name are derived when it is read. */
+export type BounceRecord = Omit<BounceRow, 'words' | 'hostName'>;
 
 /** What the state file keeps (store/ persists it). */
 export interface BouncesRecord {
@@ -75,8 +75,8 @@ export class BounceRecords extends EventEmitter<{ change: [] }> {
     if (changed) this.emit('change');
   }
 
-  /** Newest first. */
-  list(q: BouncesQuery = {}): BouncesResult {
+  /** Newest first; `nameOf` names a host key by the destination configured now. */
+  list(q: BouncesQuery = {}, nameOf: (host: string) => string | undefined = () => undefined): BouncesResult {
     const since = q.since ?? -Infinity;
     const limit = q.limit ?? 100;
     const items: BounceRow[] = [];
@@ -85,7 +85,7 @@ export class BounceRecords extends EventEmitter<{ change: [] }> {
       const r = this.rows[i]!;
       if (r.at < since) continue;
       total++;
-      if (items.length < limit) items.push({ ...r, words: statusPhrase(r.status) ?? null });
+      if (items.length < limit) items.push({ ...r, words: statusPhrase(r.status) ?? null, hostName: (r.host !== null && nameOf(r.host)) || null });
     }
     return { items, total };
   }

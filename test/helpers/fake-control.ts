@@ -36,8 +36,8 @@ export function recipients(n: number): RecipientRow[] {
 
 /** A recipient refused with 550, whose notice then failed too (newest first, as `bounces` lists them). */
 export const BOUNCES: BounceRow[] = [
-  { id: 2, at: NOW - 60_000, kind: 'notice', mid: 102, rid: 0, sender: '', recipient: 'scanner@gone.example', subject: 'Undelivered Mail Returned to Sender', how: 'rejected', host: 'mx.gone.example:25', reason: '550 5.1.2 Domain not found', status: '5.1.2', words: 'the domain of the address does not exist', notice: { fate: 'dropped' } },
-  { id: 1, at: NOW - 120_000, kind: 'bounce', mid: 101, rid: 0, sender: 'scanner@gone.example', recipient: 'nobody@corp.example', subject: 'Scan 7', how: 'rejected', host: '10.1.1.5:25', reason: '550 5.1.1 <nobody@corp.example>: user unknown', status: '5.1.1', words: 'the mailbox does not exist', notice: { fate: 'notice-failed', to: 'scanner@gone.example', mid: 102, reason: '550 5.1.2 Domain not found' } },
+  { id: 2, at: NOW - 60_000, kind: 'notice', mid: 102, rid: 0, sender: '', recipient: 'scanner@gone.example', subject: 'Undelivered Mail Returned to Sender', how: 'rejected', host: 'mx.gone.example:25', hostName: null, reason: '550 5.1.2 Domain not found', status: '5.1.2', words: 'the domain of the address does not exist', notice: { fate: 'dropped' } },
+  { id: 1, at: NOW - 120_000, kind: 'bounce', mid: 101, rid: 0, sender: 'scanner@gone.example', recipient: 'nobody@corp.example', subject: 'Scan 7', how: 'rejected', host: '10.1.1.5:25', hostName: 'Exchange', reason: '550 5.1.1 <nobody@corp.example>: user unknown', status: '5.1.1', words: 'the mailbox does not exist', notice: { fate: 'notice-failed', to: 'scanner@gone.example', mid: 102, reason: '550 5.1.2 Domain not found' } },
 ];
 
 export interface FakeControl {

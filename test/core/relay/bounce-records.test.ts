@@ -21,7 +21,9 @@ describe('bounce records', () => {
   it('a 550 for one recipient is recorded with subject, reason in words and "notice sent"', async () => {
     const dest = await f.sink({ rcpt: { 'gone@corp.test': 550 } });
     const senders = await f.sink();
-    const relay = await f.relay({ routes: [route('corp.test', [dest, 10]), route('office.test', [senders, 10])] });
+    const corp = route('corp.test', [dest, 10]) as { destinations: Record<string, unknown>[] };
+    corp.destinations[0]!.name = 'Exchange';
+    const relay = await f.relay({ routes: [corp, route('office.test', [senders, 10])] });
     const done = finishedMids(relay);
 
     await sendMail(relay.smtp.port, { from: 'scanner@office.test', to: ['gone@corp.test', 'ok@corp.test'], subject: ENCODED_SUBJECT });
@@ -40,6 +42,8 @@ describe('bounce records', () => {
       subject: 'Überweisung März',
       how: 'rejected',
       host: dest.key,
+      // Named as the destination is configured, so the Bounces list says "Exchange".
+      hostName: 'Exchange',
       status: '5.1.1',
       words: 'the mailbox does not exist',
       notice: { fate: 'sent', to: 'scanner@office.test', mid: done[1] },
