@@ -4,7 +4,7 @@
  * inside it (badmail/, and the hidden working folder a file is claimed into),
  * and the claimed file's name, which carries the MID it is spooled under.
  */
-import { join } from 'node:path';
+import path from 'node:path';
 
 /** IIS's name; admins know it. Unparseable files and their .reason.txt go here. */
 export const BADMAIL = 'badmail';
@@ -38,9 +38,12 @@ export interface PickupPaths {
   badmail: string;
 }
 
-/** path.join throughout: the same code serves C:\inetpub\mailroot\Pickup and /var/spool/pickup. */
-export function pickupPaths(dir: string): PickupPaths {
-  return { dir, work: join(dir, WORKDIR), badmail: join(dir, BADMAIL) };
+/**
+ * path.join throughout (no separator written by hand): the same code serves
+ * C:\inetpub\mailroot\Pickup and /var/spool/pickup. `p` is for tests (path.win32).
+ */
+export function pickupPaths(dir: string, p: Pick<typeof path, 'join'> = path): PickupPaths {
+  return { dir, work: p.join(dir, WORKDIR), badmail: p.join(dir, BADMAIL) };
 }
 
 /** "<mid>-<original name>": the MID is the link to the spooled copy after a crash. */
