@@ -18,6 +18,9 @@ import { isIgnoredName, pickupPaths } from './pickup-names.js';
 import { recoverClaims, type RecoveryDeps } from './pickup-recovery.js';
 import { claimFile, processClaim, type TakeDeps } from './take-file.js';
 
+/** Files taken at once within one poll. */
+const TAKE_CONCURRENCY = 8;
+
 export interface PickupOptions extends Omit<RecoveryDeps, 'paths' | 'workSync'> {
   dir: string;
   pollSeconds: number;
@@ -43,7 +46,7 @@ export class PickupFolder {
   async start(): Promise<void> {
     const { paths } = this.deps;
     try {
-      for (const d of [paths.dir, paths.work, paths.badmail]) await mkdir(d, { recursive: true });
+      await this.makeFolders();
     } catch (e) {
       throw new RelayError({ code: 'ECONFIG', message: `pickup.dir: cannot use ${paths.dir}: ${(e as Error).message}`, temporary: false });
     }
@@ -93,18 +96,29 @@ export class PickupFolder {
 
   private async pollOnce(): Promise<void> {
     try {
+      // Again every poll (a stat when they exist): a folder deleted or a share
+      // remounted while the relay runs must not leave claims nowhere to go.
+      await this.makeFolders();
       const files = await this.list();
       const ready = this.readiness.scan(files);
       this.waiting = files.size;
-      for (const name of ready) {
-        if (this.stopped) break;
-        this.readiness.forget(name);
-        const claim = await claimFile(this.deps as TakeDeps, name);
-        if (!claim) continue;
-        this.waiting--;
-        const r = await processClaim(this.deps, claim);
-        if (r.kind === 'taken') this.taken++;
-      }
+      const queue = [...ready];
+      const worker = async (): Promise<void> => {
+        for (let name = queue.shift(); name !== undefined && !this.stopped; name = queue.shift()) {
+          this.readiness.forget(name);
+          const claim = await claimFile(this.deps as TakeDeps, name);
+          if (!claim) continue;
+          this.waiting--;
+          const r = await processClaim(this.deps, claim);
+          if (r.kind === 'taken') this.taken++;
+        }
+      };
+      // A few at once: the spool's and the working folder's fsyncs are group
+      // commits, so concurrent takes share them (serially, each file paid two).
+      // allSettled: the poll (and stop()) waits for every worker, even after one failed.
+      const results = await Promise.allSettled(Array.from({ length: Math.min(TAKE_CONCURRENCY, queue.length) }, worker));
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
       if (this.lastError !== null) this.lastError = null;
     } catch (e) {
       const message = toRelayError(e).message;
@@ -112,6 +126,11 @@ export class PickupFolder {
       if (message !== this.lastError) this.deps.log.warn(logLines.pickupFailed(this.opts.dir, message));
       this.lastError = message;
     }
+  }
+
+  private async makeFolders(): Promise<void> {
+    const { paths } = this.deps;
+    for (const d of [paths.dir, paths.work, paths.badmail]) await mkdir(d, { recursive: true });
   }
 
   /** Regular files with a takeable name, by lstat: a symlink is never followed. */
