@@ -38,6 +38,30 @@ export interface StatusResult {
   noticesFailed: { lastHour: number; total: number };
   spoolBytes: number;
   hosts: { up: number; down: number; unknown: number; suspended: number };
+  /** The pickup folder; null (or absent, from an older relay) when none is configured. */
+  pickup?: PickupStatus | null;
+}
+
+export interface PickupStatus {
+  dir: string;
+  /** Files in the folder not taken yet (being written, or waiting for the next poll). */
+  waiting: number;
+  /** Files spooled since the relay started. */
+  taken: number;
+  /** Files now in badmail/. */
+  badmail: number;
+  /** The newest bad files, newest first, with the reason in words. */
+  recentBad: PickupBadFile[];
+  /** Why the last poll failed (folder gone, no permission); null when it worked. */
+  error: string | null;
+}
+
+export interface PickupBadFile {
+  /** Its name in badmail/. */
+  file: string;
+  reason: string;
+  /** When it was refused (ms since epoch). */
+  at: number;
 }
 
 export interface ListenerStatus {

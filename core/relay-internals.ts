@@ -11,6 +11,7 @@ import type { DeliveryStats } from './queue/delivery-stats.js';
 import type { MessageQueue } from './queue/message-queue.js';
 import type { DeliveryScheduler } from './scheduler/delivery-scheduler.js';
 import type { FileSpool } from './spool/file-spool.js';
+import type { PickupFolder } from './pickup/pickup-folder.js';
 
 export interface RelayInternals {
   readonly queue: MessageQueue;
@@ -20,6 +21,8 @@ export interface RelayInternals {
   readonly stats: DeliveryStats;
   readonly spool: FileSpool;
   readonly engine: DeliveryEngine;
+  /** The pickup folder, when configured. */
+  readonly pickup?: PickupFolder | undefined;
 }
 
 const internals = new WeakMap<object, RelayInternals>();

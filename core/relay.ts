@@ -35,6 +35,7 @@ import { configuredDestinations } from './routing/configured-destinations.js';
 import { RouteResolver, checkRouteSecrets } from './routing/route-resolver.js';
 import { DeliveryScheduler } from './scheduler/delivery-scheduler.js';
 import { MessageIntake } from './scheduler/message-intake.js';
+import { startPickup } from './pickup/start-pickup.js';
 import { RecipientBouncer } from './scheduler/bounce-recipients.js';
 import { createNdrSender } from './scheduler/ndr-sender.js';
 import { ensureToken } from './server/control-token.js';
@@ -138,10 +139,13 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   config.onChange((c) => inbound.group.setRelayNetworks(c.relayNetworks));
   const smtp = inbound.first;
   undo.push(() => inbound.stop());
+  // Before the scheduler starts: pickup-recovery.ts needs the spool as the crash left it.
+  const pickup = await startPickup(initial, { spool, log, onMessage: intake.accept });
+  if (pickup) undo.push(() => pickup.stop());
   const startedAt = Date.now();
 
   // --- control -----------------------------------------------------------------
-  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config, env });
+  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), ...(pickup ? { pickup: () => pickup.status() } : {}), queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config, env });
   let server: ControlServer | undefined;
   let controlUrl: string | undefined;
   if (opts.controlServer !== false) {
@@ -183,6 +187,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
         log.info(logLines.shutdown(reason));
         accepting = false;
         await inbound.stop();
+        await pickup?.stop();
         await server?.close();
         prober.stop();
         config.stop();
@@ -197,7 +202,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
       return stopping;
     },
   };
-  registerInternals(relay, { queue, hosts, scheduler, prober, stats, spool, engine });
+  registerInternals(relay, { queue, hosts, scheduler, prober, stats, spool, engine, pickup });
   return relay;
 }
 

@@ -71,6 +71,12 @@ export const status: CommandSpec = {
         ['Notices failed', `${s.noticesFailed.lastHour} last hour, ${s.noticesFailed.total} total`],
         ['Spool size', formatBytes(s.spoolBytes)],
         ['Destination hosts', `${s.hosts.up} up, ${s.hosts.down} down, ${s.hosts.unknown} unknown, ${s.hosts.suspended} suspended`],
+        ...(s.pickup
+          ? ([
+              ['Pickup folder', `${s.pickup.dir}: ${s.pickup.waiting} waiting, ${s.pickup.taken} taken since start, ${s.pickup.badmail} in badmail`],
+              ...(s.pickup.error ? [['Pickup error', s.pickup.error]] : []),
+            ] as [string, string][])
+          : []),
       ]),
     );
   },

@@ -278,6 +278,15 @@ export const configSchema = z
         mxProbeMaxSeconds: 300,
         idleConnectionSeconds: 10,
       }),
+    // Pickup folder (IIS SMTP convention, issue 14): .eml files dropped here are
+    // spooled like SMTP intake. Absent = no pickup. The poll is the truth;
+    // fs.watch only hurries it where the OS supports it.
+    pickup: z
+      .strictObject({
+        dir: z.string().min(1, 'must name a folder'),
+        pollSeconds: z.number().positive('must be more than 0 seconds').max(3600).default(2),
+      })
+      .optional(),
     log: z
       .strictObject({
         maxBytes: z.number().int().min(4096).default(10 * 1024 * 1024),

@@ -50,6 +50,8 @@ export interface ControlDeps {
   listener: { host: string; port: number };
   /** Every listener, the certificate and inbound warnings (start-inbound.ts); the first listener alone without it. */
   inbound?: () => Pick<ResultOf<'status'>, 'listeners' | 'certificate' | 'warnings'>;
+  /** The pickup folder's counts and bad files (pickup/pickup-folder.ts); absent when none is configured. */
+  pickup?: () => Promise<NonNullable<ResultOf<'status'>['pickup']>>;
   queue: MessageQueue;
   hosts: HostRegistry;
   scheduler: DeliveryScheduler;
@@ -141,6 +143,7 @@ export class ControlCommands {
         unknown: hs.filter((h) => h.status === 'unknown').length,
         suspended: hs.filter((h) => h.suspended).length,
       },
+      pickup: deps.pickup ? await deps.pickup() : null,
     };
   }
 

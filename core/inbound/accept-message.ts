@@ -66,19 +66,10 @@ export async function acceptMessage(deps: AcceptDeps, tx: Transaction, session: 
       source: stream,
       prefix,
       maxBytes: deps.maxMessageBytes,
-      write: (content, headers) => {
-        // Decoded and capped once here, so the Queue shows it without opening the message.
-        const subject = getHeader(headers, 'Subject');
-        if (subject !== undefined) envelope.subject = decodeMimeWords(subject).slice(0, SUBJECT_CAP);
-        return spool.write(envelope, content);
-      },
+      write: (content, headers) => spool.write(noteSubject(envelope, headers), content),
     });
     await handOver(deps, message);
-    const messageId = getHeader(headers, 'Message-ID');
-    const subject = getHeader(headers, 'Subject');
-    if (messageId !== undefined) log.info(logLines.messageId(mid, messageId));
-    if (subject !== undefined) log.info(logLines.subject(mid, subject));
-    log.info(logLines.ready(mid, message.size, sender));
+    logReady(log, message, headers);
     return `2.0.0 Ok: queued as MID ${mid}`;
   } catch (e) {
     const err = toRelayError(e);
@@ -88,6 +79,23 @@ export async function acceptMessage(deps: AcceptDeps, tx: Transaction, session: 
     log.info(logLines.messageFinished(mid, 'aborted'));
     throw shown;
   }
+}
+
+/** Decoded and capped once here, so the Queue shows the Subject without opening the message. */
+export function noteSubject(envelope: SpoolEnvelope, headers: Buffer): SpoolEnvelope {
+  const subject = getHeader(headers, 'Subject');
+  if (subject !== undefined) envelope.subject = decodeMimeWords(subject).slice(0, SUBJECT_CAP);
+  return envelope;
+}
+
+/** The lines of a message now queued: Message-ID, Subject, ready (the pickup folder logs them too). */
+export function logReady(log: MailLog, message: SpooledMessage, headers: Buffer): void {
+  const { mid, sender } = message.envelope;
+  const messageId = getHeader(headers, 'Message-ID');
+  const subject = getHeader(headers, 'Subject');
+  if (messageId !== undefined) log.info(logLines.messageId(mid, messageId));
+  if (subject !== undefined) log.info(logLines.subject(mid, subject));
+  log.info(logLines.ready(mid, message.size, sender));
 }
 
 /**

@@ -5,7 +5,6 @@
  * write when it must not be kept (too big 552, line too long 550, client gone, spool failed).
  */
 import { PassThrough, type Readable } from 'node:stream';
-import type { SMTPServerDataStream } from 'smtp-server';
 import { toRelayError, type RelayError } from '../errors/relay-error.js';
 import { splitHeaderBlock } from '../message/header-block.js';
 import type { SpooledMessage } from '../spool/spool-types.js';
@@ -16,8 +15,14 @@ import { LineLengthGuard } from './line-length-guard.js';
 /** Enough for any sane header block; the log only needs Message-ID and Subject. */
 const HEADER_CAP = 64 * 1024;
 
+/**
+ * smtp-server's DATA stream, or any stream of message content (the pickup
+ * folder's file); `sizeExceeded` is smtp-server's flag for a message over SIZE.
+ */
+export type MessageSource = Readable & { readonly sizeExceeded?: boolean };
+
 export interface ReceiveOptions {
-  source: SMTPServerDataStream;
+  source: MessageSource;
   /** Written before the body: the Received header, CRLF-terminated. */
   prefix: string;
   maxBytes: number;

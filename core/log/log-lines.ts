@@ -72,6 +72,19 @@ export const logLines = {
   tlsWatchFailed: (dir: string, reason: string) => `TLS certificate changes in ${clean(dir)} will not be noticed: ${clean(reason)}`,
   spoolRemoveFailed: (mid: number, reason: string) => `MID ${mid} spool file not removed: ${clean(reason)}`,
 
+  // --- pickup folder (issue 14): the file's name stands where an ICID would --
+  pickupStart: (mid: number, file: string) => `Start MID ${mid} pickup file '${clean(file, 256)}'`,
+  pickupEnvelope: (mid: number, sender: string, rcpts: readonly string[], via: string) =>
+    `MID ${mid} pickup From: ${addr(sender)} To: ${clean(rcpts.map((r) => `<${r}>`).join(', '), 2048)} (envelope from ${via})`,
+  pickupRejected: (mid: number, file: string, badmailName: string, reason: string) =>
+    `MID ${mid} pickup file '${clean(file, 256)}' rejected, moved to badmail as '${clean(badmailName, 256)}': ${clean(reason)}`,
+  pickupFinished: (mid: number, file: string) =>
+    `MID ${mid} pickup file '${clean(file, 256)}' was spooled before a restart: removed, not spooled again`,
+  pickupReturned: (mid: number, file: string, reason: string) =>
+    `MID ${mid} pickup file '${clean(file, 256)}' not taken this time, left for the next poll: ${clean(reason)}`,
+  pickupNotQueued: (mid: number, reason: string) => `MID ${mid} pickup message spooled but not queued (the next start queues it): ${clean(reason)}`,
+  pickupFailed: (dir: string, reason: string) => `Pickup folder ${clean(dir, 256)}: ${clean(reason)}`,
+
   // --- delivery ------------------------------------------------------------
   newDcid: (dcid: number, iface: string, address: string, port: number) =>
     `New SMTP DCID ${dcid} interface ${iface} address ${address} port ${port}`,

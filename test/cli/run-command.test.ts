@@ -107,6 +107,7 @@ describe('tophosts and showrecipients tables', () => {
     expect(valueCols.size).toBe(1);
     expect(s.out).toMatch(/Recipients in queue:\s+19 \(2 active\)/);
     expect(s.out).toMatch(/Oldest message:\s+3m 20s/);
+    expect(s.out).toMatch(/Pickup folder:\s+C:\\inetpub\\mailroot\\Pickup: 1 waiting, 37 taken since start, 1 in badmail\n/);
     const h = await run(['hoststatus', 'backup.example:2525']);
     expect(h.out).toMatch(/Status:\s+down since 2025-03-01T11:56:40Z \(3m 20s\)/);
     expect(h.out).toMatch(/Name:\s+-\n/);

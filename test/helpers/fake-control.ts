@@ -90,6 +90,7 @@ export function fakeControl(opts: { ringSize?: number } = {}): FakeControl {
         noticesFailed: { lastHour: 0, total: 1 },
         spoolBytes: 1_572_864,
         hosts: { up: 1, down: 1, unknown: 0, suspended: 1 },
+        pickup: { dir: 'C:\\inetpub\\mailroot\\Pickup', waiting: 1, taken: 37, badmail: 1, recentBad: [{ file: 'statement.eml', reason: 'no recipients: no X-Receiver header, and no address in To, Cc or Bcc', at: NOW - 60_000 }], error: null },
       };
       return s;
     },
