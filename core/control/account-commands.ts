@@ -36,6 +36,10 @@ export function accountCommands(store: AccountStore): AccountOps {
 function withField(e: unknown): unknown {
   if (!(e instanceof RelayError) || e.code !== 'EARGS') return e;
   if (/^no user /.test(e.message)) return Object.assign(new RelayError({ code: 'ENOTFOUND', message: `name: ${e.message}`, temporary: false }), { field: 'name' });
-  if (/ exists already/.test(e.message)) return Object.assign(new RelayError({ code: 'EARGS', message: `name: ${e.message}`, temporary: false }), { field: 'name' });
+  if (/ exists already/.test(e.message)) {
+    // The store's wording points at the CLI; here the account's row has "Change password".
+    const message = `name: ${e.message.replace(/\s*\(user passwd [^)]*\)/, '')} (names ignore case)`;
+    return Object.assign(new RelayError({ code: 'EARGS', message, temporary: false }), { field: 'name' });
+  }
   return e;
 }
