@@ -20,7 +20,7 @@ import type { MailLog } from '../log/log-types.js';
 import { checkRouteSecrets } from '../routing/route-resolver.js';
 import type { ConfigFileStatus, EditableConfig } from './contract.js';
 import type { EventHub } from './event-hub.js';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 
 /** What a running relay applies without a restart; every other key waits for the next start. */
 const LIVE_KEYS = ['routes', 'bounceProfiles', 'relayNetworks', 'tls'] as const;
@@ -161,9 +161,12 @@ export class LiveConfig {
   }
 
   private apply(next: RelayConfig, by: string): void {
-    // What runs: the live keys from the file, the rest as started.
+    // What runs: the live keys from the file, the rest as started. Certificate
+    // paths are relative to the config file, as at start (load-config.ts).
+    const base = dirname(this.deps.file);
+    const tls = next.tls && { certFile: resolve(base, next.tls.certFile), keyFile: resolve(base, next.tls.keyFile) };
     const running = { ...this.atStart } as Record<string, unknown>;
-    for (const k of LIVE_KEYS) running[k] = next[k];
+    for (const k of LIVE_KEYS) running[k] = k === 'tls' ? tls : next[k];
     this.current = running as unknown as RelayConfig;
     this.restartNeeded = restartKeys(this.atStart, next);
     for (const fn of this.listeners) fn(this.current);
