@@ -184,6 +184,15 @@ describe('the Devices view', () => {
     expect((await sendAs('scanner-2', NEW_PASSWORD)).out).toMatch(/535 5\.7\.8/);
   });
 
+  it('Settings, which edits the first listener, says there are more and where they are shown', async () => {
+    const { page } = browser;
+    await page.click('nav a[href="#/settings"]');
+    await page.waitForSelector('[data-testid="more-listeners"]');
+    expect(await page.textContent('[data-testid="more-listeners"]')).toContain(`The first of ${status.listeners.length} listeners`);
+    await page.click('[data-testid="more-listeners"] a');
+    await page.waitForSelector('[data-testid="listener-row"]');
+  });
+
   it('Replace: a bad path is named beside its field; a good pair is presented at once', async () => {
     const { page } = browser;
     const work = join(env.dataDir, 'new-cert');
