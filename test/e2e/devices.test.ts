@@ -131,6 +131,8 @@ describe('the Devices view', () => {
     await page.fill('[data-testid="account-password"]', '');
     await page.fill('[data-testid="account-again"]', '');
     await page.fill('[data-testid="account-from"]', '');
+    // Editing the field took its message away: it spoke of the old value.
+    expect(await page.$('[data-field="name"] [data-testid="field-error"]')).toBeNull();
 
     // The password never reached the page's storage or the data dir in clear.
     const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
