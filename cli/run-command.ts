@@ -43,6 +43,12 @@ const BY_OPERATION = {
   testConnection: null, // the first-run guide's check before saving a route
   interfaces: null, // the first-run guide's networks
   history: null, // the charts
+  // `relaywatch user …` edits the accounts file itself (user-commands.ts); these are the window's.
+  userList: null,
+  userAdd: null,
+  userPasswd: null,
+  userRemove: null,
+  certificateReplace: null, // the window's Replace; the CLI edits `tls` in the config file
 } satisfies Record<ControlMethod, CommandSpec | null>;
 
 export const COMMANDS: readonly CommandSpec[] = Object.values(BY_OPERATION).filter((c) => c !== null);

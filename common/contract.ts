@@ -83,6 +83,14 @@ export interface CertificateStatus {
   file: string;
 }
 
+/** A device account (SMTP AUTH) as the window and `user list` show it: never its password or hash. */
+export interface DeviceAccount {
+  name: string;
+  /** MAIL FROM patterns it may use (`*@corp.example`); empty: any sender. */
+  from: string[];
+  createdAt: number;
+}
+
 export interface HostSummary {
   /** host:port as configured. */
   host: string;

@@ -7,7 +7,9 @@ import type {
   ActionResult,
   BouncesQuery,
   BouncesResult,
+  CertificateStatus,
   ConfigFileStatus,
+  DeviceAccount,
   EditableConfig,
   HistoryResult,
   HostDetail,
@@ -64,6 +66,13 @@ export const OPERATIONS = {
   history: op<() => HistoryResult>({ readOnly: true }),
   /** The last bounces, newest first, with what became of each notice. */
   bounces: op<(q?: BouncesQuery) => BouncesResult>({ readOnly: true }),
+  /** Device accounts (core/accounts): the password goes in, is hashed by the core, and never comes back out. */
+  userList: op<() => DeviceAccount[]>({ readOnly: true }),
+  userAdd: op<(q: { name: string; password: string; from?: string[] }) => DeviceAccount>({ readOnly: false }),
+  userPasswd: op<(q: { name: string; password: string }) => { name: string }>({ readOnly: false }),
+  userRemove: op<(q: { name: string }) => { name: string }>({ readOnly: false }),
+  /** Checks a PEM pair, writes it as the config's `tls`, and has the listeners present it at once. */
+  certificateReplace: op<(q: { certFile: string; keyFile: string }) => CertificateStatus>({ readOnly: false }),
 };
 
 export type ControlMethod = keyof typeof OPERATIONS;

@@ -9,6 +9,7 @@
  */
 import { promises as dnsPromises } from 'node:dns';
 import { rm } from 'node:fs/promises';
+import { AccountStore } from './accounts/account-store.js';
 import { LiveConfig } from './control/apply-config.js';
 import { createControl } from './control/commands.js';
 import { RetryTracker } from './control/retry-tracker.js';
@@ -137,6 +138,10 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   let accepting = true;
   const inbound = await startInbound({ config: initial, spool, log, nextIcid, onMessage: intake.accept, acceptingMessages: () => accepting }, paths.root);
   config.onChange((c) => inbound.group.setRelayNetworks(c.relayNetworks));
+  // `tls` edited (file or the window's Replace): switch certificate; a bad pair is logged and the old one kept.
+  config.onChange((c) => {
+    inbound.certificate?.useFiles(c.tls).catch(() => undefined);
+  });
   const smtp = inbound.first;
   undo.push(() => inbound.stop());
   // Before the scheduler starts: pickup-recovery.ts needs the spool as the crash left it.
@@ -145,7 +150,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   const startedAt = Date.now();
 
   // --- control -----------------------------------------------------------------
-  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), ...(pickup ? { pickup: () => pickup.status() } : {}), queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config, env });
+  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), ...(pickup ? { pickup: () => pickup.status() } : {}), accounts: new AccountStore(paths.root), certificate: () => inbound.certificate, queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config, env });
   let server: ControlServer | undefined;
   let controlUrl: string | undefined;
   if (opts.controlServer !== false) {

@@ -54,6 +54,11 @@ const METHODS = {
   testConnection: true,
   history: true,
   bounces: true,
+  userList: true,
+  userAdd: true,
+  userPasswd: true,
+  userRemove: true,
+  certificateReplace: true,
 } as const satisfies Record<ControlMethod, true>;
 
 // Each method passes its one argument on to main, which validates it: the

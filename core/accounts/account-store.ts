@@ -16,7 +16,8 @@ import { patternProblem } from './sender-patterns.js';
 
 export const ACCOUNTS_FILE = 'accounts.json';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+/** An account name: what a device types as its user name (the control API checks it with this too). */
+export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
 const hashSchema = z.strictObject({
   algorithm: z.literal('scrypt'),
@@ -30,7 +31,7 @@ const fileSchema = z.strictObject({
   version: z.literal(1),
   accounts: z.array(
     z.strictObject({
-      name: z.string().regex(NAME),
+      name: z.string().regex(ACCOUNT_NAME),
       password: hashSchema,
       from: z.array(z.string()),
       createdAt: z.number(),
@@ -128,11 +129,14 @@ export class AccountStore {
 }
 
 function checkName(name: string): void {
-  if (!NAME.test(name)) throw args(`user name "${name}" must be 1–64 letters, digits or . _ @ + - (starting with a letter or digit)`);
+  if (!ACCOUNT_NAME.test(name)) throw args(`user name "${name}" must be 1–64 letters, digits or . _ @ + - (starting with a letter or digit)`);
 }
 
+/** Password length limits, shared with the control API's argument check. */
+export const PASSWORD_CHARS = { min: 8, max: 1024 } as const;
+
 function checkPassword(password: string): void {
-  if (password.length < 8) throw args('the password must have at least 8 characters');
+  if (password.length < PASSWORD_CHARS.min) throw args('the password must have at least 8 characters');
   if (password.length > 1024) throw args('the password may have at most 1024 characters');
 }
 

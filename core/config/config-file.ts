@@ -9,8 +9,8 @@ import { access, copyFile, open, readFile, rename, rm, stat } from 'node:fs/prom
 import { basename, dirname } from 'node:path';
 import { PRIVATE_FILE_MODE } from '../file-modes.js';
 
-/** The keys Settings (window, `config set`) edit; every other key of the file stays as written. */
-export const EDITABLE_KEYS = ['routes', 'bounceProfiles', 'relayNetworks', 'listen'] as const;
+/** The keys Settings (window, `config set`, the certificate's Replace) edit; every other key of the file stays as written. */
+export const EDITABLE_KEYS = ['routes', 'bounceProfiles', 'relayNetworks', 'listen', 'tls'] as const;
 
 /** The file's text, or undefined when it does not exist (yet). */
 export async function readConfigText(file: string): Promise<string | undefined> {

@@ -5,7 +5,8 @@
  * relay runs is applied the same way, or, if it does not validate, reported
  * naming the field while the previous settings keep running. Keys that only
  * take effect at a start (listen, control, limits, delivery…) keep their start
- * values in what runs, and are reported as waiting for a restart.
+ * values in what runs, and are reported as waiting for a restart. `tls` is
+ * live: the listeners switch certificate (tls/listener-certificate.ts useFiles).
  * Raises: RelayError ECONFIG (a change that does not validate, names a route
  * secret the environment lacks, or cannot be written to the file).
  */
@@ -19,10 +20,10 @@ import type { MailLog } from '../log/log-types.js';
 import { checkRouteSecrets } from '../routing/route-resolver.js';
 import type { ConfigFileStatus, EditableConfig } from './contract.js';
 import type { EventHub } from './event-hub.js';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 
 /** What a running relay applies without a restart; every other key waits for the next start. */
-const LIVE_KEYS = ['routes', 'bounceProfiles', 'relayNetworks'] as const;
+const LIVE_KEYS = ['routes', 'bounceProfiles', 'relayNetworks', 'tls'] as const;
 
 export interface LiveConfigDeps {
   env: NodeJS.ProcessEnv;
@@ -86,7 +87,7 @@ export class LiveConfig {
   }
 
   /** A change from the control API: written into the file, then applied. */
-  async change(partial: Partial<EditableConfig>, by: string): Promise<RelayConfig> {
+  async change(partial: Partial<EditableConfig & Pick<RelayConfig, 'tls'>>, by: string): Promise<RelayConfig> {
     let next: RelayConfig | undefined;
     await this.watcher.writing(async () => {
       const base = await this.fileObject();
@@ -160,9 +161,12 @@ export class LiveConfig {
   }
 
   private apply(next: RelayConfig, by: string): void {
-    // What runs: the live keys from the file, the rest as started.
+    // What runs: the live keys from the file, the rest as started. Certificate
+    // paths are relative to the config file, as at start (load-config.ts).
+    const base = dirname(this.deps.file);
+    const tls = next.tls && { certFile: resolve(base, next.tls.certFile), keyFile: resolve(base, next.tls.keyFile) };
     const running = { ...this.atStart } as Record<string, unknown>;
-    for (const k of LIVE_KEYS) running[k] = next[k];
+    for (const k of LIVE_KEYS) running[k] = k === 'tls' ? tls : next[k];
     this.current = running as unknown as RelayConfig;
     this.restartNeeded = restartKeys(this.atStart, next);
     for (const fn of this.listeners) fn(this.current);

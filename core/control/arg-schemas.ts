@@ -4,6 +4,9 @@
  * Kept in core, not common/: the renderer never validates and need not bundle zod.
  */
 import { z } from 'zod';
+import { isAbsolute } from 'node:path';
+import { ACCOUNT_NAME, PASSWORD_CHARS } from '../accounts/account-store.js';
+import { patternProblem } from '../accounts/sender-patterns.js';
 import { endpointUrl, oauthCredentialFields, oneCredential } from '../config/auth-schema.js';
 import { formatIssue } from '../config/load-config.js';
 import { RelayError } from '../errors/relay-error.js';
@@ -52,6 +55,20 @@ const testConnection = z.unknown().transform((v, ctx): z.output<typeof smtpTest>
   return z.NEVER;
 });
 
+// Device accounts: the same rules as core/accounts, checked here so the
+// error names the field. No message repeats the password.
+const accountName = z.string().regex(ACCOUNT_NAME, 'must be 1–64 letters, digits or . _ @ + - (starting with a letter or digit)');
+const password = z
+  .string()
+  .min(PASSWORD_CHARS.min, `must have at least ${PASSWORD_CHARS.min} characters`)
+  .max(PASSWORD_CHARS.max, `may have at most ${PASSWORD_CHARS.max} characters`);
+const senderPattern = z.string().superRefine((p, ctx) => {
+  const why = patternProblem(p);
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+});
+// A PEM file the relay reads: absolute, since the relay's working directory is not the window's.
+const pemPath = z.string().max(4096).refine(isAbsolute, 'must be the full path of a PEM file (e.g. C:\\certs\\relay.pem or /etc/ssl/relay.pem)');
+
 export const ARG_SCHEMAS = {
   status: none,
   tophosts: z.strictObject({ sort: z.enum(['active', 'deferred', 'down']).optional() }).optional(),
@@ -91,6 +108,11 @@ export const ARG_SCHEMAS = {
       since: z.number().int('must be ms since 1970').nonnegative('must be ms since 1970').optional(),
     })
     .optional(),
+  userList: none,
+  userAdd: z.strictObject({ name: accountName, password, from: z.array(senderPattern).max(50, 'may list at most 50 patterns').optional() }),
+  userPasswd: z.strictObject({ name: accountName, password }),
+  userRemove: z.strictObject({ name: accountName }),
+  certificateReplace: z.strictObject({ certFile: pemPath, keyFile: pemPath }),
 } satisfies Record<ControlMethod, z.ZodType>;
 
 type Schemas = typeof ARG_SCHEMAS;

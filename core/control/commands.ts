@@ -15,6 +15,7 @@
  * relay does not know; carries `field`, mapped to 404 by server/), ECONFIG (a
  * config change that does not validate).
  */
+import type { AccountStore } from '../accounts/account-store.js';
 import type { DestinationAuthConfig } from '../config/auth-schema.js';
 import { isGraphDestination, listenersOf, type GraphDestinationConfig, type RelayConfig } from '../config/config-schema.js';
 import { RelayError } from '../errors/relay-error.js';
@@ -36,6 +37,8 @@ import type { BounceRecords } from '../scheduler/bounce-records.js';
 import type { SpoolStore } from '../spool/spool-types.js';
 import type { LiveConfig } from './apply-config.js';
 import { destinationCertificateWarning } from '../oauth/certificate-expiry.js';
+import { accountCommands } from './account-commands.js';
+import { replaceCertificate, type CertificateCommandDeps } from './certificate-command.js';
 import { machineNetworks } from './machine-networks.js';
 import { parseArgs } from './arg-schemas.js';
 import type { ArgOf, ControlApi, ControlMethod, EditableConfig, GraphDestinationSetting, HistoryResult, HostDetail, HostSummary, OAuth2Auth, RecipientSelector, ResultOf, RetryResult, TlsDestination } from './contract.js';
@@ -66,6 +69,10 @@ export interface ControlDeps {
   bouncer: RecipientBouncer;
   retries: RetryTracker;
   hub: EventHub;
+  /** The device accounts of the data dir (account-commands.ts). */
+  accounts: AccountStore;
+  /** The listeners' certificate, when a listener uses TLS (certificate-command.ts). */
+  certificate?: CertificateCommandDeps['certificate'];
   /** The current config; a change is validated, applied live and persisted there. */
   config: Pick<LiveConfig, 'get' | 'change' | 'status'>;
   /** The relay's environment, where destinations' clientSecretEnv are read (default process.env). */
@@ -108,6 +115,8 @@ export function createControl(deps: ControlDeps): ControlApi {
     history: () => c.history(),
     testConnection: (q) => c.testConnection(q),
     bounces: (q) => c.bounces(q),
+    ...accountCommands(deps.accounts),
+    certificateReplace: (q) => replaceCertificate({ config: deps.config, certificate: deps.certificate ?? (() => undefined) }, q),
   };
 }
 

@@ -3,6 +3,7 @@
  * (config `tls`, else a self-signed one in the data dir), what status shows
  * of it (SHA-256 fingerprint, expiry), and its reload when the files change:
  * watched, debounced, and a new pair that does not load keeps the old one.
+ * A change of the config's `tls` (the window's "Replace") switches files live.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
@@ -48,7 +49,8 @@ export class ListenerCertificate {
   private constructor(
     private pem: CertificatePem,
     private summary: CertificateInfo,
-    private readonly files: { certFile: string; keyFile: string },
+    private files: { certFile: string; keyFile: string },
+    private readonly src: CertificateSource,
     private readonly log: MailLog,
     private readonly debounceMs: number,
   ) {}
@@ -59,7 +61,7 @@ export class ListenerCertificate {
     const files = src.files ?? (await ensureSelfSigned(src.dataDir, src.hostname));
     const abs = { certFile: resolve(files.certFile), keyFile: resolve(files.keyFile) };
     const { pem, info } = await loadPair(abs, selfSigned);
-    const c = new ListenerCertificate(pem, info, abs, src.log, src.debounceMs ?? 250);
+    const c = new ListenerCertificate(pem, info, abs, src, src.log, src.debounceMs ?? 250);
     if (!selfSigned) c.watch();
     return c;
   }
@@ -82,6 +84,20 @@ export class ListenerCertificate {
     // Chained so two changes never load at once; a failed one does not stop the next.
     const next = this.reloading.then(() => this.reloadNow());
     this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Presents another pair (the config's `tls` changed), or the self-signed one
+   * for undefined. A pair that does not load raises RelayError ECONFIG naming
+   * tls.certFile or tls.keyFile, is logged, and the current one stays.
+   */
+  useFiles(files: { certFile: string; keyFile: string } | undefined): Promise<CertificateInfo> {
+    const next = this.reloading.then(() => this.switchTo(files));
+    this.reloading = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 
@@ -123,6 +139,26 @@ export class ListenerCertificate {
     this.timer.unref();
   }
 
+  private async switchTo(files: { certFile: string; keyFile: string } | undefined): Promise<CertificateInfo> {
+    const selfSigned = files === undefined;
+    if (selfSigned && this.summary.selfSigned) return this.summary;
+    const f = files ?? (await ensureSelfSigned(this.src.dataDir, this.src.hostname));
+    const abs = { certFile: resolve(f.certFile), keyFile: resolve(f.keyFile) };
+    if (!selfSigned && abs.certFile === this.files.certFile && abs.keyFile === this.files.keyFile) return this.summary;
+    let loaded: { pem: CertificatePem; info: CertificateInfo };
+    try {
+      loaded = await loadPair(abs, selfSigned);
+    } catch (e) {
+      this.log.warn(logLines.tlsReloadFailed((e as Error).message, this.summary.fingerprint256));
+      throw e;
+    }
+    this.close();
+    this.files = abs;
+    if (!selfSigned) this.watch();
+    this.adopt(loaded);
+    return this.summary;
+  }
+
   private async reloadNow(): Promise<void> {
     let loaded: { pem: CertificatePem; info: CertificateInfo };
     try {
@@ -132,6 +168,10 @@ export class ListenerCertificate {
       return;
     }
     if (loaded.info.fingerprint256 === this.summary.fingerprint256 && loaded.pem.key === this.pem.key) return;
+    this.adopt(loaded);
+  }
+
+  private adopt(loaded: { pem: CertificatePem; info: CertificateInfo }): void {
     this.pem = loaded.pem;
     this.summary = loaded.info;
     this.log.info(logLines.tlsReloaded(loaded.info.fingerprint256, new Date(loaded.info.notAfter).toISOString()));
@@ -140,7 +180,7 @@ export class ListenerCertificate {
 }
 
 /** Reads and checks a pair: both PEM, the key matches the certificate, and TLS can use them. */
-async function loadPair(files: { certFile: string; keyFile: string }, selfSigned: boolean): Promise<{ pem: CertificatePem; info: CertificateInfo }> {
+export async function loadPair(files: { certFile: string; keyFile: string }, selfSigned: boolean): Promise<{ pem: CertificatePem; info: CertificateInfo }> {
   const read = async (file: string, field: string): Promise<string> => {
     try {
       return await readFile(file, 'utf8');

@@ -8,7 +8,7 @@ describe('the operation table', () => {
   it('names every operation once, in table order, and says which only read', () => {
     expect(CONTROL_METHODS).toEqual(Object.keys(OPERATIONS));
     expect(new Set(CONTROL_METHODS).size).toBe(CONTROL_METHODS.length);
-    expect(CONTROL_METHODS.filter((m) => OPERATIONS[m].readOnly)).toEqual(['status', 'tophosts', 'hoststatus', 'showrecipients', 'oldmessage', 'configGet', 'configFile', 'interfaces', 'logTail', 'history', 'bounces']);
+    expect(CONTROL_METHODS.filter((m) => OPERATIONS[m].readOnly)).toEqual(['status', 'tophosts', 'hoststatus', 'showrecipients', 'oldmessage', 'configGet', 'configFile', 'interfaces', 'logTail', 'history', 'bounces', 'userList']);
   });
 
   it('knows its own names only, never inherited ones', () => {

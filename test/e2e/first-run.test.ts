@@ -123,6 +123,13 @@ describe('first run', () => {
     await page.click('[data-testid="fr-test"]');
     await page.waitForSelector('[data-testid="fr-result"]:has-text("Connected")', { timeout: 10_000 });
     await screenshot(page, 'first-run-ok-1280x800-light');
+    // The last step also says what to type into the devices: the listener as status reports it.
+    const listener = (await env.relay.control.status()).listeners[0]!;
+    await page.waitForSelector(`[data-testid="scanner-endpoint"][data-port="${listener.port}"]`);
+    expect(await page.textContent(`[data-testid="scanner-endpoint"][data-port="${listener.port}"] [data-testid="scanner-security"]`)).toBe('None');
+    await page.evaluate(() => document.querySelector('[data-testid="scanner-card"]')?.scrollIntoView());
+    await screenshot(page, 'first-run-scanner-1280x800-light');
+    await page.evaluate(() => document.querySelector('main')?.scrollTo(0, 0));
     expect(await page.$('[data-testid="fr-save-why"]')).toBeNull();
     // Only one domain's mail, with its subdomains (the default): two route entries.
     await page.check('input[type="radio"][value="domain"]');

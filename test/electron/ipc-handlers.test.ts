@@ -45,6 +45,11 @@ function fakeApi(calls: { method: string; arg: unknown }[]): ControlApi {
     testConnection: rec('testConnection', { ok: true, detail: '220', tls: false, millis: 1 }),
     history: rec('history', { samples: [], hosts: [] }),
     bounces: rec('bounces', { items: [], total: 0 }),
+    userList: rec('userList', []),
+    userAdd: rec('userAdd', { name: 'scanner', from: [], createdAt: 0 }),
+    userPasswd: rec('userPasswd', { name: 'scanner' }),
+    userRemove: rec('userRemove', { name: 'scanner' }),
+    certificateReplace: rec('certificateReplace', {} as never),
   };
 }
 

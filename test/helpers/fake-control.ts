@@ -180,6 +180,27 @@ export function fakeControl(opts: { ringSize?: number } = {}): FakeControl {
       const rows = BOUNCES.filter((b) => q.since === undefined || b.at >= q.since);
       return { items: rows.slice(0, q.limit ?? 100), total: rows.length };
     },
+    async userList() {
+      rec('userList', undefined);
+      return [{ name: 'scanner', from: ['*@corp.example'], createdAt: NOW - 86_400_000 }];
+    },
+    async userAdd(q) {
+      // The password is not recorded: tests must not keep it either.
+      rec('userAdd', { name: q.name, from: q.from });
+      return { name: q.name, from: q.from ?? [], createdAt: NOW };
+    },
+    async userPasswd(q) {
+      rec('userPasswd', { name: q.name });
+      return { name: q.name };
+    },
+    async userRemove(q) {
+      rec('userRemove', q);
+      return q;
+    },
+    async certificateReplace(q) {
+      rec('certificateReplace', q);
+      return { fingerprint256: 'AB:CD', notAfter: NOW + 90 * 86_400_000, subject: 'CN=relay.test', selfSigned: false, file: q.certFile };
+    },
     async history() {
       rec('history', undefined);
       // A bug in the implementation: the server must answer 500 without details.

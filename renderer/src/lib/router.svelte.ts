@@ -11,6 +11,8 @@ export const VIEWS = [
   { id: 'bounces', label: 'Bounces', key: '7' },
   { id: 'log', label: 'Log', key: '4' },
   { id: 'charts', label: 'Charts', key: '5' },
+  // Listeners, certificate, device accounts and what to type into a scanner.
+  { id: 'devices', label: 'Devices', key: '8' },
   { id: 'settings', label: 'Settings', key: '6' },
 ] as const;
 

@@ -6,6 +6,7 @@
 import type { ControlEventName, ControlEvents, EventEnvelope } from '../../../../common/events.js';
 import type { ConnectionState, RelayClient } from '../relay-client.js';
 import { BouncesStore } from './bounces.svelte.js';
+import { DevicesStore } from './devices.svelte.js';
 import type { BrowserAlerts } from './browser-alerts.svelte.js';
 import { HistoryStore } from './history.svelte.js';
 import { HostsStore } from './hosts.svelte.js';
@@ -52,6 +53,7 @@ export class Dashboard {
   readonly bounces: BouncesStore;
   readonly retries = new RetriesStore();
   readonly settings: SettingsStore;
+  readonly devices: DevicesStore;
   connection = $state<ConnectionState>('connecting');
   /** The browser's notifications (HTTP transport only: in the desktop app the shell notifies). */
   readonly alerts: BrowserAlerts | undefined;
@@ -71,6 +73,7 @@ export class Dashboard {
     this.history = new HistoryStore(client, gap);
     this.bounces = new BouncesStore(client, gap);
     this.settings = new SettingsStore(client);
+    this.devices = new DevicesStore(client);
   }
 
   /** Subscribes first (so no change is missed between load and subscribe), then loads. */
