@@ -278,9 +278,9 @@ export const configSchema = z
         mxProbeMaxSeconds: 300,
         idleConnectionSeconds: 10,
       }),
-    // Pickup folder (IIS SMTP convention, issue 14): .eml files dropped here are
-    // spooled like SMTP intake. Absent = no pickup. The poll is the truth;
-    // fs.watch only hurries it where the OS supports it.
+    // Pickup folder (IIS SMTP convention, issue 14; core/pickup/): .eml files
+    // dropped here are spooled like SMTP intake. Absent = no pickup. Polled
+    // only (no fs.watch): a poll works the same on every file system, shares included.
     pickup: z
       .strictObject({
         dir: z.string().min(1, 'must name a folder'),

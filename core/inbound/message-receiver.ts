@@ -1,8 +1,9 @@
 /**
- * message-receiver: moves one message from smtp-server's DATA stream into the
- * spool (our Received header, then the data through BodyNormalizer and
- * LineLengthGuard), keeping the header block for the log lines, and aborts the
- * write when it must not be kept (too big 552, line too long 550, client gone, spool failed).
+ * message-receiver: moves one message from smtp-server's DATA stream (or a
+ * pickup folder file, core/pickup/take-file.ts) into the spool (our Received
+ * header, then the data through BodyNormalizer and LineLengthGuard), keeping
+ * the header block for the log lines, and aborts the write when it must not
+ * be kept (too big 552, line too long 550, client gone, spool failed).
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { toRelayError, type RelayError } from '../errors/relay-error.js';
