@@ -23,6 +23,8 @@ import { createGraphProbe } from './hosts/graph-probe.js';
 import { createSmtpProbe } from './hosts/smtp-probe.js';
 import { inboundStatus, startInbound } from './inbound/start-inbound.js';
 import { logLines } from './log/log-lines.js';
+import { metricsRoute } from './metrics/metrics-route.js';
+import { RelayMetrics } from './metrics/relay-metrics.js';
 import { lineBatcher } from './log/line-batcher.js';
 import { openMailLog } from './log/mail-log.js';
 import { registerInternals } from './relay-internals.js';
@@ -129,6 +131,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
 
   // --- live events (after the scheduler: it hears queue and host events first) --
   publishLiveEvents(hub, queue, hosts);
+  const metrics = new RelayMetrics({ queue, stats, hosts, inboundConnections: () => inbound.group.openConnections, spoolBytes: () => spool.diskUsage(), dataDir: paths.root });
   const retries = new RetryTracker(queue, hub, log);
   onLogLines = (lines) => hub.publish('log', { lines });
 
@@ -146,7 +149,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   let controlUrl: string | undefined;
   if (opts.controlServer !== false) {
     const token = await ensureToken(paths.token);
-    const s = await startControlServer({ api: control, hub, host: initial.control.host, port: initial.control.port, token, staticDir: opts.staticDir, log });
+    const s = await startControlServer({ api: control, hub, host: initial.control.host, port: initial.control.port, token, staticDir: opts.staticDir, log, metrics: metricsRoute(metrics, initial.metrics.allowNetworks) });
     server = s;
     undo.push(() => s.close());
     controlUrl = `${s.url}#token=${token}`;
