@@ -9,6 +9,7 @@
  */
 import { promises as dnsPromises } from 'node:dns';
 import { rm } from 'node:fs/promises';
+import { startAlerts } from './alerts/start-alerts.js';
 import { LiveConfig } from './control/apply-config.js';
 import { createControl } from './control/commands.js';
 import { RetryTracker } from './control/retry-tracker.js';
@@ -158,6 +159,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   for (const m of toSchedule) scheduler.enqueue(m);
   scheduler.start();
   prober.start();
+  const alerts = startAlerts({ config: initial.alerts, hostname: initial.hostname, hub, queue, hosts, spool, accept: intake.accept, resolve: (dom) => resolver.resolve(dom), log, dataDir: paths.root });
   // A full disk must not stop the start (delivering is what frees space):
   // relay.json is retried until it can be written.
   const runtime = await publishRuntimeInfo(
@@ -188,6 +190,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
         await inbound.stop();
         await server?.close();
         prober.stop();
+        alerts?.stop();
         config.stop();
         await scheduler.stop(deadlineMs);
         hub.close();
