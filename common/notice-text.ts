@@ -48,6 +48,10 @@ export const noticeText = {
     title: 'Mail is backing up',
     body: `The oldest of ${plural(messages, 'queued message')} has waited ${duration(ageSeconds * 1000)}.`,
   }),
+  disk: (freePercent: number, freeBytes: number) => ({
+    title: 'Disk nearly full',
+    body: `Only ${freePercent.toFixed(1)}% (${Math.floor(freeBytes / 1048576)} MiB) is free where the relay keeps its queue. When it is full, new mail is refused.`,
+  }),
   bounced: (recipients: number, spanMs: number | null) => ({
     title: recipients === 1 ? 'A message bounced' : 'Messages bounced',
     body:

@@ -1,6 +1,7 @@
 /**
- * notification-rules: when the desktop app or the browser dashboard tells a
- * person something (one implementation for both, so they agree).
+ * notification-rules: when the desktop app, the browser dashboard or the
+ * relay's alerts (webhook, email) tell a person something: one implementation
+ * for all of them, so they agree.
  *
  * Owns, per destination host: the grace period (a host must stay Down for
  * `graceSeconds` before a "down" notice, so one refused connection alarms
@@ -13,14 +14,17 @@
  * flapping too: a host dropping every minute is news even if each drop is
  * shorter than the grace period.
  * For the queue: one notice when the oldest message passes the threshold
- * (again only after the queue has gone back below it), and bounces — the
- * first at once, any more within `bounceSummarySeconds` in one summary.
+ * (again only after the queue has gone back below it); the same for free disk
+ * space below `diskFreePercent`. Single events (bounces, and whatever else
+ * EVENT_RULES lists): the first at once, any more within the row's window
+ * (`bounceSummarySeconds` by default) in one summary.
  * Per-kind switches (electron/desktop-settings.ts; the browser keeps its own)
  * silence a kind; the bookkeeping goes on, so switching a kind back on
  * mid-outage behaves sensibly.
  * Does not own: wording (notice-text.ts), delivery (the shell's NotifierPort,
- * the browser's Notification API), where facts come from (electron/shell.ts
- * and the dashboard feed the control contract's events).
+ * the browser's Notification API, core/alerts/'s webhook and email), where
+ * facts come from (electron/shell.ts, the dashboard and core/alerts/ feed the
+ * control contract's events).
  * Raises: nothing.
  */
 import type { HostStatus } from './contract.js';
@@ -67,11 +71,38 @@ export interface TimerPort {
   after(ms: number, fn: () => void): () => void;
 }
 
-export type NoticeKind = 'down' | 'up' | 'flapping' | 'settled' | 'oldest' | 'bounced';
+type Switch = 'hostDown' | 'hostUp' | 'queueAge' | 'bounces';
+
+/**
+ * Incidents that are single events rather than states (a bounce, an AUTH
+ * lock-out, a refused credential): one row each, and adding a row is all it
+ * takes for every channel (desktop, browser, webhook, email) to report it.
+ * Per row and `subject` (a client address, a host): the first at once, any
+ * more within `summarySeconds` (default: the policy's bounceSummarySeconds)
+ * in one summary. `switch`: the per-person setting that silences it (none:
+ * always on). `event`: its name in a webhook's JSON (alerts/).
+ */
+export interface EventRule {
+  switch: Switch | null;
+  event: string;
+  summarySeconds?: number;
+  text(count: number, spanMs: number | null, subject: string | undefined): { title: string; body: string };
+  route(subject: string | undefined): NoticeRoute;
+}
+
+export const EVENT_RULES = {
+  bounced: { switch: 'bounces', event: 'bounced', text: (n, span) => noticeText.bounced(n, span), route: () => ({ view: 'bounces' }) },
+} satisfies Record<string, EventRule>;
+
+export type EventKind = keyof typeof EVENT_RULES;
+
+export type NoticeKind = 'down' | 'up' | 'flapping' | 'settled' | 'oldest' | 'disk' | EventKind;
 
 export interface RuleNotice extends Notice {
   kind: NoticeKind;
   host?: string;
+  /** What an EVENT_RULES notice is about (a client address), when not a host. */
+  subject?: string;
 }
 
 /** Fixed policy, as data (the per-person knobs are in NotificationSettings). */
@@ -85,14 +116,15 @@ export const DEFAULT_POLICY: NotificationPolicy = {
   bounceSummarySeconds: 60,
 };
 
-/** Which setting switches each kind on and off. */
-export const KIND_SWITCH: Record<NoticeKind, 'hostDown' | 'hostUp' | 'queueAge' | 'bounces'> = {
+/** Which setting switches each kind on and off (null: none, always on). */
+export const KIND_SWITCH: Record<NoticeKind, Switch | null> = {
   down: 'hostDown',
   flapping: 'hostDown',
   settled: 'hostDown',
   up: 'hostUp',
   oldest: 'queueAge',
-  bounced: 'bounces',
+  disk: null,
+  ...(Object.fromEntries(Object.entries(EVENT_RULES).map(([k, r]) => [k, r.switch])) as Record<EventKind, Switch | null>),
 };
 
 interface HostTrack {
@@ -119,6 +151,8 @@ export interface RulesDeps {
   nameOf?(host: string): string | null | undefined;
   /** Asks for fresh queue facts (the oldest message will cross the threshold about now). */
   recheck(): void;
+  /** "Disk nearly full" below this share of free space (percent; 0 or absent: never). */
+  diskFreePercent?: number;
 }
 
 export class NotificationRules {
@@ -127,7 +161,9 @@ export class NotificationRules {
   private readonly hosts = new Map<string, HostTrack>();
   private oldestNotified = false;
   private cancelOldest: (() => void) | null = null;
-  private bounce: { openedAt: number; pending: number; cancel: () => void } | null = null;
+  /** Open summary windows of EVENT_RULES, by kind and subject. */
+  private readonly windows = new Map<string, { openedAt: number; pending: number; cancel: () => void }>();
+  private diskNotified = false;
 
   constructor(private readonly d: RulesDeps) {
     this.settings = d.settings;
@@ -179,26 +215,48 @@ export class NotificationRules {
 
   /** Feed with the `bounced` count of each queue event. */
   bounced(n: number): void {
-    if (n <= 0) return;
-    const now = this.d.timers.now();
-    if (this.bounce) {
-      this.bounce.pending += n;
+    this.event('bounced', n);
+  }
+
+  /** One or more occurrences of an EVENT_RULES incident, e.g. `event('bounced', 3)`. */
+  event(kind: EventKind, count = 1, subject?: string): void {
+    if (count <= 0) return;
+    const rule: EventRule = EVENT_RULES[kind];
+    const key = `${kind}\u0000${subject ?? ''}`;
+    const open = this.windows.get(key);
+    if (open) {
+      open.pending += count;
       return;
     }
-    this.notify('bounced', { ...noticeText.bounced(n, null), route: { view: 'bounces' } });
+    const windowMs = (rule.summarySeconds ?? this.policy.bounceSummarySeconds) * 1000;
+    const say = (n: number, span: number | null): void =>
+      this.notify(kind, { ...rule.text(n, span, subject), route: rule.route(subject), ...(subject !== undefined ? { subject } : {}) });
+    say(count, null);
     const close = (): void => {
-      const b = this.bounce;
-      if (!b) return;
-      if (b.pending === 0) {
-        this.bounce = null;
+      const w = this.windows.get(key);
+      if (!w) return;
+      if (w.pending === 0) {
+        this.windows.delete(key);
         return;
       }
-      // Summarise what came in during the window, and keep summarising while bounces continue.
+      // Summarise what came in during the window, and keep summarising while they continue.
       const openedAt = this.d.timers.now();
-      this.notify('bounced', { ...noticeText.bounced(b.pending, openedAt - b.openedAt), route: { view: 'bounces' } });
-      this.bounce = { openedAt, pending: 0, cancel: this.d.timers.after(this.policy.bounceSummarySeconds * 1000, close) };
+      say(w.pending, openedAt - w.openedAt);
+      this.windows.set(key, { openedAt, pending: 0, cancel: this.d.timers.after(windowMs, close) });
     };
-    this.bounce = { openedAt: now, pending: 0, cancel: this.d.timers.after(this.policy.bounceSummarySeconds * 1000, close) };
+    this.windows.set(key, { openedAt: this.d.timers.now(), pending: 0, cancel: this.d.timers.after(windowMs, close) });
+  }
+
+  /** Feed with the share of the data dir's disk that is free (percent): one notice per crossing below the threshold. */
+  diskFree(freePercent: number, freeBytes: number): void {
+    const threshold = this.d.diskFreePercent ?? 0;
+    if (freePercent >= threshold) {
+      this.diskNotified = false;
+      return;
+    }
+    if (this.diskNotified) return;
+    this.diskNotified = true;
+    this.notify('disk', { ...noticeText.disk(freePercent, freeBytes), route: { view: 'overview' } });
   }
 
   dispose(): void {
@@ -207,7 +265,8 @@ export class NotificationRules {
       t.cancelQuiet?.();
     }
     this.cancelOldest?.();
-    this.bounce?.cancel();
+    for (const w of this.windows.values()) w.cancel();
+    this.windows.clear();
     this.hosts.clear();
   }
 
@@ -294,7 +353,8 @@ export class NotificationRules {
   }
 
   private notify(kind: NoticeKind, n: Omit<RuleNotice, 'kind'>): void {
-    if (!this.settings[KIND_SWITCH[kind]]) return;
+    const key = KIND_SWITCH[kind];
+    if (key !== null && !this.settings[key]) return;
     this.d.emit({ kind, ...n });
   }
 }

@@ -10,6 +10,7 @@
 import { promises as dnsPromises } from 'node:dns';
 import { rm } from 'node:fs/promises';
 import { AccountStore } from './accounts/account-store.js';
+import { startAlerts } from './alerts/start-alerts.js';
 import { LiveConfig } from './control/apply-config.js';
 import { createControl } from './control/commands.js';
 import { RetryTracker } from './control/retry-tracker.js';
@@ -24,6 +25,8 @@ import { createGraphProbe } from './hosts/graph-probe.js';
 import { createSmtpProbe } from './hosts/smtp-probe.js';
 import { inboundStatus, startInbound } from './inbound/start-inbound.js';
 import { logLines } from './log/log-lines.js';
+import { metricsRoute } from './metrics/metrics-route.js';
+import { RelayMetrics } from './metrics/relay-metrics.js';
 import { lineBatcher } from './log/line-batcher.js';
 import { openMailLog } from './log/mail-log.js';
 import { registerInternals } from './relay-internals.js';
@@ -131,6 +134,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
 
   // --- live events (after the scheduler: it hears queue and host events first) --
   publishLiveEvents(hub, queue, hosts);
+  const metrics = new RelayMetrics({ queue, stats, hosts, inboundConnections: () => inbound.group.openConnections, spoolBytes: () => spool.diskUsage(), dataDir: paths.root });
   const retries = new RetryTracker(queue, hub, log);
   onLogLines = (lines) => hub.publish('log', { lines });
 
@@ -155,7 +159,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   let controlUrl: string | undefined;
   if (opts.controlServer !== false) {
     const token = await ensureToken(paths.token);
-    const s = await startControlServer({ api: control, hub, host: initial.control.host, port: initial.control.port, token, staticDir: opts.staticDir, log });
+    const s = await startControlServer({ api: control, hub, host: initial.control.host, port: initial.control.port, token, staticDir: opts.staticDir, log, metrics: metricsRoute(metrics, initial.metrics.allowNetworks) });
     server = s;
     undo.push(() => s.close());
     controlUrl = `${s.url}#token=${token}`;
@@ -164,6 +168,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   for (const m of toSchedule) scheduler.enqueue(m);
   scheduler.start();
   prober.start();
+  const alerts = startAlerts({ config: initial.alerts, hostname: initial.hostname, hub, queue, hosts, spool, accept: intake.accept, resolve: (dom) => resolver.resolve(dom), log, dataDir: paths.root });
   // A full disk must not stop the start (delivering is what frees space):
   // relay.json is retried until it can be written.
   const runtime = await publishRuntimeInfo(
@@ -195,6 +200,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
         await pickup?.stop();
         await server?.close();
         prober.stop();
+        alerts?.stop();
         config.stop();
         await scheduler.stop(deadlineMs);
         hub.close();

@@ -11,6 +11,8 @@ import { hostname as osHostname } from 'node:os';
 import { z } from 'zod';
 import { isAllowedEndpoint } from '../oauth/oauth-credential.js';
 import { destinationAuthSchema } from './auth-schema.js';
+import { cidr } from './network-schema.js';
+import { alertsSchema, metricsSchema } from './alerts-schema.js';
 
 // Listeners may take port 0, "any free port" (tests and ephemeral setups);
 // a destination never can: it is a real server's port.
@@ -23,19 +25,6 @@ const hostNameRe = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0
 const hostOrIp = z
   .string()
   .refine((s) => isIP(s) !== 0 || hostNameRe.test(s), { message: 'must be a host name or IP address' });
-
-const cidr = z.string().refine(
-  (s) => {
-    const [addr, bits, extra] = s.split('/');
-    if (extra !== undefined || addr === undefined) return false;
-    const family = isIP(addr);
-    if (family === 0) return false;
-    if (bits === undefined) return true;
-    if (!/^\d{1,3}$/.test(bits)) return false;
-    return Number(bits) <= (family === 4 ? 32 : 128);
-  },
-  { message: 'must be an IP address or CIDR block like 192.168.1.0/24' },
-);
 
 const routeDomain = z.string().refine((s) => s === 'ALL' || hostNameRe.test(s.replace(/^\./, '')), {
   message: 'must be a domain, .domain for its subdomains, or ALL',
@@ -293,6 +282,8 @@ export const configSchema = z
         keep: z.number().int().min(1).max(100).default(5),
       })
       .default({ maxBytes: 10 * 1024 * 1024, keep: 5 }),
+    metrics: metricsSchema,
+    alerts: alertsSchema,
   })
   .superRefine((cfg, ctx) => {
     // A route naming a profile that does not exist is a typo, not a default.

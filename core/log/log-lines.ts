@@ -171,6 +171,14 @@ export const logLines = {
   controlListening: (url: string) => `Control API and dashboard listening on ${clean(url)}`,
   controlError: (what: string, reason: string) => `Control API error in ${clean(what, 64)}: ${clean(reason)}`,
 
+  // --- alerts (core/alerts/; a webhook URL is passed in redacted) --------------
+  alertSent: (channel: string, event: string, where: string) => `Alert ${clean(event, 64)} sent by ${channel} to ${clean(where)}`,
+  alertRetry: (where: string, attempt: number, reason: string, waitSeconds: number) =>
+    `Alert webhook ${clean(where)} attempt ${attempt} failed (${clean(reason)}); retrying in ${formatDuration(waitSeconds)}`,
+  alertFailed: (channel: string, event: string, where: string, reason: string) => `Alert ${clean(event, 64)} not sent by ${channel} to ${clean(where)}: ${clean(reason)}`,
+  alertsRateLimited: (dropped: number, limit: string) => `Alerts: ${dropped} not sent by webhook (rate limit ${limit})`,
+  alertEmailQueued: (mid: number, to: string, event: string) => `MID ${mid} alert ${clean(event, 64)} queued to ${addr(to)}`,
+
   // --- spool and lifecycle ------------------------------------------------------
   spoolCorrupt: (file: string, movedTo: string, reason: string) =>
     `Spool file ${clean(file)} unreadable (${clean(reason)}), moved to ${clean(movedTo)}`,

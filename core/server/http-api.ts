@@ -1,6 +1,6 @@
 /**
  * http-api: the control server on one loopback port — POST /api/<operation> (JSON argument; GET
- * too for read-only ones, query = argument), GET /api/events (SSE), and the dashboard's files.
+ * too for read-only ones, query = argument), GET /api/events (SSE), GET /metrics, and the dashboard's files.
  * Bearer token on /api/ (401), our own Host and Origin everywhere (403; request-guard.ts).
  */
 import { once } from 'node:events';
@@ -38,6 +38,8 @@ export interface ControlServerOptions {
   sse?: Partial<SseOptions>;
   /** Concurrent event streams at most (each holds a socket and a subscriber). */
   maxEventStreams?: number;
+  /** GET /metrics (metrics/metrics-route.ts), told whether the request carries the token. */
+  metrics?: (req: IncomingMessage, res: ServerResponse, tokenOk: boolean) => Promise<void>;
 }
 
 export interface ControlServer {
@@ -73,6 +75,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     const url = new URL(req.url ?? '/', 'http://relay.invalid');
     const path = url.pathname;
     if (path === '/api' || path.startsWith('/api/')) return handleApi(req, res, url);
+    if (path === '/metrics' && opts.metrics) return opts.metrics(req, res, tokenMatches(bearerToken(req), opts.token));
     return handleStatic(req, res, path);
   }
 

@@ -26,7 +26,7 @@ const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 const envelopeSchema = z.object({
   mid,
-  kind: z.enum(['normal', 'ndr', 'delay-warning']),
+  kind: z.enum(['normal', 'ndr', 'delay-warning', 'alert']),
   sender: z.string(),
   recipients: z.array(z.object({ rid: count, address: z.string() })),
   receivedAt: count,

@@ -3,7 +3,8 @@
  */
 import type { Readable } from 'node:stream';
 
-export type MessageKind = 'normal' | 'ndr' | 'delay-warning';
+/** 'alert': an alert email of core/alerts/ (a notice: it never bounces and is not counted as mail). */
+export type MessageKind = 'normal' | 'ndr' | 'delay-warning' | 'alert';
 
 export interface SpoolRecipient {
   /** ESA-style RID: the recipient's index within its message, 0-based. */
