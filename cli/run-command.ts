@@ -43,6 +43,7 @@ const BY_OPERATION = {
   testConnection: null, // the first-run guide's check before saving a route
   interfaces: null, // the first-run guide's networks
   history: null, // the charts
+  setSecret: null, // the desktop window's keychain; the CLI's secrets are environment variables
 } satisfies Record<ControlMethod, CommandSpec | null>;
 
 export const COMMANDS: readonly CommandSpec[] = Object.values(BY_OPERATION).filter((c) => c !== null);

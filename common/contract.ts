@@ -38,6 +38,24 @@ export interface StatusResult {
   noticesFailed: { lastHour: number; total: number };
   spoolBytes: number;
   hosts: { up: number; down: number; unknown: number; suspended: number };
+  /**
+   * Where secrets typed into the window go: the desktop app keeps them in the OS
+   * keychain (`setSecret`) and lists the variable names it keeps; absent or null
+   * (headless), the window asks for an environment variable instead.
+   */
+  secretStore?: { names: string[] } | null;
+}
+
+/** setSecret: keeps `value` in the OS keychain, read by the relay as the environment variable `name`. */
+export interface SetSecretQuery {
+  name: string;
+  value: string;
+}
+
+/** Never the value: only which name is now kept. */
+export interface SetSecretResult {
+  name: string;
+  stored: true;
 }
 
 export interface ListenerStatus {

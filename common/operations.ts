@@ -20,6 +20,8 @@ import type {
   RecipientSelector,
   RetryResult,
   ShowRecipientsQuery,
+  SetSecretQuery,
+  SetSecretResult,
   StatusResult,
   TestConnectionQuery,
   TestConnectionResult,
@@ -64,6 +66,8 @@ export const OPERATIONS = {
   history: op<() => HistoryResult>({ readOnly: true }),
   /** The last bounces, newest first, with what became of each notice. */
   bounces: op<(q?: BouncesQuery) => BouncesResult>({ readOnly: true }),
+  /** Desktop app only: a secret from the window into the OS keychain (contract.ts SetSecretQuery); headless says how to set the variable. */
+  setSecret: op<(q: SetSecretQuery) => SetSecretResult>({ readOnly: false }),
 };
 
 export type ControlMethod = keyof typeof OPERATIONS;

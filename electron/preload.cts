@@ -54,6 +54,7 @@ const METHODS = {
   testConnection: true,
   history: true,
   bounces: true,
+  setSecret: true,
 } as const satisfies Record<ControlMethod, true>;
 
 // Each method passes its one argument on to main, which validates it: the

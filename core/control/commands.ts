@@ -38,6 +38,8 @@ import type { LiveConfig } from './apply-config.js';
 import { destinationCertificateWarning } from '../oauth/certificate-expiry.js';
 import { machineNetworks } from './machine-networks.js';
 import { parseArgs } from './arg-schemas.js';
+import { secretStoreStatus, setSecret } from './secret-commands.js';
+import type { SecretStore } from '../secrets/secret-store.js';
 import type { ArgOf, ControlApi, ControlMethod, EditableConfig, GraphDestinationSetting, HistoryResult, HostDetail, HostSummary, OAuth2Auth, RecipientSelector, ResultOf, RetryResult, TlsDestination } from './contract.js';
 import type { EventHub } from './event-hub.js';
 import { oldestMessage } from './oldest-message.js';
@@ -68,6 +70,8 @@ export interface ControlDeps {
   config: Pick<LiveConfig, 'get' | 'change' | 'status'>;
   /** The relay's environment, where destinations' clientSecretEnv are read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** The desktop app's OS keychain store (setSecret); absent headless. */
+  secrets?: SecretStore;
   now?: () => number;
 }
 
@@ -106,6 +110,7 @@ export function createControl(deps: ControlDeps): ControlApi {
     history: () => c.history(),
     testConnection: (q) => c.testConnection(q),
     bounces: (q) => c.bounces(q),
+    setSecret: (q) => setSecret({ secrets: deps.secrets, env: deps.env ?? process.env, log: deps.log }, q),
   };
 }
 
@@ -141,6 +146,7 @@ export class ControlCommands {
         unknown: hs.filter((h) => h.status === 'unknown').length,
         suspended: hs.filter((h) => h.suspended).length,
       },
+      secretStore: secretStoreStatus(deps.secrets),
     };
   }
 

@@ -45,6 +45,7 @@ function fakeApi(calls: { method: string; arg: unknown }[]): ControlApi {
     testConnection: rec('testConnection', { ok: true, detail: '220', tls: false, millis: 1 }),
     history: rec('history', { samples: [], hosts: [] }),
     bounces: rec('bounces', { items: [], total: 0 }),
+    setSecret: rec('setSecret', { name: 'X', stored: true }),
   };
 }
 

@@ -179,6 +179,10 @@ export function fakeControl(opts: { ringSize?: number } = {}): FakeControl {
       const rows = BOUNCES.filter((b) => q.since === undefined || b.at >= q.since);
       return { items: rows.slice(0, q.limit ?? 100), total: rows.length };
     },
+    async setSecret(q) {
+      rec('setSecret', { name: q.name });
+      return { name: q.name, stored: true };
+    },
     async history() {
       rec('history', undefined);
       // A bug in the implementation: the server must answer 500 without details.
