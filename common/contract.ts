@@ -102,8 +102,17 @@ export interface HostSummary {
   lastProbeAt: number | null;
   /** While Down: how often it is probed ("checked every 5 s"). */
   probeEverySeconds: number | null;
-  /** Its OAuth2 certificate expires within 14 days (or has expired): what and the fix. Absent otherwise. */
+  /**
+   * Its OAuth2 certificate expires within 14 days (or has expired), or Microsoft said its
+   * client secret has expired (AADSTS7000222): what and the fix. Absent otherwise.
+   */
   credentialWarning?: string;
+  /**
+   * Microsoft refused its credential at the last attempt (AADSTS7000215/700016/7000222,
+   * 535 5.7.139, 5.7.57, Graph 401/403…): words and fix. Cleared by the next delivery; the
+   * host stays Up and its mail waits. Absent otherwise.
+   */
+  credentialRefused?: string;
 }
 
 export interface HostDetail extends HostSummary {

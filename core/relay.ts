@@ -31,7 +31,7 @@ import type { Relay, RelayOptions } from './relay-types.js';
 import { restoreRelayState } from './store/restore-relay-state.js';
 import { SECRET_FILE, openSecretFile, type OpenedSecrets } from './secrets/secret-store.js';
 import { DestinationOrder } from './routing/destination-order.js';
-import { warnExpiringCertificates } from './oauth/certificate-expiry.js';
+import { warnExpiringCertificates, watchExpiringCertificates } from './oauth/certificate-expiry.js';
 import type { Destination } from './routing/routing-types.js';
 import { configuredDestinations } from './routing/configured-destinations.js';
 import { RouteResolver, checkRouteSecrets } from './routing/route-resolver.js';
@@ -94,6 +94,8 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   };
   registerConfigured(initial);
   config.onChange(registerConfigured);
+  const stopExpiryWatch = watchExpiringCertificates(() => configuredDestinations(config.get(), env), log);
+  undo.push(async () => stopExpiryWatch());
   const order = new DestinationOrder();
   const engine = createDeliveryEngine({
     hostname: initial.hostname,
@@ -191,6 +193,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
         await inbound.stop();
         await server?.close();
         prober.stop();
+        stopExpiryWatch();
         config.stop();
         await scheduler.stop(deadlineMs);
         hub.close();

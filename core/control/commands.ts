@@ -35,7 +35,7 @@ import type { RecipientBouncer } from '../scheduler/bounce-recipients.js';
 import type { BounceRecords } from '../scheduler/bounce-records.js';
 import type { SpoolStore } from '../spool/spool-types.js';
 import type { LiveConfig } from './apply-config.js';
-import { destinationCertificateWarning } from '../oauth/certificate-expiry.js';
+import { destinationCertificateWarning, expiredSecretWarning } from '../oauth/certificate-expiry.js';
 import { machineNetworks } from './machine-networks.js';
 import { parseArgs } from './arg-schemas.js';
 import { secretStoreStatus, setSecret } from './secret-commands.js';
@@ -287,9 +287,10 @@ export class ControlCommands {
     let waiting = 0;
     for (const r of pending) if (r.state === 'queued') waiting++;
     const down = h.status === 'down';
-    const credentialWarning = destinationCertificateWarning(h.destination, this.now());
+    const credentialWarning = destinationCertificateWarning(h.destination, this.now()) ?? (h.credentialRefused ? expiredSecretWarning(h.lastError) : undefined);
     return {
       ...(credentialWarning ? { credentialWarning } : {}),
+      ...(h.credentialRefused ? { credentialRefused: h.credentialRefused } : {}),
       host: h.key,
       name: h.destination?.name ?? null,
       status: h.status,
