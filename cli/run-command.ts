@@ -49,6 +49,7 @@ const BY_OPERATION = {
   userPasswd: null,
   userRemove: null,
   certificateReplace: null, // the window's Replace; the CLI edits `tls` in the config file
+  setSecret: null, // the desktop window's keychain; the CLI's secrets are environment variables
 } satisfies Record<ControlMethod, CommandSpec | null>;
 
 export const COMMANDS: readonly CommandSpec[] = Object.values(BY_OPERATION).filter((c) => c !== null);

@@ -38,8 +38,26 @@ export interface StatusResult {
   noticesFailed: { lastHour: number; total: number };
   spoolBytes: number;
   hosts: { up: number; down: number; unknown: number; suspended: number };
+  /**
+   * Where secrets typed into the window go: the desktop app keeps them in the OS
+   * keychain (`setSecret`) and lists the variable names it keeps; absent or null
+   * (headless), the window asks for an environment variable instead.
+   */
+  secretStore?: { names: string[] } | null;
   /** The pickup folder; null (or absent, from an older relay) when none is configured. */
   pickup?: PickupStatus | null;
+}
+
+/** setSecret: keeps `value` in the OS keychain, read by the relay as the environment variable `name`. */
+export interface SetSecretQuery {
+  name: string;
+  value: string;
+}
+
+/** Never the value: only which name is now kept. */
+export interface SetSecretResult {
+  name: string;
+  stored: true;
 }
 
 export interface PickupStatus {
@@ -116,8 +134,17 @@ export interface HostSummary {
   lastProbeAt: number | null;
   /** While Down: how often it is probed ("checked every 5 s"). */
   probeEverySeconds: number | null;
-  /** Its OAuth2 certificate expires within 14 days (or has expired): what and the fix. Absent otherwise. */
+  /**
+   * Its OAuth2 certificate expires within 14 days (or has expired), or Microsoft said its
+   * client secret has expired (AADSTS7000222): what and the fix. Absent otherwise.
+   */
   credentialWarning?: string;
+  /**
+   * Microsoft refused its credential at the last attempt (AADSTS7000215/700016/7000222,
+   * 535 5.7.139, 5.7.57, Graph 401/403…): words and fix. Cleared by the next delivery; the
+   * host stays Up and its mail waits. Absent otherwise.
+   */
+  credentialRefused?: string;
 }
 
 export interface HostDetail extends HostSummary {

@@ -17,11 +17,14 @@ export interface MicrosoftErrorRow {
    * absent: as the reply's class says (a 5xx at MAIL or DATA bounces).
    */
   queued?: true;
+  /** Microsoft refused the relay's credential or its right to send: worth a notice of its own (once per incident). */
+  credential?: true;
 }
 
 export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   {
     id: 'AADSTS7000215',
+    credential: true,
     queued: true,
     test: /\bAADSTS7000215\b/,
     words: 'Microsoft refused the client secret (it is wrong: often the secret ID was copied instead of its value)',
@@ -29,6 +32,7 @@ export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   },
   {
     id: 'AADSTS7000222',
+    credential: true,
     queued: true,
     test: /\bAADSTS7000222\b/,
     words: 'the client secret has expired',
@@ -36,6 +40,7 @@ export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   },
   {
     id: 'AADSTS700016',
+    credential: true,
     queued: true,
     test: /\bAADSTS700016\b/,
     words: 'Microsoft does not know this application in this tenant',
@@ -43,6 +48,7 @@ export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   },
   {
     id: 'AADSTS700027',
+    credential: true,
     queued: true,
     test: /\bAADSTS(?:700027|7000274)\b/,
     words: 'Microsoft refused the certificate assertion (the certificate is not registered for this app, or its signature did not verify)',
@@ -50,6 +56,7 @@ export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   },
   {
     id: 'AADSTS90002',
+    credential: true,
     queued: true,
     test: /\bAADSTS90002\b/,
     words: 'Microsoft does not know this tenant',
@@ -57,6 +64,7 @@ export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   },
   {
     id: '5.7.139',
+    credential: true,
     queued: true,
     test: /\b5\.7\.139\b/,
     words: 'Microsoft 365 has SMTP AUTH switched off for this tenant or mailbox',
@@ -64,6 +72,7 @@ export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   },
   {
     id: '5.7.3',
+    credential: true,
     queued: true,
     test: /\b535[ -]5\.7\.3\b/,
     words: 'Microsoft 365 refused the relay\'s OAuth2 login',
@@ -71,6 +80,7 @@ export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   },
   {
     id: '5.7.57',
+    credential: true,
     test: /\b5\.7\.57\b/,
     words: 'Microsoft 365 did not let the relay send without logging in',
     fix: 'set auth on this destination (port 587 with login), or use an IP-based connector on port 25 to the tenant\'s MX host',
@@ -96,6 +106,7 @@ export const MICROSOFT_ERRORS: readonly MicrosoftErrorRow[] = [
   },
   {
     id: 'ErrorAccessDenied',
+    credential: true,
     test: /\bErrorAccessDenied\b/,
     words: 'Microsoft Graph refused to send from this mailbox',
     fix: 'grant the app the Mail.Send application permission with admin consent, and check that no application access policy excludes the mailbox',
@@ -119,4 +130,18 @@ export function microsoftError(text: string | null | undefined): MicrosoftErrorR
 export function microsoftErrorInWords(text: string | null | undefined): string | undefined {
   const r = microsoftError(text);
   return r ? `${r.words}. Fix: ${r.fix}` : undefined;
+}
+
+/**
+ * Microsoft refusing the relay's credential, in words with the fix, or
+ * undefined: a credential row (AADSTS7000215/7000222/700016…, 535 5.7.139,
+ * 5.7.3, 5.7.57, ErrorAccessDenied), or a Graph 401/403, whose error line
+ * already says it in words (core/delivery/graph/graph-answer.ts).
+ */
+export function credentialRefusal(text: string | null | undefined): string | undefined {
+  if (!text) return undefined;
+  const r = microsoftError(text);
+  if (r?.credential) return `${r.words}. Fix: ${r.fix}`;
+  if (/\bMicrosoft Graph\b/.test(text) && /\bHTTP 40[13]\b/.test(text)) return text.replace(/^[245]\.\d{1,3}\.\d{1,3} /, '');
+  return undefined;
 }

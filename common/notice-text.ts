@@ -59,4 +59,13 @@ export const noticeText = {
       (spanMs === null ? '.' : ` in the last ${duration(spanMs)}.`) +
       ' The Bounces list says why.',
   }),
+  // Microsoft's words and fix, as common/microsoft-errors.ts has them; the mail waits meanwhile.
+  credentialRefused: (host: string, words: string, queued: number | undefined) => ({
+    title: `Microsoft 365 refused ${host}'s credential`,
+    body: `${words}.`.replace(/\.\.$/, '.') + (queued ? ` ${plural(queued, 'message')} waiting for it.` : ' Its mail waits until it is fixed.'),
+  }),
+  credentialExpiring: (host: string, warning: string) => ({
+    title: `${host}: credential expiring`,
+    body: `${warning.charAt(0).toUpperCase()}${warning.slice(1)}.`.replace(/\.\.$/, '.'),
+  }),
 };

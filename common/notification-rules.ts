@@ -96,7 +96,7 @@ export const EVENT_RULES = {
 
 export type EventKind = keyof typeof EVENT_RULES;
 
-export type NoticeKind = 'down' | 'up' | 'flapping' | 'settled' | 'oldest' | 'disk' | EventKind;
+export type NoticeKind = 'down' | 'up' | 'flapping' | 'settled' | 'oldest' | 'disk' | 'credential' | 'expiring' | EventKind;
 
 export interface RuleNotice extends Notice {
   kind: NoticeKind;
@@ -125,7 +125,18 @@ export const KIND_SWITCH: Record<NoticeKind, Switch | null> = {
   oldest: 'queueAge',
   disk: null,
   ...(Object.fromEntries(Object.entries(EVENT_RULES).map(([k, r]) => [k, r.switch])) as Record<EventKind, Switch | null>),
+  // A destination that cannot deliver (its credential refused or about to be): the
+  // same switch as a Down host, the other reason its mail stops.
+  credential: 'hostDown',
+  expiring: 'hostDown',
 };
+
+/** What the credential notices need of a host (HostSummary's fields). */
+export interface CredentialFacts {
+  host: string;
+  credentialRefused?: string | undefined;
+  credentialWarning?: string | undefined;
+}
 
 interface HostTrack {
   status: HostStatus;
@@ -164,6 +175,10 @@ export class NotificationRules {
   /** Open summary windows of EVENT_RULES, by kind and subject. */
   private readonly windows = new Map<string, { openedAt: number; pending: number; cancel: () => void }>();
   private diskNotified = false;
+  private bounce: { openedAt: number; pending: number; cancel: () => void } | null = null;
+  /** Hosts whose current credential incident (refusal) or expiry warning has been told. */
+  private readonly refusedTold = new Set<string>();
+  private readonly expiringTold = new Set<string>();
 
   constructor(private readonly d: RulesDeps) {
     this.settings = d.settings;
@@ -257,6 +272,34 @@ export class NotificationRules {
     if (this.diskNotified) return;
     this.diskNotified = true;
     this.notify('disk', { ...noticeText.disk(freePercent, freeBytes), route: { view: 'overview' } });
+  }
+
+  /**
+   * Feed with every host list: Microsoft refusing a host's credential is told once per
+   * incident (until a delivery clears it); an expiry warning once per host while it lasts.
+   * Neither is a Down host: the host answered, its mail waits for the fix.
+   */
+  credentials(hosts: readonly CredentialFacts[]): void {
+    const seen = new Set(hosts.map((h) => h.host));
+    for (const h of hosts) {
+      if (!h.credentialRefused) this.refusedTold.delete(h.host);
+      else if (!this.refusedTold.has(h.host)) {
+        this.refusedTold.add(h.host);
+        this.notify('credential', { ...noticeText.credentialRefused(this.label(h.host), h.credentialRefused, this.d.queuedFor(h.host)), host: h.host, route: { view: 'hosts', host: h.host } });
+      }
+      // An expired secret is also a refusal, told just above: no second notice for it.
+      if (!h.credentialWarning) this.expiringTold.delete(h.host);
+      else if (!this.expiringTold.has(h.host) && !h.credentialRefused) {
+        this.expiringTold.add(h.host);
+        this.notify('expiring', { ...noticeText.credentialExpiring(this.label(h.host), h.credentialWarning), host: h.host, route: { view: 'hosts', host: h.host } });
+      }
+    }
+    // A host gone from the config: forgotten, so one added back is news again.
+    for (const k of [...this.refusedTold, ...this.expiringTold]) {
+      if (seen.has(k)) continue;
+      this.refusedTold.delete(k);
+      this.expiringTold.delete(k);
+    }
   }
 
   dispose(): void {

@@ -22,6 +22,8 @@ import type {
   RecipientSelector,
   RetryResult,
   ShowRecipientsQuery,
+  SetSecretQuery,
+  SetSecretResult,
   StatusResult,
   TestConnectionQuery,
   TestConnectionResult,
@@ -73,6 +75,8 @@ export const OPERATIONS = {
   userRemove: op<(q: { name: string }) => { name: string }>({ readOnly: false }),
   /** Checks a PEM pair, writes it as the config's `tls`, and has the listeners present it at once. */
   certificateReplace: op<(q: { certFile: string; keyFile: string }) => CertificateStatus>({ readOnly: false }),
+  /** Desktop app only: a secret from the window into the OS keychain (contract.ts SetSecretQuery); headless says how to set the variable. */
+  setSecret: op<(q: SetSecretQuery) => SetSecretResult>({ readOnly: false }),
 };
 
 export type ControlMethod = keyof typeof OPERATIONS;

@@ -8,12 +8,20 @@ import type { ControlApi } from './control/contract.js';
 import type { EventHub } from './control/event-hub.js';
 import type { DataDirLayout } from './data-dir.js';
 import type { MailLog } from './log/log-types.js';
+import type { SecretCipher } from './secrets/secret-store.js';
 import type { DnsLookup } from './routing/routing-types.js';
 
 export interface RelayOptions {
   config: RelayConfig;
   dataDir: string;
+  /** The relay's environment; setSecret adds to this object at run time (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The desktop app's OS keychain (Electron safeStorage): secrets the window sets are kept
+   * encrypted in secrets.json in the data dir and overlay `env`. Absent (headless),
+   * setSecret refuses and names the variable to set.
+   */
+  keychain?: SecretCipher;
   dns?: DnsLookup;
   /** How often the queue index is flushed at most (ms). */
   flushIntervalMs?: number;

@@ -9,6 +9,7 @@
  */
 import { promises as dnsPromises } from 'node:dns';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AccountStore } from './accounts/account-store.js';
 import { startAlerts } from './alerts/start-alerts.js';
 import { LiveConfig } from './control/apply-config.js';
@@ -32,8 +33,9 @@ import { openMailLog } from './log/mail-log.js';
 import { registerInternals } from './relay-internals.js';
 import type { Relay, RelayOptions } from './relay-types.js';
 import { restoreRelayState } from './store/restore-relay-state.js';
+import { SECRET_FILE, openSecretFile, type OpenedSecrets } from './secrets/secret-store.js';
 import { DestinationOrder } from './routing/destination-order.js';
-import { warnExpiringCertificates } from './oauth/certificate-expiry.js';
+import { warnExpiringCertificates, watchExpiringCertificates } from './oauth/certificate-expiry.js';
 import type { Destination } from './routing/routing-types.js';
 import { configuredDestinations } from './routing/configured-destinations.js';
 import { RouteResolver, checkRouteSecrets } from './routing/route-resolver.js';
@@ -47,29 +49,33 @@ import { startControlServer, type ControlServer } from './server/http-api.js';
 import { VERSION } from './version.js';
 
 export type { Relay, RelayOptions } from './relay-types.js';
+export type { SecretCipher } from './secrets/secret-store.js';
 
 export async function startRelay(opts: RelayOptions): Promise<Relay> {
-  const env = opts.env ?? process.env;
-  checkRouteSecrets(opts.config.routes, env);
   const paths = layout(opts.dataDir);
+  const kept = opts.keychain ? await openSecretFile(join(paths.root, SECRET_FILE), opts.keychain) : undefined;
+  // The keychain's secrets over the process's own: the window's are the later word.
+  const env = kept ? { ...(opts.env ?? process.env), ...kept.values } : (opts.env ?? process.env);
+  checkRouteSecrets(opts.config.routes, env);
   const unlock = await lockDataDir(paths);
   // What a start that fails half-way must close again, in reverse order.
   const undo: (() => Promise<void>)[] = [];
   try {
-    return await build(opts, env, paths, unlock, undo);
+    return await build(opts, env, paths, unlock, undo, kept);
   } catch (e) {
     for (const fn of [...undo.reverse(), unlock]) await fn().catch((err: Error) => process.stderr.write(`cleanup: ${err.message}\n`));
     throw e;
   }
 }
 
-async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirLayout, unlock: () => Promise<void>, undo: (() => Promise<void>)[]): Promise<Relay> {
+async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirLayout, unlock: () => Promise<void>, undo: (() => Promise<void>)[], kept: OpenedSecrets | undefined): Promise<Relay> {
   const file = opts.config;
   // Live views get every line the file gets, batched; the hub exists later.
   let onLogLines: (lines: string[]) => void = () => undefined;
   const log = await openMailLog({ dir: paths.root, maxBytes: file.log.maxBytes, keep: file.log.keep, onLine: lineBatcher((lines) => onLogLines(lines)) });
   undo.push(() => log.close());
   log.info(logLines.startup(VERSION, listenersOf(file).map((l) => `${l.host}:${l.port}`).join(', ')));
+  if (kept?.unreadable.length) log.warn(logLines.secretsUnreadable(kept.unreadable));
 
   const { state, spool, queue, hosts, stats, bounces, toSchedule, nextIcid, nextDcid, dropOverrides } = await restoreRelayState(paths, log, opts.flushIntervalMs ?? 1000);
 
@@ -93,6 +99,8 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   };
   registerConfigured(initial);
   config.onChange(registerConfigured);
+  const stopExpiryWatch = watchExpiringCertificates(() => configuredDestinations(config.get(), env), log);
+  undo.push(async () => stopExpiryWatch());
   const order = new DestinationOrder();
   const engine = createDeliveryEngine({
     hostname: initial.hostname,
@@ -154,7 +162,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   const startedAt = Date.now();
 
   // --- control -----------------------------------------------------------------
-  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), ...(pickup ? { pickup: () => pickup.status() } : {}), accounts: new AccountStore(paths.root), certificate: () => inbound.certificate, queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config, env });
+  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), ...(pickup ? { pickup: () => pickup.status() } : {}), accounts: new AccountStore(paths.root), certificate: () => inbound.certificate, queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config, env, secrets: kept?.store });
   let server: ControlServer | undefined;
   let controlUrl: string | undefined;
   if (opts.controlServer !== false) {
@@ -201,6 +209,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
         await server?.close();
         prober.stop();
         alerts?.stop();
+        stopExpiryWatch();
         config.stop();
         await scheduler.stop(deadlineMs);
         hub.close();

@@ -4,7 +4,7 @@
  * keeps the tray, Quit stops the relay), the app:// scheme and the session lock-down.
  * Deliberately thin: every decision is in a module the tests run in plain Node.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, session, Tray, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, protocol, safeStorage, session, Tray, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { applyHeapPolicy, defaultConfigFile, defaultDataDir, loadConfig, startRe
 import { DesktopSettingsStore } from './desktop-settings.js';
 import { IPC, type NavigateMessage } from './ipc-channels.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
+import { keychainCipher } from './keychain.js';
 import type { AppPort, IpcPort, IpcSender, MenuEntry, NotifierPort, ShellLog, TrayIconState, TrayPort, WindowPort } from './ports.js';
 import { startShell, type Shell } from './shell.js';
 import { shellLines } from './shell-text.js';
@@ -124,7 +125,8 @@ async function start(): Promise<void> {
   const explicit = typeof values.config === 'string' ? values.config : undefined;
   const configFile = explicit ?? defaultConfigFile(dataDir);
   const config = await loadConfig(configFile, { missingOk: explicit === undefined });
-  relay = await startRelay({ config, configFile, dataDir, staticDir: rendererDir });
+  // Secrets typed into the window are kept with the OS keychain's key (none: the window asks for a variable).
+  relay = await startRelay({ config, configFile, dataDir, staticDir: rendererDir, keychain: keychainCipher(safeStorage) });
   if (relay.controlUrl) consoleLog.info(shellLines.dashboard(relay.controlUrl));
 
   const settings = new DesktopSettingsStore(relay.paths.root, log());

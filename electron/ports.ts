@@ -9,7 +9,7 @@ import type { NavigateMessage } from './ipc-channels.js';
 /** What the tray icon shows at a glance (tray-state.ts decides which). */
 export type TrayIconState = 'normal' | 'alert' | 'warning' | 'suspended';
 
-export type MenuActionId = 'open' | 'retryAll' | 'suspendAll' | 'resumeAll' | 'toggleLogin' | 'quit';
+export type MenuActionId = 'open' | 'openCredential' | 'retryAll' | 'suspendAll' | 'resumeAll' | 'toggleLogin' | 'quit';
 
 export type MenuEntry =
   | { kind: 'item'; id: MenuActionId; label: string; enabled: boolean }

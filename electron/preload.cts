@@ -59,6 +59,7 @@ const METHODS = {
   userPasswd: true,
   userRemove: true,
   certificateReplace: true,
+  setSecret: true,
 } as const satisfies Record<ControlMethod, true>;
 
 // Each method passes its one argument on to main, which validates it: the

@@ -16,6 +16,7 @@ export function trayToolTip(f: {
   icon: TrayIconState;
   downHosts: readonly string[];
   suspendedHosts: readonly string[];
+  credentialHosts?: readonly string[];
   hostCount: number;
   messages: number;
   recipients: number;
@@ -26,6 +27,8 @@ export function trayToolTip(f: {
   if (f.downHosts.length) lines.push(`${plural(f.downHosts.length, 'host')} down: ${listHosts(f.downHosts)}`);
   else if (f.hostCount > 0) lines.push(f.hostCount === 1 ? 'Host up' : `All ${f.hostCount} hosts up`);
   if (f.suspendedHosts.length && f.icon !== 'suspended') lines.push(`Suspended: ${listHosts(f.suspendedHosts)}`);
+  // Before the queue line: the tooltip is cut at 127 characters and this needs the admin.
+  if (f.credentialHosts?.length) lines.push(`Check credential: ${listHosts(f.credentialHosts, 2)}`);
   if (f.messages === 0) lines.push('Queue empty');
   else {
     const oldest = f.oldestSeconds === null ? '' : `, oldest ${duration(f.oldestSeconds * 1000)}`;
@@ -42,6 +45,7 @@ export const menuText = {
   resumeAll: 'Resume delivery',
   toggleLogin: 'Start at login',
   quit: 'Quit Relaywatch',
+  credential: (hosts: readonly string[]) => `Check the Microsoft 365 credential of ${listHosts(hosts, 2)}…`,
 };
 
 export const shellLines = {

@@ -82,7 +82,9 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
   const load = async (): Promise<void> => {
     const [h, status] = await Promise.all([deps.control.tophosts(), deps.control.status()]);
     hosts = h;
-    if (!stopped) render(status);
+    if (stopped) return;
+    render(status);
+    rules.credentials(hosts);
   };
 
   // --- throttled refresh: one in flight; changes meanwhile cause one more, spaced by minInterval.

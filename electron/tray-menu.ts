@@ -11,8 +11,11 @@ import type { TrayView } from './tray-state.js';
 
 export function trayMenu(view: TrayView, hosts: readonly HostSummary[], openAtLogin: boolean): MenuEntry[] {
   const allSuspended = hosts.length > 0 && hosts.every((h) => h.suspended);
+  const credential = hosts.filter((h) => view.credentialHosts.includes(h.host)).map((h) => h.name ?? h.host);
   return [
     { kind: 'item', id: 'open', label: menuText.open, enabled: true },
+    // A line of its own while Microsoft refuses a credential or one is about to expire: it opens that host.
+    ...(credential.length ? [{ kind: 'item', id: 'openCredential', label: menuText.credential(credential), enabled: true } as const] : []),
     { kind: 'item', id: 'retryAll', label: menuText.retryAll(view.queuedRecipients), enabled: view.queuedRecipients > 0 },
     { kind: 'separator' },
     allSuspended
@@ -35,6 +38,10 @@ export interface MenuContext {
 export const MENU_ACTIONS: Record<MenuActionId, (c: MenuContext) => Promise<void>> = {
   async open(c) {
     c.window.show();
+  },
+  async openCredential(c) {
+    const h = c.hosts().find((x) => x.credentialRefused ?? x.credentialWarning);
+    c.window.show(h ? { view: 'hosts', host: h.host } : { view: 'hosts' });
   },
   async retryAll(c) {
     await c.control.retryall();

@@ -32,6 +32,8 @@ export const TRAY_RULES: readonly TrayRule[] = [
   { icon: 'suspended', when: (f) => f.hosts.length > 0 && f.hosts.every((h) => h.suspended) },
   // A suspended host that is also Down is not news: nobody is waiting on it.
   { icon: 'alert', when: (f) => f.hosts.some((h) => h.status === 'down' && !h.suspended) },
+  // Microsoft refused a credential, or one expires within 14 days: the admin has something to do.
+  { icon: 'warning', when: (f) => f.hosts.some(hasCredentialProblem) },
   {
     icon: 'warning',
     when: (f, t) => (f.queue.oldestMessageAgeSeconds ?? 0) >= t.oldestSeconds || f.queue.recipients >= t.queuedRecipients,
@@ -44,11 +46,14 @@ export interface TrayView {
   toolTip: string;
   downHosts: string[];
   suspendedHosts: string[];
+  /** Hosts whose credential Microsoft refused or that expires soon (keys); the menu offers them. */
+  credentialHosts: string[];
   queuedRecipients: number;
   queuedMessages: number;
 }
 
 const label = (h: HostSummary): string => h.name ?? h.host;
+const hasCredentialProblem = (h: HostSummary): boolean => !!(h.credentialRefused ?? h.credentialWarning);
 
 export function trayView(f: TrayFacts, t: TrayThresholds = DEFAULT_TRAY_THRESHOLDS): TrayView {
   const icon = TRAY_RULES.find((r) => r.when(f, t))?.icon ?? 'normal';
@@ -61,6 +66,7 @@ export function trayView(f: TrayFacts, t: TrayThresholds = DEFAULT_TRAY_THRESHOL
       // Words the admin chose ("Exchange") where there are any; keys otherwise.
       downHosts: f.hosts.filter((h) => h.status === 'down').map(label),
       suspendedHosts: f.hosts.filter((h) => h.suspended).map(label),
+      credentialHosts: f.hosts.filter(hasCredentialProblem).map(label),
       hostCount: f.hosts.length,
       messages: f.queue.messages,
       recipients: f.queue.recipients,
@@ -68,6 +74,7 @@ export function trayView(f: TrayFacts, t: TrayThresholds = DEFAULT_TRAY_THRESHOL
     }),
     downHosts,
     suspendedHosts,
+    credentialHosts: f.hosts.filter(hasCredentialProblem).map((h) => h.host),
     queuedRecipients: f.queue.recipients,
     queuedMessages: f.queue.messages,
   };

@@ -14,6 +14,8 @@ export const EVENT_NAMES: Record<NoticeKind, string> = {
   settled: 'host-settled',
   oldest: 'queue-old',
   disk: 'disk-low',
+  credential: 'credential-refused',
+  expiring: 'credential-expiring',
   ...(Object.fromEntries(Object.entries(EVENT_RULES).map(([k, r]) => [k, r.event])) as Record<keyof typeof EVENT_RULES, string>),
 };
 

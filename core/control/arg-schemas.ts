@@ -10,6 +10,7 @@ import { patternProblem } from '../accounts/sender-patterns.js';
 import { endpointUrl, oauthCredentialFields, oneCredential } from '../config/auth-schema.js';
 import { formatIssue } from '../config/load-config.js';
 import { RelayError } from '../errors/relay-error.js';
+import { MAX_SECRET_CHARS, SECRET_NAME } from '../secrets/secret-store.js';
 import type { ArgOf, ControlMethod } from './contract.js';
 
 // HOST: host:port as configured, graph:{mailbox} for a Graph destination, or
@@ -113,6 +114,15 @@ export const ARG_SCHEMAS = {
   userPasswd: z.strictObject({ name: accountName, password }),
   userRemove: z.strictObject({ name: accountName }),
   certificateReplace: z.strictObject({ certFile: pemPath, keyFile: pemPath }),
+  // The value is checked here and never echoed: an issue's message names the rule, not the input.
+  setSecret: z.strictObject({
+    name: z.string().regex(SECRET_NAME, 'must be an environment variable name (letters, digits, _; up to 64), e.g. RW_M365_SECRET'),
+    value: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(MAX_SECRET_CHARS, `must be at most ${MAX_SECRET_CHARS} characters`)
+      .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must be one line without control characters'),
+  }),
 } satisfies Record<ControlMethod, z.ZodType>;
 
 type Schemas = typeof ARG_SCHEMAS;

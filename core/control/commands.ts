@@ -36,11 +36,13 @@ import type { RecipientBouncer } from '../scheduler/bounce-recipients.js';
 import type { BounceRecords } from '../scheduler/bounce-records.js';
 import type { SpoolStore } from '../spool/spool-types.js';
 import type { LiveConfig } from './apply-config.js';
-import { destinationCertificateWarning } from '../oauth/certificate-expiry.js';
+import { destinationCertificateWarning, expiredSecretWarning } from '../oauth/certificate-expiry.js';
 import { accountCommands } from './account-commands.js';
 import { replaceCertificate, type CertificateCommandDeps } from './certificate-command.js';
 import { machineNetworks } from './machine-networks.js';
 import { parseArgs } from './arg-schemas.js';
+import { secretStoreStatus, setSecret } from './secret-commands.js';
+import type { SecretStore } from '../secrets/secret-store.js';
 import type { ArgOf, ControlApi, ControlMethod, EditableConfig, GraphDestinationSetting, HistoryResult, HostDetail, HostSummary, OAuth2Auth, RecipientSelector, ResultOf, RetryResult, TlsDestination } from './contract.js';
 import type { EventHub } from './event-hub.js';
 import { oldestMessage } from './oldest-message.js';
@@ -77,6 +79,8 @@ export interface ControlDeps {
   config: Pick<LiveConfig, 'get' | 'change' | 'status'>;
   /** The relay's environment, where destinations' clientSecretEnv are read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** The desktop app's OS keychain store (setSecret); absent headless. */
+  secrets?: SecretStore;
   now?: () => number;
 }
 
@@ -117,6 +121,7 @@ export function createControl(deps: ControlDeps): ControlApi {
     bounces: (q) => c.bounces(q),
     ...accountCommands(deps.accounts),
     certificateReplace: (q) => replaceCertificate({ config: deps.config, certificate: deps.certificate ?? (() => undefined) }, q),
+    setSecret: (q) => setSecret({ secrets: deps.secrets, env: deps.env ?? process.env, log: deps.log }, q),
   };
 }
 
@@ -153,6 +158,7 @@ export class ControlCommands {
         suspended: hs.filter((h) => h.suspended).length,
       },
       pickup: deps.pickup ? await deps.pickup() : null,
+      secretStore: secretStoreStatus(deps.secrets),
     };
   }
 
@@ -293,9 +299,10 @@ export class ControlCommands {
     let waiting = 0;
     for (const r of pending) if (r.state === 'queued') waiting++;
     const down = h.status === 'down';
-    const credentialWarning = destinationCertificateWarning(h.destination, this.now());
+    const credentialWarning = destinationCertificateWarning(h.destination, this.now()) ?? (h.credentialRefused ? expiredSecretWarning(h.lastError) : undefined);
     return {
       ...(credentialWarning ? { credentialWarning } : {}),
+      ...(h.credentialRefused ? { credentialRefused: h.credentialRefused } : {}),
       host: h.key,
       name: h.destination?.name ?? null,
       status: h.status,

@@ -16,6 +16,7 @@ import type { HostFeedback } from '../delivery/delivery-types.js';
 import { RelayError, toRelayError } from '../errors/relay-error.js';
 import type { MailLog } from '../log/log-types.js';
 import { hostLabel, logLines } from '../log/log-lines.js';
+import { credentialRefusal } from '../../common/microsoft-errors.js';
 import type { Destination } from '../routing/routing-types.js';
 
 /** What the state file keeps of a host across restarts (store/ persists it). */
@@ -56,6 +57,11 @@ export interface HostState {
   deferred: number;
   failed: number;
   lastError: string | undefined;
+  /**
+   * Microsoft refused the credential at the last attempt (words and fix, common/microsoft-errors.ts
+   * credentialRefusal); cleared by the next delivery. The host stays Up: its mail waits for the fix.
+   */
+  credentialRefused?: string | undefined;
   suspended: boolean;
   nextProbeAt: number | undefined;
   /** When the prober last began a probe of it (host-prober.ts). */
@@ -241,7 +247,10 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
   }
 
   recipientsDelivered(key: string, n: number): void {
-    this.ensure(key).delivered += n;
+    const h = this.ensure(key);
+    h.delivered += n;
+    // The credential works again: the incident is over (the next refusal is news).
+    h.credentialRefused = undefined;
   }
 
   recipientsFailed(key: string, n: number): void {
@@ -252,6 +261,8 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
     const h = this.ensure(key);
     h.deferred += n;
     if (reason) h.lastError = reason;
+    const refused = credentialRefusal(reason);
+    if (refused) h.credentialRefused = refused;
   }
 
   setSuspended(key: string, suspended: boolean): HostState {

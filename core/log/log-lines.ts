@@ -158,6 +158,9 @@ export const logLines = {
 
   // --- hosts -----------------------------------------------------------------
   credentialExpiring: (host: string, warning: string) => `Host ${host}: ${clean(warning)}`,
+  /** The name only: the value never reaches a log. */
+  secretStored: (name: string, by: string) => `Secret ${clean(name, 64)} kept in the OS keychain (set by ${clean(by, 64)})`,
+  secretsUnreadable: (names: readonly string[]) => `Secrets ${names.map((n) => clean(n, 64)).join(', ')} in secrets.json could not be decrypted with this user's keychain; set them again in Settings`,
   hostDown: (host: string, reason: string) => `Host down: ${host} reason: ${clean(reason)}`,
   hostUp: (host: string, how: string, downSeconds?: number) =>
     `Host up: ${host} (${clean(how)})${downSeconds === undefined ? '' : ` after ${formatDuration(downSeconds)} down`}`,

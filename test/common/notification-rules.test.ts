@@ -262,3 +262,45 @@ describe('notification rules: switches', () => {
     expect(s.timers.timerCount).toBe(0);
   });
 });
+
+describe('notification rules: Microsoft refusing a credential, a credential expiring', () => {
+  const REFUSED = 'Microsoft refused the client secret (it is wrong). Fix: create a new client secret';
+  const EXPIRING = 'the OAuth2 certificate app.pem expires on 2026-12-10 (in 6 days); create a new one';
+
+  it('tells a refusal once per incident: again only after a delivery cleared it', () => {
+    const s = setup({}, { 'graph:relay@corp.example': 3 });
+    const host = 'graph:relay@corp.example';
+    s.rules.credentials([{ host, credentialRefused: REFUSED }]);
+    s.rules.credentials([{ host, credentialRefused: REFUSED }]);
+    s.rules.credentials([{ host, credentialRefused: REFUSED }]);
+    expect(s.notices).toEqual([
+      {
+        kind: 'credential',
+        host,
+        title: "Microsoft 365 refused graph:relay@corp.example's credential",
+        body: `${REFUSED}. 3 messages waiting for it.`,
+        route: { view: 'hosts', host },
+      },
+    ]);
+    s.rules.credentials([{ host }]);
+    s.rules.credentials([{ host, credentialRefused: REFUSED }]);
+    expect(s.notices.map((n) => n.kind)).toEqual(['credential', 'credential']);
+  });
+
+  it('tells an expiry warning once while it lasts, by the host\'s name; none beside a refusal that says it', () => {
+    const s = setup();
+    s.rules.credentials([{ host: '10.1.1.5:25', credentialWarning: EXPIRING }]);
+    s.rules.credentials([{ host: '10.1.1.5:25', credentialWarning: EXPIRING }]);
+    expect(s.notices).toEqual([
+      { kind: 'expiring', host: '10.1.1.5:25', title: 'Exchange: credential expiring', body: 'The OAuth2 certificate app.pem expires on 2026-12-10 (in 6 days); create a new one.', route: { view: 'hosts', host: '10.1.1.5:25' } },
+    ]);
+    s.rules.credentials([{ host: 'b:587', credentialWarning: 'the client secret has expired; create a new client secret', credentialRefused: 'the client secret has expired. Fix: create a new client secret' }]);
+    expect(s.notices.map((n) => n.kind)).toEqual(['expiring', 'credential']);
+  });
+
+  it('is silenced with the "host down" switch (the other reason a destination stops taking mail)', () => {
+    const s = setup({ hostDown: false });
+    s.rules.credentials([{ host: 'a:587', credentialRefused: REFUSED, credentialWarning: EXPIRING }]);
+    expect(s.notices).toEqual([]);
+  });
+});

@@ -50,6 +50,7 @@ function fakeApi(calls: { method: string; arg: unknown }[]): ControlApi {
     userPasswd: rec('userPasswd', { name: 'scanner' }),
     userRemove: rec('userRemove', { name: 'scanner' }),
     certificateReplace: rec('certificateReplace', {} as never),
+    setSecret: rec('setSecret', { name: 'X', stored: true }),
   };
 }
 

@@ -11,13 +11,18 @@
 import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONTROL_METHODS } from '../../common/operations.js';
+import { fakeKeychain } from '../helpers/fake-keychain.js';
+import { startFakeGraph } from '../helpers/fake-graph.js';
+import { startFakeTokenEndpoint } from '../helpers/fake-token-endpoint.js';
+import { sendMail } from '../helpers/send-mail.js';
+import { until } from '../helpers/until.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -147,8 +152,17 @@ const fake = (() => {
       state.notifications.push(this.opts);
     }
   }
+  // Reversible, never plain text: what Electron's safeStorage does with the OS keychain's key.
+  const keychain = fakeKeychain();
+  const safeStorage = {
+    isEncryptionAvailable: () => true,
+    getSelectedStorageBackend: () => 'gnome_libsecret',
+    encryptString: (s: string) => keychain.encryptString(s),
+    decryptString: (b: Buffer) => keychain.decryptString(b),
+  };
   const electron = {
     app,
+    safeStorage,
     BrowserWindow,
     Tray,
     Notification,
@@ -288,6 +302,39 @@ describe('main.ts wiring (fake electron module, real relay)', () => {
     fake.app.emit('second-instance');
     expect(win().visible).toBe(true);
     expect(fake.state.windows).toHaveLength(1);
+  });
+
+  it('keeps a secret from the window with the keychain (never in plain text) and delivers with it through the fakes', async () => {
+    const SECRET = 'window~secret.0123456789abcdefghij';
+    const idp = await startFakeTokenEndpoint({ clientSecret: SECRET });
+    const graph = await startFakeGraph({ idp, mailboxes: ['relay@corp.test'] });
+    try {
+      const call = async (m: string, arg?: unknown) => {
+        const r = (await invoke(`relaywatch:control:${m}`, win().url, arg)) as { ok: boolean; value?: unknown; error?: unknown };
+        if (!r.ok) throw new Error(`${m}: ${JSON.stringify(r.error)}`);
+        return r.value as Record<string, unknown>;
+      };
+      expect(await call('setSecret', { name: 'RW_M365_SECRET', value: SECRET })).toEqual({ name: 'RW_M365_SECRET', stored: true });
+      const status = await call('status');
+      expect(status.secretStore).toEqual({ names: ['RW_M365_SECRET'] });
+      const graphDest = { type: 'graph', name: 'Microsoft 365', priority: 10, mailbox: 'relay@corp.test', tenant: idp.tenant, clientId: idp.clientId, clientSecretEnv: 'RW_M365_SECRET', graphUrl: graph.url, tokenUrl: idp.url };
+      const config = await call('configGet');
+      await call('configSet', { config: { ...config, routes: [{ domain: 'corp.test', destinations: [], graph: [graphDest], bounceProfile: 'default' }] } });
+      await sendMail((status.listener as { port: number }).port, { from: 'app@office.test', to: ['a@corp.test'], raw: 'From: app@office.test\r\nTo: a@corp.test\r\nSubject: s\r\n\r\nhi\r\n' });
+      await until(() => graph.sent.length === 1, 'Graph sent the message', 15_000);
+      expect(idp.requests.some((r) => r.credential === 'secret' && r.status === 200)).toBe(true);
+      const data = join(tmp, 'data');
+      const kept = await readFile(join(data, 'secrets.json'));
+      expect(kept.includes(SECRET)).toBe(false);
+      expect(kept.includes(Buffer.from(SECRET).toString('base64'))).toBe(false);
+      for (const name of await readdir(data)) {
+        const p = join(data, name);
+        if ((await stat(p)).isFile()) expect((await readFile(p)).includes(SECRET), name).toBe(false);
+      }
+    } finally {
+      await graph.close();
+      await idp.close();
+    }
   });
 
   it('Quit stops the relay cleanly and exits 0', async () => {

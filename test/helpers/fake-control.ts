@@ -201,6 +201,10 @@ export function fakeControl(opts: { ringSize?: number } = {}): FakeControl {
       rec('certificateReplace', q);
       return { fingerprint256: 'AB:CD', notAfter: NOW + 90 * 86_400_000, subject: 'CN=relay.test', selfSigned: false, file: q.certFile };
     },
+    async setSecret(q) {
+      rec('setSecret', { name: q.name });
+      return { name: q.name, stored: true };
+    },
     async history() {
       rec('history', undefined);
       // A bug in the implementation: the server must answer 500 without details.

@@ -8,7 +8,7 @@
  */
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Relay } from '../../core/relay.js';
+import type { Relay, RelayOptions } from '../../core/relay.js';
 import { startTestRelay } from './relay-harness.js';
 import { startSmtpSink, type ReceivedMessage, type SinkBehaviour, type SmtpSink } from './smtp-sink.js';
 import { tempDir } from './temp-dir.js';
@@ -20,7 +20,7 @@ export interface Fixture {
   /** A sink that is down: its port was bound once and is now closed (connection refused). */
   deadSink(b?: SinkBehaviour): Promise<SmtpSink>;
   dir(): Promise<string>;
-  relay(config: Record<string, unknown>, dataDir?: string): Promise<Relay>;
+  relay(config: Record<string, unknown>, dataDir?: string, opts?: Partial<RelayOptions>): Promise<Relay>;
   cleanup(): Promise<void>;
 }
 
@@ -44,8 +44,8 @@ export function fixture(): Fixture {
       removers.push(t.remove);
       return t.dir;
     },
-    async relay(config, dataDir) {
-      const r = await startTestRelay(testConfig(config), dataDir ?? (await f.dir()));
+    async relay(config, dataDir, opts) {
+      const r = await startTestRelay(testConfig(config), dataDir ?? (await f.dir()), opts);
       relays.push(r);
       return r;
     },

@@ -86,6 +86,8 @@ const ARGS: { [K in keyof Lines]: Parameters<Lines[K]> } = {
   runtimeInfoWritten: ['/var/lib/relaywatch/relay.json'],
   runtimeInfoFailed: ['/var/lib/relaywatch/relay.json', 'ENOSPC: no space left on device'],
   credentialExpiring: ['smtp.office365.com:587', 'the OAuth2 certificate cert.pem expires on 2026-12-11 (in 7 days); create a new one'],
+  secretStored: ['RW_M365_SECRET', 'control'],
+  secretsUnreadable: [['RW_M365_SECRET', 'RELAY_PASS']],
   hostDown: ['10.1.1.5:25', 'connect ECONNREFUSED 10.1.1.5:25'],
   hostUp: ['Exchange (10.1.1.5:25)', 'probe', 292],
   probeFailed: ['Exchange (10.1.1.5:25)', '4.4.2 10.1.1.5:25: no greeting within 30 s', Date.UTC(2025, 2, 14, 7, 51, 2)],

@@ -103,6 +103,7 @@ export class BrowserAlerts {
   /** Every host list the dashboard loads: the first one seeds hosts already Down (told after the grace period). */
   onHosts(list: readonly HostSummary[]): void {
     this.hosts = list;
+    this.rules.credentials(list);
     if (this.seeded) return;
     this.seeded = true;
     for (const h of list) this.rules.seedHost(h.host, h.status, h.lastError);

@@ -4,6 +4,7 @@
  * file's status (read-only, a rejected edit, what waits for a restart), and the first-run step.
  */
 import type { ConfigFileStatus, EditableConfig, GraphDestinationSetting, MachineNetwork, TestConnectionQuery, TestConnectionResult, TlsDestination } from '../../../../common/contract.js';
+import { isGraph, type M365Destination } from '../m365-form.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
 import { fieldsOfError, validateConfig, type FieldErrors } from '../settings-rules.js';
 
@@ -15,6 +16,12 @@ export const NEW_PROFILE = {
   maxQueueSeconds: 259200,
   delayWarningSeconds: 0,
 };
+
+/** Where a destination sits in a route: its SMTP list or its Graph list. */
+export interface M365Slot {
+  list: 'destinations' | 'graph';
+  j: number;
+}
 
 export const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
@@ -168,6 +175,37 @@ export class SettingsStore {
     this.edited();
   }
 
+  /**
+   * Puts a tested Microsoft 365 destination into route `i` (replacing the one at `at` when
+   * editing) and saves at once, as the form's Save promises; on refusal the draft is as before.
+   */
+  async saveM365(i: number, d: M365Destination, at?: M365Slot): Promise<boolean> {
+    const r = this.draft?.routes[i];
+    if (!this.draft || !r) return false;
+    const before = clone($state.snapshot(this.draft) as EditableConfig);
+    const old = at ? (at.list === 'graph' ? r.graph?.[at.j] : r.destinations[at.j]) : undefined;
+    const priority = old?.priority ?? r.destinations.at(-1)?.priority ?? r.graph?.at(-1)?.priority ?? 10;
+    if (at) (at.list === 'graph' ? r.graph : r.destinations)?.splice(at.j, 1);
+    const name = old && 'name' in old && old.name ? { name: old.name } : {};
+    // Back in the same place when the kind stays; a new kind goes last in its list.
+    const j = at && (at.list === 'graph') === isGraph(d) ? at.j : undefined;
+    if (isGraph(d)) {
+      // Read back through the draft: `??=` would yield the plain array, not the state proxy that stores it.
+      if (!r.graph) r.graph = [];
+      r.graph.splice(j ?? r.graph.length, 0, { ...name, ...clone(d), priority });
+    } else r.destinations.splice(j ?? r.destinations.length, 0, { ...name, ...clone(d), priority });
+    const ok = await this.save();
+    if (!ok) this.draft = before;
+    return ok;
+  }
+
+  removeGraph(i: number, j: number): void {
+    const r = this.draft?.routes[i];
+    r?.graph?.splice(j, 1);
+    if (r?.graph?.length === 0) delete r.graph;
+    this.edited();
+  }
+
   addNetwork(): void {
     this.draft?.relayNetworks.push('');
   }
@@ -195,6 +233,11 @@ export class SettingsStore {
   // --- first run ---------------------------------------------------------------
   testConnection(d: TestConnectionQuery): Promise<TestConnectionResult> {
     return this.client.testConnection('type' in d ? d : { host: d.host, port: d.port, tls: d.tls, ...(d.auth ? { auth: d.auth } : {}) });
+  }
+
+  /** A secret typed into the window, into the desktop app's keychain (the answer never carries it). */
+  async setSecret(name: string, value: string): Promise<void> {
+    await this.client.setSecret({ name, value });
   }
 
   /** The machine's own networks, which the first-run guide offers; [] if the relay cannot say. */
