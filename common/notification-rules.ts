@@ -15,6 +15,9 @@
  * For the queue: one notice when the oldest message passes the threshold
  * (again only after the queue has gone back below it), and bounces — the
  * first at once, any more within `bounceSummarySeconds` in one summary.
+ * For SMTP AUTH: one notice per lock-out of a client address (the core
+ * publishes one `auth-lockout` event when it starts; a replayed or repeated
+ * copy of the same lock-out is not news again).
  * Per-kind switches (electron/desktop-settings.ts; the browser keeps its own)
  * silence a kind; the bookkeeping goes on, so switching a kind back on
  * mid-outage behaves sensibly.
@@ -45,6 +48,8 @@ export interface NotificationSettings {
   hostUp: boolean;
   queueAge: boolean;
   bounces: boolean;
+  /** A client address locked out of SMTP AUTH after failed logins. */
+  authLockout: boolean;
   /** How long a host must stay Down before anyone is told. */
   graceSeconds: number;
   /** Age of the oldest queued message that counts as "backing up". */
@@ -56,6 +61,7 @@ export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = {
   hostUp: true,
   queueAge: true,
   bounces: true,
+  authLockout: true,
   graceSeconds: 60,
   oldestThresholdSeconds: 3600,
 };
@@ -67,11 +73,13 @@ export interface TimerPort {
   after(ms: number, fn: () => void): () => void;
 }
 
-export type NoticeKind = 'down' | 'up' | 'flapping' | 'settled' | 'oldest' | 'bounced';
+export type NoticeKind = 'down' | 'up' | 'flapping' | 'settled' | 'oldest' | 'bounced' | 'lockout';
 
 export interface RuleNotice extends Notice {
   kind: NoticeKind;
   host?: string;
+  /** For `lockout`: the client address. */
+  address?: string;
 }
 
 /** Fixed policy, as data (the per-person knobs are in NotificationSettings). */
@@ -86,13 +94,14 @@ export const DEFAULT_POLICY: NotificationPolicy = {
 };
 
 /** Which setting switches each kind on and off. */
-export const KIND_SWITCH: Record<NoticeKind, 'hostDown' | 'hostUp' | 'queueAge' | 'bounces'> = {
+export const KIND_SWITCH: Record<NoticeKind, 'hostDown' | 'hostUp' | 'queueAge' | 'bounces' | 'authLockout'> = {
   down: 'hostDown',
   flapping: 'hostDown',
   settled: 'hostDown',
   up: 'hostUp',
   oldest: 'queueAge',
   bounced: 'bounces',
+  lockout: 'authLockout',
 };
 
 interface HostTrack {
@@ -128,6 +137,8 @@ export class NotificationRules {
   private oldestNotified = false;
   private cancelOldest: (() => void) | null = null;
   private bounce: { openedAt: number; pending: number; cancel: () => void } | null = null;
+  /** Lock-outs told, address -> until: each one once, forgotten when it ends. */
+  private readonly lockouts = new Map<string, number>();
 
   constructor(private readonly d: RulesDeps) {
     this.settings = d.settings;
@@ -201,6 +212,15 @@ export class NotificationRules {
     this.bounce = { openedAt: now, pending: 0, cancel: this.d.timers.after(this.policy.bounceSummarySeconds * 1000, close) };
   }
 
+  /** Feed with each `auth-lockout` event. */
+  authLockout(e: ControlEvents['auth-lockout'], at: number): void {
+    for (const [address, until] of this.lockouts) if (until <= at) this.lockouts.delete(address);
+    // The same lock-out again (an event stream replayed after a reconnect): told already.
+    if ((this.lockouts.get(e.address) ?? -1) >= e.until) return;
+    this.lockouts.set(e.address, e.until);
+    this.notify('lockout', { ...noticeText.lockout(e.address, e.listener, e.failures, e.windowSeconds, e.until - at), address: e.address, route: { view: 'log' } });
+  }
+
   dispose(): void {
     for (const t of this.hosts.values()) {
       t.cancelGrace?.();
@@ -209,6 +229,7 @@ export class NotificationRules {
     this.cancelOldest?.();
     this.bounce?.cancel();
     this.hosts.clear();
+    this.lockouts.clear();
   }
 
   private wentDown(t: HostTrack, e: ControlEvents['host'], at: number): void {
