@@ -17,6 +17,8 @@ import { patternProblem } from './sender-patterns.js';
 export const ACCOUNTS_FILE = 'accounts.json';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+/** What an account name may be (control arguments that name one check it too). */
+export const ACCOUNT_NAME = NAME;
 
 const hashSchema = z.strictObject({
   algorithm: z.literal('scrypt'),

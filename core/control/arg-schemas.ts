@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { endpointUrl, oauthCredentialFields, oneCredential } from '../config/auth-schema.js';
 import { formatIssue } from '../config/load-config.js';
 import { RelayError } from '../errors/relay-error.js';
+import { ACCOUNT_NAME } from '../accounts/account-store.js';
 import type { ArgOf, ControlMethod } from './contract.js';
 
 // HOST: host:port as configured, graph:{mailbox} for a Graph destination, or
@@ -22,6 +23,7 @@ const hostKey = z
 const mid = z.number().int('must be a whole number').positive('must be a positive MID');
 const rid = z.number().int().min(0);
 const text = z.string().max(320);
+const accountName = z.string().regex(ACCOUNT_NAME, "must be an account name: 1–64 letters, digits or . _ @ + -");
 const selector = z.union([z.strictObject({ mid, rid: rid.optional() }), z.strictObject({ host: hostKey })]);
 const none = z.strictObject({}).optional();
 
@@ -63,6 +65,7 @@ export const ARG_SCHEMAS = {
       recipient: text.optional(),
       mid: mid.optional(),
       text: text.optional(),
+      user: accountName.optional(),
       cursor: z.string().max(40).optional(),
       limit: z.number().int().min(1).max(1000).optional(),
     })
@@ -81,7 +84,7 @@ export const ARG_SCHEMAS = {
   // The config itself is validated by the config schema (config-schema.ts).
   configSet: z.strictObject({ config: z.record(z.string(), z.unknown()) }),
   logTail: z
-    .strictObject({ lines: z.number().int().min(1).max(10_000).optional(), grep: z.string().max(200).optional(), mid: mid.optional() })
+    .strictObject({ lines: z.number().int().min(1).max(10_000).optional(), grep: z.string().max(200).optional(), mid: mid.optional(), user: accountName.optional() })
     .optional(),
   testConnection,
   history: none,
