@@ -47,8 +47,7 @@ async function start(): Promise<{ relay: Relay; dataDir: string; ports: number[]
   await store.add('scanner', PASSWORD, []);
   await store.add('copier', PASSWORD, []);
   const relay = await startTestRelay(CONFIG, dataDir);
-  let stopped = false;
-  cleanups.push(async () => void (stopped || (await relay.stop())));
+  cleanups.push(() => relay.stop()); // stop() is idempotent: the test may have stopped it
   const s = await relay.control.status();
   return { relay, dataDir, ports: s.listeners.map((l) => l.port) };
 }
