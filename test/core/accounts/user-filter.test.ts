@@ -111,5 +111,6 @@ describe('queue and log by authenticated user', () => {
       [scan1, 'scanner'],
       [scan2, 'scanner'],
     ]);
-  });
+    // Nine processes (four swaks, five CLI runs) and a restart: ~20 s on a loaded 2-core machine.
+  }, 60_000);
 });
