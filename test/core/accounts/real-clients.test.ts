@@ -6,7 +6,6 @@
  * over implicit TLS on a 465-style listener; and clients from 127.0.0.2,
  * outside relayNetworks, that relay only after AUTH.
  */
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccountStore } from '../../../core/accounts/account-store.js';
 import type { Relay } from '../../../core/relay.js';
