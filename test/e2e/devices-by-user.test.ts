@@ -79,6 +79,8 @@ describe('devices by account in the dashboard', () => {
     await page.waitForFunction((mid) => [...document.querySelectorAll('[data-testid="log-lines"] div')].some((d) => (d.textContent ?? '').includes(`MID ${mid} ICID`)), copier, { timeout: 10_000 });
     const text = (): Promise<string> => page.$eval('[data-testid="log-lines"]', (e) => e.textContent ?? '');
     expect(await text()).toMatch(/AUTH success user copier/);
+    const summary = await page.$eval('[data-testid="log-user-shown"]', (e) => e.parentElement?.textContent ?? '');
+    expect(summary.replace(/\s+/g, ' ')).toMatch(/^ ?Live mail log · user copier · \d+ lines/);
     expect(await text()).not.toMatch(/scanner|app@office\.test/);
     // A new session of the account appears live, with its message.
     await send('copier', 'Copy room again');
