@@ -160,6 +160,8 @@ export interface RecipientRow {
   recipient: string;
   /** The message's Subject, decoded; null when unknown (spooled by an older version, or none). */
   subject: string | null;
+  /** The account the client authenticated as (SMTP AUTH); null without AUTH. */
+  user: string | null;
   host: string | null;
   state: 'queued' | 'active';
   attempts: number;
@@ -196,6 +198,8 @@ export interface ShowRecipientsQuery {
   mid?: number;
   /** Matches sender, recipient, host or last error (case-insensitive). */
   text?: string;
+  /** Messages this account sent after SMTP AUTH (case-insensitive). */
+  user?: string;
   cursor?: string;
   /** 1–1000, default 100. */
   limit?: number;
@@ -307,6 +311,8 @@ export interface LogTailQuery {
   lines?: number;
   grep?: string;
   mid?: number;
+  /** Lines about this authenticated user's sessions and messages (case-insensitive). */
+  user?: string;
 }
 
 /**

@@ -21,6 +21,13 @@ const EVENT_TYPES = {
   config: event<{ changedBy: string; error?: string }>(),
   /** New mail-log lines, coalesced like queue events. */
   log: event<{ lines: string[] }>(),
+  /**
+   * A client address locked out of SMTP AUTH after too many failed logins:
+   * one event when the lock-out starts, never one per refused attempt.
+   * `listener`: the listener (bound host:port) of the login that tipped it;
+   * the lock-out covers every listener. `until`: ms since epoch.
+   */
+  'auth-lockout': event<{ address: string; listener: string; until: number; failures: number; windowSeconds: number }>(),
 };
 
 export type ControlEventName = keyof typeof EVENT_TYPES;

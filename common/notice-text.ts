@@ -1,6 +1,6 @@
 /**
  * notice-text: the words of a notification — host down, back up, flapping,
- * settled, mail backing up, bounces — shared by the desktop shell and the
+ * settled, mail backing up, bounces, an AUTH lock-out — shared by the desktop shell and the
  * browser dashboard so both say the same thing, and the short duration
  * format they use ("2m 5s"). Pure: no clock, no locale. A reason is worded
  * by error-words.ts, as on every screen.
@@ -67,5 +67,11 @@ export const noticeText = {
   credentialExpiring: (host: string, warning: string) => ({
     title: `${host}: credential expiring`,
     body: `${warning.charAt(0).toUpperCase()}${warning.slice(1)}.`.replace(/\.\.$/, '.'),
+  }),
+  lockout: (address: string, listener: string, failures: number, windowSeconds: number, lockMs: number) => ({
+    title: `Logins from ${address} locked out`,
+    body:
+      `${plural(failures, 'wrong password')} within ${duration(windowSeconds * 1000)} (listener ${listener}). ` +
+      `Logins from that address are refused for ${duration(lockMs)}: a device with an old password, or someone guessing.`,
   }),
 };

@@ -18,6 +18,9 @@
  * space below `diskFreePercent`. Single events (bounces, and whatever else
  * EVENT_RULES lists): the first at once, any more within the row's window
  * (`bounceSummarySeconds` by default) in one summary.
+ * For SMTP AUTH: one notice per lock-out of a client address (the core
+ * publishes one `auth-lockout` event when it starts; a replayed or repeated
+ * copy of the same lock-out is not news again).
  * Per-kind switches (electron/desktop-settings.ts; the browser keeps its own)
  * silence a kind; the bookkeeping goes on, so switching a kind back on
  * mid-outage behaves sensibly.
@@ -49,6 +52,8 @@ export interface NotificationSettings {
   hostUp: boolean;
   queueAge: boolean;
   bounces: boolean;
+  /** A client address locked out of SMTP AUTH after failed logins. */
+  authLockout: boolean;
   /** How long a host must stay Down before anyone is told. */
   graceSeconds: number;
   /** Age of the oldest queued message that counts as "backing up". */
@@ -60,6 +65,7 @@ export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = {
   hostUp: true,
   queueAge: true,
   bounces: true,
+  authLockout: true,
   graceSeconds: 60,
   oldestThresholdSeconds: 3600,
 };
@@ -71,7 +77,7 @@ export interface TimerPort {
   after(ms: number, fn: () => void): () => void;
 }
 
-type Switch = 'hostDown' | 'hostUp' | 'queueAge' | 'bounces';
+type Switch = 'hostDown' | 'hostUp' | 'queueAge' | 'bounces' | 'authLockout';
 
 /**
  * Incidents that are single events rather than states (a bounce, an AUTH
@@ -96,13 +102,15 @@ export const EVENT_RULES = {
 
 export type EventKind = keyof typeof EVENT_RULES;
 
-export type NoticeKind = 'down' | 'up' | 'flapping' | 'settled' | 'oldest' | 'disk' | 'credential' | 'expiring' | EventKind;
+export type NoticeKind = 'down' | 'up' | 'flapping' | 'settled' | 'oldest' | 'disk' | 'credential' | 'expiring' | 'lockout' | EventKind;
 
 export interface RuleNotice extends Notice {
   kind: NoticeKind;
   host?: string;
   /** What an EVENT_RULES notice is about (a client address), when not a host. */
   subject?: string;
+  /** For `lockout`: the client address. */
+  address?: string;
 }
 
 /** Fixed policy, as data (the per-person knobs are in NotificationSettings). */
@@ -129,6 +137,7 @@ export const KIND_SWITCH: Record<NoticeKind, Switch | null> = {
   // same switch as a Down host, the other reason its mail stops.
   credential: 'hostDown',
   expiring: 'hostDown',
+  lockout: 'authLockout',
 };
 
 /** What the credential notices need of a host (HostSummary's fields). */
@@ -179,6 +188,8 @@ export class NotificationRules {
   /** Hosts whose current credential incident (refusal) or expiry warning has been told. */
   private readonly refusedTold = new Set<string>();
   private readonly expiringTold = new Set<string>();
+  /** Lock-outs told, address -> until: each one once, forgotten when it ends. */
+  private readonly lockouts = new Map<string, number>();
 
   constructor(private readonly d: RulesDeps) {
     this.settings = d.settings;
@@ -302,6 +313,15 @@ export class NotificationRules {
     }
   }
 
+  /** Feed with each `auth-lockout` event. */
+  authLockout(e: ControlEvents['auth-lockout'], at: number): void {
+    for (const [address, until] of this.lockouts) if (until <= at) this.lockouts.delete(address);
+    // The same lock-out again (an event stream replayed after a reconnect): told already.
+    if ((this.lockouts.get(e.address) ?? -1) >= e.until) return;
+    this.lockouts.set(e.address, e.until);
+    this.notify('lockout', { ...noticeText.lockout(e.address, e.listener, e.failures, e.windowSeconds, e.until - at), address: e.address, route: { view: 'log' } });
+  }
+
   dispose(): void {
     for (const t of this.hosts.values()) {
       t.cancelGrace?.();
@@ -311,6 +331,7 @@ export class NotificationRules {
     for (const w of this.windows.values()) w.cancel();
     this.windows.clear();
     this.hosts.clear();
+    this.lockouts.clear();
   }
 
   private wentDown(t: HostTrack, e: ControlEvents['host'], at: number): void {

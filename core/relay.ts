@@ -16,6 +16,7 @@ import { LiveConfig } from './control/apply-config.js';
 import { createControl } from './control/commands.js';
 import { RetryTracker } from './control/retry-tracker.js';
 import { EventHub } from './control/event-hub.js';
+import type { ControlEvents } from './control/contract.js';
 import { publishLiveEvents } from './control/live-events.js';
 import { createDeliveryEngine } from './delivery/delivery-engine.js';
 import { listenersOf, type RelayConfig } from './config/config-schema.js';
@@ -148,7 +149,8 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
 
   // --- inbound -----------------------------------------------------------------
   let accepting = true;
-  const inbound = await startInbound({ config: initial, spool, log, nextIcid, onMessage: intake.accept, acceptingMessages: () => accepting }, paths.root);
+  const onLockout = (e: ControlEvents['auth-lockout']): void => void hub.publish('auth-lockout', e);
+  const inbound = await startInbound({ config: initial, spool, log, nextIcid, onMessage: intake.accept, acceptingMessages: () => accepting, onLockout }, paths.root);
   config.onChange((c) => inbound.group.setRelayNetworks(c.relayNetworks));
   // `tls` edited (file or the window's Replace): switch certificate; a bad pair is logged and the old one kept.
   config.onChange((c) => {

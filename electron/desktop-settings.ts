@@ -23,6 +23,7 @@ export const notificationSettingsSchema = z.strictObject({
   hostUp: z.boolean().default(true),
   queueAge: z.boolean().default(true),
   bounces: z.boolean().default(true),
+  authLockout: z.boolean().default(true),
   graceSeconds: seconds(86_400).default(60),
   oldestThresholdSeconds: seconds(30 * 86_400).min(1, 'must be at least 1').default(3600),
 });

@@ -130,6 +130,8 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
       rules.hostEvent(data, e.at);
     } else if (e.type === 'queue') {
       rules.bounced((e.data as EventEnvelope<'queue'>['data']).bounced);
+    } else if (e.type === 'auth-lockout') {
+      rules.authLockout(e.data as EventEnvelope<'auth-lockout'>['data'], e.at);
     }
     // Every event may change what the tray shows (a suspension is a host
     // event whose status stays the same; log lines move the counts), so each

@@ -2,12 +2,13 @@
  * config-log-commands: `config get` (what runs), `config set FILE` (the relay
  * validates, naming the field, and writes its config file), `config status`
  * (that file, a rejected edit of it, what waits for a restart) and
- * `log tail [--follow]` (the tail, then live `log` events).
+ * `log tail [--follow] [--user NAME]` (the tail, then live `log` events).
  */
 import type { EditableConfig } from '../../common/contract.js';
 import { RelayError } from '../../core/errors/relay-error.js';
 import { opt } from '../args.js';
 import { printJson, type CommandSpec } from './command-types.js';
+import { UserLineFilter } from '../../common/log-user-filter.js';
 
 export const configGet: CommandSpec = {
   name: 'config get',
@@ -66,6 +67,7 @@ export const logTail: CommandSpec = {
     lines: { type: 'int', value: 'N', help: 'how many lines (default 50, at most 10000)' },
     grep: { type: 'string', value: 'TEXT', help: 'only lines containing TEXT' },
     mid: { type: 'int', value: 'N', help: 'only lines about this message' },
+    user: { type: 'string', value: 'NAME', help: "only lines about this SMTP AUTH account's sessions and messages, and its failed logins" },
     follow: { type: 'boolean', help: 'keep printing new lines until Ctrl-C (with --json: one JSON object per line)' },
   },
   async run(ctx) {
@@ -73,7 +75,8 @@ export const logTail: CommandSpec = {
     if (lines > 10_000) throw new RelayError({ code: 'EARGS', message: 'log tail: --lines must be at most 10000', temporary: false });
     const grep = opt.str(ctx.args, 'grep');
     const mid = opt.int(ctx.args, 'mid');
-    const q = { lines, ...(grep !== undefined ? { grep } : {}), ...(mid !== undefined ? { mid } : {}) };
+    const user = opt.str(ctx.args, 'user');
+    const q = { lines, ...(grep !== undefined ? { grep } : {}), ...(mid !== undefined ? { mid } : {}), ...(user !== undefined ? { user } : {}) };
     if (!opt.bool(ctx.args, 'follow')) {
       const r = await ctx.client.api.logTail(q);
       if (ctx.json) return printJson(ctx, r);
@@ -85,15 +88,23 @@ export const logTail: CommandSpec = {
     const stream = await ctx.client.events();
     const tail = await ctx.client.api.logTail(q);
     const seen = new Set(tail.lines);
+    // New lines are read oldest first: the filter learns the user's new sessions
+    // and messages from their AUTH lines as they come. Seeded with the tail's ids.
+    const byUser = user === undefined ? undefined : new UserLineFilter(user);
+    if (byUser) for (const l of tail.lines) byUser.seed(l);
     const print = (l: string): void => ctx.out(ctx.json ? `${JSON.stringify({ line: l })}\n` : `${l}\n`);
     tail.lines.forEach(print);
     const midRe = mid === undefined ? undefined : new RegExp(`\\bMID ${mid}\\b`);
-    const wanted = (l: string): boolean => (grep === undefined || l.includes(grep)) && (midRe === undefined || midRe.test(l));
+    const wanted = (l: string): boolean =>
+      (grep === undefined || l.includes(grep)) && (midRe === undefined || midRe.test(l)) && (byUser === undefined || byUser.test(l));
     for await (const item of stream) {
       if (item.kind === 'resync') continue; // the log has no state to reload: keep following
       if (item.event.type !== 'log') continue;
       for (const l of (item.event.data as { lines: string[] }).lines) {
-        if (seen.delete(l)) continue;
+        if (seen.delete(l)) {
+          byUser?.learn(l);
+          continue;
+        }
         if (wanted(l)) print(l);
       }
     }

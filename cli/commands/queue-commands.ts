@@ -15,10 +15,13 @@ const argsError = (message: string): RelayError => new RelayError({ code: 'EARGS
 const WAIT = { wait: { type: 'boolean', help: 'follow the retry until every recipient has an outcome, printing progress' } } as const;
 
 function recipientTable(rows: readonly RecipientRow[], now: number): string {
+  // The User column only when some row came in over SMTP AUTH: most queues have none.
+  const user = rows.some((r) => r.user !== null) ? [{ header: 'User', value: (r: RecipientRow) => r.user ?? '-', max: 24 }] : [];
   return formatTable<RecipientRow>(
     [
       { header: 'MID', value: (r) => r.mid },
       { header: 'RID', value: (r) => r.rid },
+      ...user,
       { header: 'Sender', value: (r) => r.sender || '<>', max: 40 },
       { header: 'Recipient', value: (r) => r.recipient, max: 40 },
       { header: 'Host', value: (r) => r.host },
@@ -38,6 +41,7 @@ export const showrecipients: CommandSpec = {
   options: {
     host: { type: 'string', value: 'HOST', help: 'only those last tried on (or first routed to) HOST: a destination name or host:port' },
     sender: { type: 'string', value: 'ADDR', help: 'only those from this sender' },
+    user: { type: 'string', value: 'NAME', help: 'only messages this account sent after SMTP AUTH' },
     mid: { type: 'int', value: 'N', help: 'only this message' },
     limit: { type: 'int', value: 'N', help: 'at most N rows (1-1000, default 100)' },
     all: { type: 'boolean', help: 'every matching recipient (pages through the whole queue)' },
@@ -47,10 +51,12 @@ export const showrecipients: CommandSpec = {
     const q: ShowRecipientsQuery = {};
     const host = opt.str(a, 'host');
     const sender = opt.str(a, 'sender');
+    const user = opt.str(a, 'user');
     const mid = opt.int(a, 'mid');
     const limit = opt.int(a, 'limit');
     if (host !== undefined) q.host = host;
     if (sender !== undefined) q.sender = sender;
+    if (user !== undefined) q.user = user;
     if (mid !== undefined) q.mid = mid;
     if (limit !== undefined && limit > 1000) throw argsError('showrecipients: --limit must be at most 1000 (use --all for everything)');
     let page: Page<RecipientRow>;

@@ -1,6 +1,7 @@
 /**
  * auth-lockout: failed AUTH attempts per client address: 5 within 60 s lock
- * that address out of AUTH for 5 minutes (454 4.7.0), logged once per lock.
+ * that address out of AUTH for 5 minutes (454 4.7.0), logged and published
+ * (auth-session.ts) once per lock.
  * Memory is bounded: old entries are pruned as new ones come.
  */
 
@@ -31,6 +32,12 @@ export class AuthLockout {
   locked(address: string): boolean {
     const e = this.entries.get(address);
     return e !== undefined && e.lockedUntil > this.now();
+  }
+
+  /** When the address's lock-out ends (ms since epoch), while one is in force. */
+  lockedUntil(address: string): number | undefined {
+    const e = this.entries.get(address);
+    return e !== undefined && e.lockedUntil > this.now() ? e.lockedUntil : undefined;
   }
 
   /** Records a failure; true when this one starts a lock-out (log it then, once). */

@@ -16,6 +16,7 @@ export const EVENT_NAMES: Record<NoticeKind, string> = {
   disk: 'disk-low',
   credential: 'credential-refused',
   expiring: 'credential-expiring',
+  lockout: 'auth-lockout',
   ...(Object.fromEntries(Object.entries(EVENT_RULES).map(([k, r]) => [k, r.event])) as Record<keyof typeof EVENT_RULES, string>),
 };
 

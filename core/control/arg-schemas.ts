@@ -81,6 +81,7 @@ export const ARG_SCHEMAS = {
       recipient: text.optional(),
       mid: mid.optional(),
       text: text.optional(),
+      user: accountName.optional(),
       cursor: z.string().max(40).optional(),
       limit: z.number().int().min(1).max(1000).optional(),
     })
@@ -99,7 +100,7 @@ export const ARG_SCHEMAS = {
   // The config itself is validated by the config schema (config-schema.ts).
   configSet: z.strictObject({ config: z.record(z.string(), z.unknown()) }),
   logTail: z
-    .strictObject({ lines: z.number().int().min(1).max(10_000).optional(), grep: z.string().max(200).optional(), mid: mid.optional() })
+    .strictObject({ lines: z.number().int().min(1).max(10_000).optional(), grep: z.string().max(200).optional(), mid: mid.optional(), user: accountName.optional() })
     .optional(),
   testConnection,
   history: none,

@@ -269,7 +269,7 @@ export class ControlCommands {
   }
 
   async logTail(q: ArgOf<'logTail'> = {}): Result<'logTail'> {
-    return readLogTail(this.deps.logDir, { lines: q.lines ?? 200, grep: q.grep, mid: q.mid });
+    return readLogTail(this.deps.logDir, { lines: q.lines ?? 200, grep: q.grep, mid: q.mid, user: q.user });
   }
 
   async history(): Result<'history'> {

@@ -32,12 +32,14 @@ export function queryRecipients(queue: MessageQueue, q: ShowRecipientsQuery = {}
   const sender = q.sender?.toLowerCase();
   const rcpt = q.recipient?.toLowerCase();
   const text = q.text?.toLowerCase();
+  const user = q.user?.toLowerCase();
   const senderOf = (r: QueuedRecipient): string => queue.get(r.mid)?.sender ?? '';
   const matches = (r: QueuedRecipient): boolean => {
     if (q.mid !== undefined && r.mid !== q.mid) return false;
     if (q.host !== undefined && r.lastHost !== q.host) return false;
     if (sender !== undefined && !senderOf(r).toLowerCase().includes(sender)) return false;
     if (rcpt !== undefined && !r.address.toLowerCase().includes(rcpt)) return false;
+    if (user !== undefined && queue.get(r.mid)?.user?.toLowerCase() !== user) return false;
     if (text !== undefined) {
       const hay = `${senderOf(r)}\n${queue.get(r.mid)?.subject ?? ''}\n${r.address}\n${r.lastHost ?? ''}\n${r.lastError?.response ?? r.lastError?.message ?? ''}`.toLowerCase();
       if (!hay.includes(text)) return false;
@@ -82,6 +84,7 @@ export function toRow(queue: MessageQueue, r: QueuedRecipient): RecipientRow {
     sender: m?.sender ?? '',
     recipient: r.address,
     subject: m?.subject ?? null,
+    user: m?.user ?? null,
     host: r.lastHost ?? null,
     state: r.state === 'active' ? 'active' : 'queued',
     attempts: r.attempts,

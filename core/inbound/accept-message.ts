@@ -33,6 +33,8 @@ export interface Transaction {
   icid: number;
   sender: string;
   recipients: readonly string[];
+  /** The account of a good SMTP AUTH, kept with the message (the Queue filters by it). */
+  user?: string | undefined;
 }
 
 /** Resolves with the text of the 250 reply once the message is spooled and queued. */
@@ -50,6 +52,7 @@ export async function acceptMessage(deps: AcceptDeps, tx: Transaction, session: 
     icid,
     clientAddress: session.remoteAddress,
     clientHelo: helo,
+    ...(tx.user !== undefined ? { user: tx.user } : {}),
   };
   const prefix = receivedHeader({
     helo,

@@ -9,6 +9,7 @@ import type { SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPSe
 import type { Account } from '../accounts/account-store.js';
 import type { AuthLockout } from '../accounts/auth-lockout.js';
 import { senderAllowed } from '../accounts/sender-patterns.js';
+import type { ControlEvents } from '../../common/events.js';
 import type { ListenerConfig } from '../config/config-schema.js';
 import type { RelayError } from '../errors/relay-error.js';
 import { logLines } from '../log/log-lines.js';
@@ -30,6 +31,8 @@ export interface AuthDeps {
   accounts: { verify(name: string, password: string): Promise<Account | undefined> };
   lockout: AuthLockout;
   log: MailLog;
+  /** Once per lock-out (the control event: desktop and browser notices, alerts). */
+  onLockout?(e: ControlEvents['auth-lockout']): void;
 }
 
 /** What a session learns from a good AUTH. */
@@ -92,6 +95,9 @@ export class ListenerAuth {
       if (deps.lockout.failed(address)) {
         const r = deps.lockout.rules;
         deps.log.warn(logLines.authLockout(address, r.failures, r.windowMs / 1000, r.lockMs / 1000));
+        const until = deps.lockout.lockedUntil(address) ?? Date.now() + r.lockMs;
+        const listener = `${session.localAddress}:${session.localPort}`;
+        deps.onLockout?.({ address, listener, until, failures: r.failures, windowSeconds: r.windowMs / 1000 });
       }
       return cb(forSmtpServer(err));
     }

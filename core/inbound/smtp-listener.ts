@@ -277,7 +277,7 @@ export class SmtpListener {
     const deps = { hostname: config.hostname, maxMessageBytes: config.limits.maxMessageBytes, spool, log, onMessage };
     let reply: string;
     try {
-      reply = await acceptMessage(deps, { mid, icid, sender, recipients }, session, stream);
+      reply = await acceptMessage(deps, { mid, icid, sender, recipients, user: s.user }, session, stream);
     } catch (e) {
       finish(forSmtpServer(toRelayError(e))); // already client-facing and logged
       return;

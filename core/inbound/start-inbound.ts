@@ -6,6 +6,7 @@
  */
 import { AccountStore } from '../accounts/account-store.js';
 import { AuthLockout } from '../accounts/auth-lockout.js';
+import type { AuthDeps } from './auth-session.js';
 import { listenersOf } from '../config/config-schema.js';
 import { ListenerCertificate } from '../tls/listener-certificate.js';
 import { ListenerGroup, type BoundListener } from './listener-group.js';
@@ -19,13 +20,16 @@ export interface Inbound {
   stop(): Promise<void>;
 }
 
-export async function startInbound(deps: Omit<InboundDeps, 'listener' | 'allConnections' | 'certificate' | 'auth'>, dataDir: string): Promise<Inbound> {
-  const { config, log } = deps;
+export async function startInbound(
+  deps: Omit<InboundDeps, 'listener' | 'allConnections' | 'certificate' | 'auth'> & Pick<AuthDeps, 'onLockout'>,
+  dataDir: string,
+): Promise<Inbound> {
+  const { config, log, onLockout } = deps;
   const listeners = listenersOf(config);
   const certificate = listeners.some((l) => l.tls !== 'none')
     ? await ListenerCertificate.open({ files: config.tls, dataDir, hostname: config.hostname, log })
     : undefined;
-  const auth = listeners.some((l) => l.auth !== 'none') ? { accounts: new AccountStore(dataDir), lockout: new AuthLockout(), log } : undefined;
+  const auth = listeners.some((l) => l.auth !== 'none') ? { accounts: new AccountStore(dataDir), lockout: new AuthLockout(), log, ...(onLockout ? { onLockout } : {}) } : undefined;
   let group: ListenerGroup;
   try {
     group = new ListenerGroup({ ...deps, ...(certificate ? { certificate: certificate.current } : {}), ...(auth ? { auth } : {}) });

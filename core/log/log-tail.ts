@@ -1,10 +1,12 @@
 /**
  * log-tail: the last lines of the mail log (`log tail`, the dashboard): mail.log
- * and its rotations read backwards in chunks, filtered by substring and MID,
- * newest last. A file rotated away mid-read is skipped.
+ * and its rotations read backwards in chunks, filtered by substring, MID and
+ * authenticated user (common/log-user-filter.ts), newest last. A file rotated
+ * away mid-read is skipped.
  */
 import { open } from 'node:fs/promises';
 import type { LogTailQuery } from '../control/contract.js';
+import { UserLineFilter } from '../../common/log-user-filter.js';
 import { toRelayError } from '../errors/relay-error.js';
 import { listLogFiles } from './log-files.js';
 
@@ -68,13 +70,32 @@ async function readBackwards(file: string, take: (line: string) => boolean): Pro
   }
 }
 
+/**
+ * The user's sessions and messages across every log file (`user` filter).
+ * A message's lines come after its AUTH line, so reading backwards meets them
+ * first: one pass over the AUTH lines learns every id, then the tail is read.
+ * The cost is one read of the log files (bounded by log.maxBytes × keep).
+ */
+async function learnUser(files: readonly string[], user: string): Promise<UserLineFilter> {
+  const f = new UserLineFilter(user);
+  for (const file of files) {
+    await readBackwards(file, (line) => {
+      f.learn(line);
+      return true;
+    });
+  }
+  return f;
+}
+
 /** The last matching lines across mail.log and its rotated files, newest last. */
 export async function readLogTail(dir: string, q: LogTailQuery = {}): Promise<{ lines: string[] }> {
   const want = Math.min(MAX_TAIL_LINES, Math.max(1, Math.trunc(q.lines ?? DEFAULT_TAIL_LINES) || DEFAULT_TAIL_LINES));
-  const keep = lineFilter(q);
   const newestFirst: string[] = [];
   try {
     const files = await listLogFiles(dir);
+    const base = lineFilter(q);
+    const user = q.user === undefined ? undefined : await learnUser(files, q.user);
+    const keep = user === undefined ? base : (line: string) => base(line) && user.matches(line);
     for (let i = files.length - 1; i >= 0 && newestFirst.length < want; i--) {
       await readBackwards(files[i] as string, (line) => {
         if (keep(line)) newestFirst.push(line);

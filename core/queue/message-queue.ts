@@ -79,6 +79,7 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
       icid: env.icid,
       originalMid: env.originalMid,
       subject: env.subject,
+      user: env.user,
       recipients,
     };
     this.messages.set(m.mid, m);

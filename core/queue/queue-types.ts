@@ -61,6 +61,8 @@ export interface QueuedMessage {
   readonly originalMid: number | undefined;
   /** From the spool envelope; undefined for messages spooled before it was stored. */
   readonly subject: string | undefined;
+  /** The SMTP AUTH account that sent it; undefined without AUTH. */
+  readonly user: string | undefined;
   readonly recipients: QueuedRecipient[];
 }
 

@@ -35,6 +35,7 @@ const envelopeSchema = z.object({
   clientHelo: z.string(),
   originalMid: mid.optional(),
   subject: z.string().max(1000).optional(),
+  user: z.string().max(64).optional(),
 });
 
 function describe(error: z.ZodError): string {

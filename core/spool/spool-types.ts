@@ -27,6 +27,8 @@ export interface SpoolEnvelope {
   clientHelo: string;
   /** The client's Subject, RFC 2047-decoded and capped, for the Queue view; absent in older spool files. */
   subject?: string | undefined;
+  /** The account the client authenticated as (SMTP AUTH); absent without AUTH and in older spool files. */
+  user?: string | undefined;
   /** For NDRs and delay warnings: the MID they report on. */
   originalMid?: number | undefined;
 }

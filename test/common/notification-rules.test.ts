@@ -304,3 +304,35 @@ describe('notification rules: Microsoft refusing a credential, a credential expi
     expect(s.notices).toEqual([]);
   });
 });
+
+describe('notification rules: SMTP AUTH lock-out', () => {
+  const lockout = (address: string, until: number): ControlEvents['auth-lockout'] => ({ address, listener: '0.0.0.0:587', until, failures: 5, windowSeconds: 60 });
+
+  it('tells each lock-out once, however often its event comes; a later lock-out of the same address is news again', () => {
+    const s = setup();
+    const t0 = s.timers.now();
+    s.rules.authLockout(lockout('192.0.2.7', t0 + 300_000), t0);
+    // The same lock-out replayed (an event stream resumed after a reconnect).
+    s.rules.authLockout(lockout('192.0.2.7', t0 + 300_000), t0 + 1000);
+    expect(s.notices).toHaveLength(1);
+    expect(s.notices[0]).toMatchObject({
+      kind: 'lockout',
+      address: '192.0.2.7',
+      title: 'Logins from 192.0.2.7 locked out',
+      body: expect.stringContaining('5 wrong passwords within 1m (listener 0.0.0.0:587). Logins from that address are refused for 5m'),
+      route: { view: 'log' },
+    });
+    // Another address is its own lock-out.
+    s.rules.authLockout(lockout('192.0.2.8', t0 + 301_000), t0 + 1000);
+    expect(s.notices).toHaveLength(2);
+    s.timers.advance(300_000);
+    s.rules.authLockout(lockout('192.0.2.7', s.timers.now() + 300_000), s.timers.now());
+    expect(s.notices.map((n) => n.address)).toEqual(['192.0.2.7', '192.0.2.8', '192.0.2.7']);
+  });
+
+  it('is silenced by its own switch', () => {
+    const s = setup({ authLockout: false });
+    s.rules.authLockout(lockout('192.0.2.7', s.timers.now() + 300_000), s.timers.now());
+    expect(s.notices).toEqual([]);
+  });
+});

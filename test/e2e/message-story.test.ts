@@ -44,7 +44,7 @@ describe('Log view, a message queued during an outage', () => {
     await page.goto(env.url);
     await page.click('nav a[href="#/log"]');
     await page.fill('[data-testid="log-mid"]', String(mid));
-    await page.click('button:has-text("Show message")');
+    await page.click('[data-testid="log-show"]');
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="log-lines"] div')].some((d) => / deferred: waiting for Exchange /.test(d.textContent ?? '')), undefined, { timeout: 10_000 });
     // Several retry rounds pass while the page is open: still one waiting line.
     let rounds = 0;

@@ -17,7 +17,7 @@ afterEach(async () => {
 describe('desktop settings', () => {
   it('defaults: every kind on, 60 s grace, one hour threshold', () => {
     expect(DEFAULT_DESKTOP_SETTINGS).toEqual({
-      notifications: { hostDown: true, hostUp: true, queueAge: true, bounces: true, graceSeconds: 60, oldestThresholdSeconds: 3600 },
+      notifications: { hostDown: true, hostUp: true, queueAge: true, bounces: true, authLockout: true, graceSeconds: 60, oldestThresholdSeconds: 3600 },
     });
   });
 

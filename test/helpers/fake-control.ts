@@ -25,6 +25,7 @@ export function recipients(n: number): RecipientRow[] {
     sender: `app${i}@office.test`,
     recipient: `user${i}@corp.example`,
     subject: i % 3 ? `Scan ${i}` : null,
+    user: i % 2 ? null : 'scanner',
     host: i % 2 ? 'backup.example:2525' : '10.1.1.5:25',
     state: 'queued' as const,
     attempts: i,

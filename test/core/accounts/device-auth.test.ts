@@ -2,7 +2,7 @@
  * Per-device accounts over real SMTP on loopback, the client being outside
  * relayNetworks: AUTH offered only after STARTTLS (538 before), AUTH required
  * before MAIL on such a listener, relaying after AUTH only, wrong password
- * 535, lock-out 454 after 5 failures (one log line), an account's --from
+ * 535, lock-out 454 after 5 failures (one log line, one control event), an account's --from
  * patterns (550 5.7.1), the user in the mail log and Received header, and
  * accounts added while the relay runs.
  */
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccountStore } from '../../../core/accounts/account-store.js';
+import type { EventEnvelope } from '../../../common/events.js';
 import type { Relay } from '../../../core/relay.js';
 import { startTestRelay } from '../../helpers/relay-harness.js';
 import { runCli } from '../../helpers/relay-process.js';
@@ -149,6 +150,9 @@ describe('device accounts and SMTP AUTH', () => {
 
   it('locks an address out of AUTH for 5 minutes after 5 failures in 60 s: 454 4.7.0 even for the right password, one log line', async () => {
     const f = await start();
+    const lockouts: EventEnvelope<'auth-lockout'>[] = [];
+    const sub = f.relay.hub.subscribe((e) => e.type === 'auth-lockout' && lockouts.push(e as EventEnvelope<'auth-lockout'>));
+    cleanups.push(async () => sub.unsubscribe());
     for (let i = 0; i < 5; i++) expect((await swaksAuth(f.ports[1]!, 'scanner', `wrong-${i}-password`)).out).toMatch(/<\*\* 535 5\.7\.8/);
     const locked = await swaksAuth(f.ports[1]!, 'scanner', PASSWORD);
     expect(locked.out).toMatch(/<\*\* 454 4\.7\.0 Too many failed authentication attempts/);
@@ -163,6 +167,12 @@ describe('device accounts and SMTP AUTH', () => {
     expect(`${r.code} ${r.text}`).toMatch(/^454 4\.7\.0 /);
     const log = await f.mailLog();
     expect(log.match(/AUTH lockout: address 127\.0\.0\.1 after 5 failed logins in 60 s; AUTH refused for 300 s/g)).toHaveLength(1);
+    // One control event for the lock-out (notices and alerts hang off it), none for the refused attempts.
+    expect(lockouts).toHaveLength(1);
+    const e = lockouts[0]!;
+    expect(e.data).toEqual({ address: '127.0.0.1', listener: `127.0.0.1:${f.ports[1]}`, until: expect.any(Number), failures: 5, windowSeconds: 60 });
+    expect(e.data.until - e.at).toBeGreaterThan(299_000);
+    expect(e.data.until - e.at).toBeLessThanOrEqual(300_000);
   });
 
   it("restricts MAIL FROM to an account's --from patterns with 550 5.7.1 naming why", async () => {

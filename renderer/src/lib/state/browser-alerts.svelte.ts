@@ -41,7 +41,7 @@ export function readAlertSettings(raw: string | null): NotificationSettings {
   }
   if (!v || typeof v !== 'object') return s;
   const o = v as Record<string, unknown>;
-  for (const k of ['hostDown', 'hostUp', 'queueAge', 'bounces'] as const) if (typeof o[k] === 'boolean') s[k] = o[k];
+  for (const k of ['hostDown', 'hostUp', 'queueAge', 'bounces', 'authLockout'] as const) if (typeof o[k] === 'boolean') s[k] = o[k];
   const secs = (x: unknown, min: number, max: number): number | undefined =>
     typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max ? x : undefined;
   s.graceSeconds = secs(o.graceSeconds, 0, 86_400) ?? s.graceSeconds;
@@ -119,6 +119,10 @@ export class BrowserAlerts {
     this.rules.bounced(e.bounced);
   }
 
+  onAuthLockout(e: ControlEvents['auth-lockout'], at: number): void {
+    this.rules.authLockout(e, at);
+  }
+
   onStatus(s: StatusResult): void {
     this.rules.queueAge(s.queue.oldestMessageAgeSeconds, s.queue.messages);
   }
@@ -132,7 +136,7 @@ export class BrowserAlerts {
     // Read the live permission: the person may have changed it in the browser's site settings.
     if (!N || N.permission !== 'granted') return;
     // A tag per kind and host: a repeat replaces its older copy rather than piling up.
-    const tag = `relaywatch-${n.kind}${n.host ? `-${n.host}` : ''}`;
+    const tag = `relaywatch-${n.kind}${n.host ? `-${n.host}` : ''}${n.address ? `-${n.address}` : ''}`;
     const shown = new N(n.title, { body: n.body, tag });
     shown.addEventListener('click', () => {
       this.env.focus?.();

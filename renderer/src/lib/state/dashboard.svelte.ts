@@ -42,6 +42,8 @@ export const EVENT_ROUTES: { [K in ControlEventName]: Route<K> } = {
     d.status.refresher.request();
   },
   log: (d, data) => d.log.append(data.lines),
+  // The lock-out's log line arrives as a `log` event too; this is the notice.
+  'auth-lockout': (d, data, e) => d.alerts?.onAuthLockout(data, e.at),
 };
 
 export class Dashboard {

@@ -11,9 +11,11 @@ export interface QueueFilter {
   sender: string;
   recipient: string;
   text: string;
+  /** An SMTP AUTH account name (exact, case-insensitive). */
+  user: string;
 }
 
-export const EMPTY_FILTER: QueueFilter = { host: '', sender: '', recipient: '', text: '' };
+export const EMPTY_FILTER: QueueFilter = { host: '', sender: '', recipient: '', text: '', user: '' };
 const PAGE = 1000;
 
 export function toQuery(f: QueueFilter): ShowRecipientsQuery {
@@ -22,6 +24,7 @@ export function toQuery(f: QueueFilter): ShowRecipientsQuery {
   if (f.sender.trim()) q.sender = f.sender.trim();
   if (f.recipient.trim()) q.recipient = f.recipient.trim();
   if (f.text.trim()) q.text = f.text.trim();
+  if (f.user.trim()) q.user = f.user.trim();
   return q;
 }
 

@@ -117,3 +117,18 @@ describe('browser alerts', () => {
     expect(s.shown).toHaveLength(1);
   });
 });
+
+describe('browser alerts: SMTP AUTH lock-out', () => {
+  it('shows one notice per lock-out that opens the Log, and keeps it under its own switch', () => {
+    const s = setup();
+    const e = { address: '192.0.2.7', listener: '127.0.0.1:587', until: s.timers.now() + 300_000, failures: 5, windowSeconds: 60 };
+    s.alerts.onAuthLockout(e, s.timers.now());
+    s.alerts.onAuthLockout(e, s.timers.now());
+    expect(s.shown.map((x) => x.title)).toEqual(['Logins from 192.0.2.7 locked out']);
+    s.shown[0]!.click();
+    expect(s.routes).toEqual([{ view: 'log' }]);
+    const off = setup('granted', { 'relaywatch.notifications': JSON.stringify({ authLockout: false }) });
+    off.alerts.onAuthLockout(e, off.timers.now());
+    expect(off.shown).toEqual([]);
+  });
+});

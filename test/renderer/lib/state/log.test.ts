@@ -34,4 +34,29 @@ describe('LogStore', () => {
     s.search = 'dcid 9';
     expect(s.visible).toEqual([L('Delivery start DCID 9 MID 5 to RID [0]')]);
   });
+
+  it('asks the relay for one user’s lines, then follows that user’s new logins and messages live', async () => {
+    const c = fakeClient({ logTail: ((q: { user?: string }) => ({ lines: q.user ? [L('MID 5 ICID 1 AUTH user scanner')] : [] })) as never });
+    const s = new LogStore(c);
+    await s.setFilter(null, 'scanner');
+    expect(c.calls.at(-1)!.arg).toEqual({ lines: 1000, user: 'scanner' });
+    s.append([
+      L('Delivery start DCID 9 MID 5 to RID [0]'),
+      L('ICID 2 AUTH success user copier mechanism PLAIN'),
+      L('Start MID 6 ICID 2'),
+      L('ICID 3 AUTH success user Scanner mechanism LOGIN'),
+      L('Start MID 7 ICID 3'),
+      L('Delivery start DCID 10 MID 6 to RID [0]'),
+      L('Delivery start DCID 11 MID 7 to RID [0]'),
+    ]);
+    expect(s.lines).toEqual([
+      L('MID 5 ICID 1 AUTH user scanner'),
+      L('Delivery start DCID 9 MID 5 to RID [0]'),
+      L('ICID 3 AUTH success user Scanner mechanism LOGIN'),
+      L('Start MID 7 ICID 3'),
+      L('Delivery start DCID 11 MID 7 to RID [0]'),
+    ]);
+    await s.setFilter(null, null);
+    expect(c.calls.at(-1)!.arg).toEqual({ lines: 1000 });
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecipientRow } from '../../../../common/contract.js';
-import { QueueStore, toQuery } from '../../../../renderer/src/lib/state/queue.svelte.js';
+import { EMPTY_FILTER, QueueStore, toQuery } from '../../../../renderer/src/lib/state/queue.svelte.js';
 import { fakeClient, pagedRecipients, rows } from '../../../helpers/fake-relay-client.js';
 
 describe('QueueStore', () => {
@@ -71,7 +71,8 @@ describe('QueueStore', () => {
   });
 
   it('sends only the filter fields that are set', async () => {
-    expect(toQuery({ host: ' 127.0.0.1:2526 ', sender: '', recipient: 'bob', text: '  ' })).toEqual({ host: '127.0.0.1:2526', recipient: 'bob' });
+    expect(toQuery({ host: ' 127.0.0.1:2526 ', sender: '', recipient: 'bob', text: '  ', user: '' })).toEqual({ host: '127.0.0.1:2526', recipient: 'bob' });
+    expect(toQuery({ ...EMPTY_FILTER, user: ' scanner ' })).toEqual({ user: 'scanner' });
     const c = fakeClient({ showrecipients: pagedRecipients(() => rows(20)) as never });
     const q = new QueueStore(c, { minGapMs: 0 });
     await q.applyFilter({ text: 'user1' });
