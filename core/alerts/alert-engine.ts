@@ -46,9 +46,9 @@ const realTimers: TimerPort = {
   },
 };
 
-type Feed = (rules: NotificationRules, e: EventEnvelope, engine: { queueAge(): void }) => void;
+type Feed = (rules: NotificationRules, e: EventEnvelope, engine: { queueAge(): void; credentials(): void }) => void;
 
-/** Which control event feeds which rule. A new event (an AUTH lock-out, a refused credential) is a row here and one in EVENT_RULES. */
+/** Which control event feeds which rule: a new event type is a row here (and, for a single-event incident, one in EVENT_RULES or a rules method). */
 const FEEDS: Partial<Record<EventEnvelope['type'], Feed>> = {
   host: (rules, e) => {
     const data = (e as EventEnvelope<'host'>).data;
@@ -58,7 +58,10 @@ const FEEDS: Partial<Record<EventEnvelope['type'], Feed>> = {
   queue: (rules, e, engine) => {
     rules.bounced((e as EventEnvelope<'queue'>).data.bounced);
     engine.queueAge();
+    // Deferrals come with queue events: a credential Microsoft refused shows up then.
+    engine.credentials();
   },
+  'auth-lockout': (rules, e) => rules.authLockout((e as EventEnvelope<'auth-lockout'>).data, e.at),
 };
 
 export class AlertEngine {
@@ -99,6 +102,11 @@ export class AlertEngine {
     const oldest = this.d.queue.oldestPendingAt();
     const age = oldest === undefined ? null : Math.max(0, Math.floor((this.timers.now() - oldest) / 1000));
     this.rules.queueAge(age, this.d.queue.pendingMessageCount);
+  }
+
+  /** Refused credentials by host (host-registry.ts keeps them until a delivery works). */
+  credentials(): void {
+    this.rules.credentials(this.d.hosts.all().map((h) => ({ host: h.key, credentialRefused: h.credentialRefused })));
   }
 
   private async checkDisk(): Promise<void> {

@@ -43,7 +43,7 @@ export function toAlert(n: RuleNotice, at: number, relay: string, nameOf: (host:
     kind: n.kind,
     host: n.host ?? null,
     name: n.host ? nameOf(n.host) : null,
-    subject: n.subject ?? null,
+    subject: n.subject ?? n.address ?? null,
     at: new Date(at).toISOString(),
     title: n.title,
     text: n.body,

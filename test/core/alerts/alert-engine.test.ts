@@ -25,6 +25,7 @@ let engine: AlertEngine;
 let log: MemoryLog;
 let oldest: number | undefined;
 let disk = { freeBytes: 50e9, sizeBytes: 100e9 };
+let hostStates: { key: string; credentialRefused?: string }[] = [];
 
 const hostEvent = (status: 'up' | 'down', previous: 'up' | 'down'): ControlEvents['host'] => ({
   host: HOST,
@@ -47,12 +48,13 @@ beforeEach(async () => {
   channel = new WebhookChannel({ url: receiver.url, format: 'json', log });
   oldest = undefined;
   disk = { freeBytes: 50e9, sizeBytes: 100e9 };
+  hostStates = [];
   engine = new AlertEngine({
     config: alertsSchema.parse({ webhook: { url: receiver.url, format: 'json' }, graceSeconds: 30, queueAgeMinutes: 10, diskFreePercent: 5 }),
     hostname: 'relay.office.example',
     hub,
     queue: { oldestPendingAt: () => oldest, pendingMessageCount: 2, pendingForHost: () => new Set() },
-    hosts: { all: () => [], get: (key) => (key === HOST ? ({ destination: { name: 'Exchange' } } as never) : undefined) },
+    hosts: { all: () => hostStates as never, get: (key) => (key === HOST ? ({ destination: { name: 'Exchange' } } as never) : undefined) },
     channels: [channel],
     dataDir: '/unused',
     timers,
@@ -159,5 +161,28 @@ describe('alert engine → webhook', () => {
     await channel.idle();
     expect(events()).toEqual(['bounced', 'bounced']);
     expect((receiver.posts[1]!.body as { text: string }).text).toContain('3 recipients could not be delivered');
+  });
+
+  it('reports an AUTH lock-out once, however often its event is replayed', async () => {
+    // Event times are wall-clock (the hub stamps Date.now()).
+    const lockout = { address: '192.0.2.7', listener: '0.0.0.0:587', until: Date.now() + 300_000, failures: 5, windowSeconds: 60 };
+    hub.publish('auth-lockout', lockout);
+    hub.publish('auth-lockout', lockout);
+    await receiver.waitForPosts(1);
+    await channel.idle();
+    expect(events()).toEqual(['auth-lockout']);
+    expect(receiver.posts[0]!.body).toMatchObject({ subject: '192.0.2.7', title: 'Logins from 192.0.2.7 locked out' });
+  });
+
+  it('reports a credential Microsoft refused once per incident, seen with the queue events of its deferrals', async () => {
+    hostStates = [{ key: HOST, credentialRefused: 'Microsoft refused the client secret (it is wrong)' }];
+    hub.countQueue('deferred');
+    hub.flushQueue();
+    await receiver.waitForPosts(1);
+    hub.countQueue('deferred');
+    hub.flushQueue();
+    await channel.idle();
+    expect(events()).toEqual(['credential-refused']);
+    expect(receiver.posts[0]!.body).toMatchObject({ host: HOST, name: 'Exchange' });
   });
 });
