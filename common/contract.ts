@@ -281,6 +281,17 @@ export interface EditableConfig {
   >;
   relayNetworks: string[];
   listen: { host: string; port: number };
+  /**
+   * configSet only (configGet leaves it out, so a Settings save never carries it):
+   * the pickup folder to write into the file, null to remove it. Takes effect at the next start.
+   */
+  pickup?: PickupSetting | null;
+}
+
+/** The config file's `pickup` key: the folder polled for .eml files, and how often. */
+export interface PickupSetting {
+  dir: string;
+  pollSeconds: number;
 }
 
 /** Where Settings live: the config file is their one source (README "Settings and the config file"). */
@@ -294,6 +305,8 @@ export interface ConfigFileStatus {
   error: string | null;
   /** Fields changed in the file that take effect at the next start, e.g. "listen.port". */
   restartNeeded: string[];
+  /** The file's pickup folder (what the next start uses; status.pickup is what runs); null: none. Absent from an older relay. */
+  pickup?: PickupSetting | null;
 }
 
 /** One of the machine's networks (a non-loopback, non-link-local interface address), as CIDR. */

@@ -57,7 +57,8 @@ export const OPERATIONS = {
   deleterecipients: op<(q: RecipientSelector) => ActionResult>({ readOnly: false }),
   bouncerecipients: op<(q: RecipientSelector) => ActionResult>({ readOnly: false }),
   configGet: op<() => EditableConfig>({ readOnly: true }),
-  configSet: op<(q: { config: EditableConfig }) => EditableConfig>({ readOnly: false }),
+  /** Keys left out stay as the file has them (the Devices view sends only `pickup`). */
+  configSet: op<(q: { config: Partial<EditableConfig> }) => EditableConfig>({ readOnly: false }),
   /** Where Settings live and whether they can be saved; the file's last rejected edit. */
   configFile: op<() => ConfigFileStatus>({ readOnly: true }),
   /** The machine's own networks (first run offers them as relay networks). */

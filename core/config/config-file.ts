@@ -10,7 +10,7 @@ import { basename, dirname } from 'node:path';
 import { PRIVATE_FILE_MODE } from '../file-modes.js';
 
 /** The keys Settings (window, `config set`, the certificate's Replace) edit; every other key of the file stays as written. */
-export const EDITABLE_KEYS = ['routes', 'bounceProfiles', 'relayNetworks', 'listen', 'tls'] as const;
+export const EDITABLE_KEYS = ['routes', 'bounceProfiles', 'relayNetworks', 'listen', 'tls', 'pickup'] as const;
 
 /** The file's text, or undefined when it does not exist (yet). */
 export async function readConfigText(file: string): Promise<string | undefined> {

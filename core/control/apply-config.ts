@@ -43,6 +43,8 @@ export class LiveConfig {
   private readonly listeners: ((c: RelayConfig) => void)[] = [];
   private fileError: string | null = null;
   private restartNeeded: string[] = [];
+  /** The file's last valid version: what the next start runs. */
+  private saved: RelayConfig;
   private readonly watcher: ConfigWatcher;
 
   private constructor(
@@ -51,6 +53,7 @@ export class LiveConfig {
     known: string | undefined,
   ) {
     this.current = atStart;
+    this.saved = atStart;
     this.watcher = new ConfigWatcher(deps.file, known, (text) => this.fileEdited(text), {
       ...deps.watch,
       onError: (e) => this.reportFileError(`${basename(deps.file)} cannot be read (${(e as NodeJS.ErrnoException).code ?? e.message})`),
@@ -83,6 +86,7 @@ export class LiveConfig {
       readOnly: await whyNotWritable(this.deps.file),
       error: this.fileError,
       restartNeeded: [...this.restartNeeded],
+      pickup: this.saved.pickup ? { dir: this.saved.pickup.dir, pollSeconds: this.saved.pickup.pollSeconds } : null,
     };
   }
 
@@ -94,7 +98,9 @@ export class LiveConfig {
       const edit: Record<string, unknown> = Object.fromEntries(EDITABLE_KEYS.filter((k) => partial[k] !== undefined).map((k) => [k, partial[k]]));
       // The window edits the first listener's address and port: the file's other listeners, and that one's TLS and AUTH, stay.
       if (partial.listen !== undefined) edit.listen = mergeListen((base.listen ?? this.atStart.listen) as RelayConfig['listen'], partial.listen);
-      const merged = { ...base, ...edit };
+      const merged: Record<string, unknown> = { ...base, ...edit };
+      // pickup: null turns the folder off: the key leaves the file (absent = no pickup).
+      if (partial.pickup === null) delete merged.pickup;
       next = parseConfig(merged, 'config');
       checkRouteSecrets(next.routes, this.deps.env);
       const why = await whyNotWritable(this.deps.file);
@@ -168,6 +174,7 @@ export class LiveConfig {
     const running = { ...this.atStart } as Record<string, unknown>;
     for (const k of LIVE_KEYS) running[k] = k === 'tls' ? tls : next[k];
     this.current = running as unknown as RelayConfig;
+    this.saved = next;
     this.restartNeeded = restartKeys(this.atStart, next);
     for (const fn of this.listeners) fn(this.current);
     this.deps.log.info(logLines.configChanged(by));
@@ -218,7 +225,8 @@ export function fileErrorWords(name: string, message: string): string {
 /** Top-level keys (listen: its fields) that differ between the start and the file. */
 function restartKeys(atStart: RelayConfig, next: RelayConfig): string[] {
   const out: string[] = [];
-  for (const k of Object.keys(next) as (keyof RelayConfig)[]) {
+  // Both sides' keys: a key removed from the file (pickup turned off) waits for a restart too.
+  for (const k of [...new Set([...Object.keys(atStart), ...Object.keys(next)])] as (keyof RelayConfig)[]) {
     if ((LIVE_KEYS as readonly string[]).includes(k)) continue;
     const a = atStart[k];
     const b = next[k];

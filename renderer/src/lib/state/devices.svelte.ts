@@ -2,11 +2,13 @@
  * devices: the Devices view's state: the device accounts (userList) and this
  * machine's addresses (interfaces), loaded when the view opens and after each
  * change made here; the account and certificate changes, with the relay's
- * refusals mapped to the field they name. The password is passed through to
- * the relay and kept nowhere.
+ * refusals mapped to the field they name; the pickup folder setting (written
+ * into the config file, used at the next start). The password is passed
+ * through to the relay and kept nowhere.
  */
-import type { CertificateStatus, DeviceAccount, MachineNetwork } from '../../../../common/contract.js';
+import type { CertificateStatus, DeviceAccount, MachineNetwork, PickupSetting } from '../../../../common/contract.js';
 import { accountProblems, pemPathProblem } from '../account-rules.js';
+import { pickupProblems } from '../pickup-rules.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
 
 /** Field → message; `form` for what belongs to no field. Empty: nothing wrong. */
@@ -62,6 +64,25 @@ export class DevicesStore {
     }
   }
 
+  /** Writes `pickup` into the config file (null: removes it); errors on pickup.dir / pickup.pollSeconds. */
+  async savePickup(p: { dir: string; pollSeconds: string } | null): Promise<FieldErrors> {
+    let pickup: PickupSetting | null = null;
+    if (p) {
+      const problems = pickupProblems(p);
+      if (Object.keys(problems).length) return problems;
+      pickup = { dir: p.dir.trim(), pollSeconds: Number(p.pollSeconds) };
+    }
+    this.busy = true;
+    try {
+      await this.client.configSet({ config: { pickup } });
+      return {};
+    } catch (e) {
+      return pickupFieldErrors(e);
+    } finally {
+      this.busy = false;
+    }
+  }
+
   private async change(call: () => Promise<unknown>): Promise<FieldErrors> {
     this.busy = true;
     try {
@@ -82,4 +103,13 @@ export function fieldErrors(e: unknown): FieldErrors {
   const field = err.field?.split('.')[0];
   const words = err.message.replace(/^\w+: /, '').replace(/^[\w.[\]]+: /, '');
   return field ? { [field]: words } : { form: err.message };
+}
+
+/** "config: pickup.pollSeconds: must be …" (field config.pickup.pollSeconds) → { 'pickup.pollSeconds': 'must be …' }. */
+export function pickupFieldErrors(e: unknown): FieldErrors {
+  const err = asControlError(e);
+  const m = /(pickup(?:\.\w+)?): (.+)$/s.exec(err.message);
+  const field = err.field?.replace(/^config\./, '') ?? m?.[1];
+  if (field?.startsWith('pickup')) return { [field === 'pickup' ? 'pickup.dir' : field]: m?.[2] ?? err.message };
+  return { form: err.message };
 }

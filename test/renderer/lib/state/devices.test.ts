@@ -56,4 +56,26 @@ describe('devices store', () => {
     expect(await st.replaceCertificate(' /c.pem ', '/c.key')).toEqual(cert);
     expect(c.calls.at(-1)?.arg).toEqual({ certFile: '/c.pem', keyFile: '/c.key' });
   });
+
+  it('savePickup: checks the folder and seconds first, sends only pickup (null turns it off), maps the relay’s refusal to pickup.<field>', async () => {
+    let refuse = false;
+    const c = fakeClient({
+      configSet: () => {
+        if (refuse) throw new ControlError('ECONFIG', 'config: pickup.pollSeconds: must be more than 0 seconds', { field: 'config.pickup.pollSeconds', status: 400 });
+        return {};
+      },
+    });
+    const st = new DevicesStore(c);
+    expect(await st.savePickup({ dir: 'Pickup', pollSeconds: 'x' })).toEqual({
+      'pickup.dir': expect.stringMatching(/full path/),
+      'pickup.pollSeconds': expect.stringMatching(/number of seconds/),
+    });
+    expect(await st.savePickup({ dir: '', pollSeconds: '7200' })).toEqual({ 'pickup.dir': 'must name a folder', 'pickup.pollSeconds': expect.stringMatching(/3600/) });
+    expect(c.calls).toEqual([]);
+    expect(await st.savePickup({ dir: ' C:\\inetpub\\mailroot\\Pickup ', pollSeconds: '5' })).toEqual({});
+    expect(await st.savePickup(null)).toEqual({});
+    expect(c.calls.map((x) => x.arg)).toEqual([{ config: { pickup: { dir: 'C:\\inetpub\\mailroot\\Pickup', pollSeconds: 5 } } }, { config: { pickup: null } }]);
+    refuse = true;
+    expect(await st.savePickup({ dir: '/srv/pickup', pollSeconds: '1' })).toEqual({ 'pickup.pollSeconds': 'must be more than 0 seconds' });
+  });
 });
