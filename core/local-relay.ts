@@ -10,6 +10,7 @@ import { readToken } from './server/control-token.js';
 import { hostPort } from './server/request-guard.js';
 
 export { defaultDataDir };
+export { STOP_DEADLINE_MS } from './relay-types.js';
 export { AccountStore, type AccountView } from './accounts/account-store.js';
 
 export interface LocalRelay {

@@ -26,7 +26,7 @@ import { logLines } from './log/log-lines.js';
 import { lineBatcher } from './log/line-batcher.js';
 import { openMailLog } from './log/mail-log.js';
 import { registerInternals } from './relay-internals.js';
-import type { Relay, RelayOptions } from './relay-types.js';
+import { STOP_DEADLINE_MS, type Relay, type RelayOptions } from './relay-types.js';
 import { restoreRelayState } from './store/restore-relay-state.js';
 import { DestinationOrder } from './routing/destination-order.js';
 import { warnExpiringCertificates } from './oauth/certificate-expiry.js';
@@ -178,7 +178,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
     log,
     queuedAtStart: queue.pendingMessageCount,
     flush: () => state.flush(),
-    stop(reason = 'stop requested', deadlineMs = 10_000) {
+    stop(reason = 'stop requested', deadlineMs = STOP_DEADLINE_MS) {
       stopping ??= (async () => {
         log.info(logLines.shutdown(reason));
         accepting = false;
