@@ -38,6 +38,7 @@ import { MessageIntake } from './scheduler/message-intake.js';
 import { RecipientBouncer } from './scheduler/bounce-recipients.js';
 import { createNdrSender } from './scheduler/ndr-sender.js';
 import { ensureToken } from './server/control-token.js';
+import { openControlTls, type ControlTls } from './server/control-tls.js';
 import { startControlServer, type ControlServer } from './server/http-api.js';
 import { VERSION } from './version.js';
 
@@ -144,9 +145,13 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config, env });
   let server: ControlServer | undefined;
   let controlUrl: string | undefined;
+  let controlTls: ControlTls | undefined;
   if (opts.controlServer !== false) {
     const token = await ensureToken(paths.token);
-    const s = await startControlServer({ api: control, hub, host: initial.control.host, port: initial.control.port, token, staticDir: opts.staticDir, log });
+    const c = initial.control;
+    const tls = (controlTls = c.tls === undefined ? undefined : await openControlTls({ tls: c.tls, listener: inbound.certificate, listenerFiles: initial.tls, dataDir: paths.root, hostname: initial.hostname, log }));
+    if (tls) undo.push(async () => tls.close());
+    const s = await startControlServer({ api: control, hub, host: c.host, port: c.port, token, staticDir: opts.staticDir, log, tls, hostname: initial.hostname });
     server = s;
     undo.push(() => s.close());
     controlUrl = `${s.url}#token=${token}`;
@@ -159,7 +164,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   // relay.json is retried until it can be written.
   const runtime = await publishRuntimeInfo(
     paths,
-    { pid: process.pid, version: VERSION, startedAt, smtp, control: server ? { host: server.host, port: server.port } : undefined },
+    { pid: process.pid, version: VERSION, startedAt, smtp, control: server ? { host: server.host, port: server.port, ...(server.fingerprint256 ? { fingerprint256: server.fingerprint256 } : {}) } : undefined },
     (e) => (e ? log.warn(logLines.runtimeInfoFailed(paths.runtime, e.message)) : log.info(logLines.runtimeInfoWritten(paths.runtime))),
   );
 
@@ -184,6 +189,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
         accepting = false;
         await inbound.stop();
         await server?.close();
+        controlTls?.close();
         prober.stop();
         config.stop();
         await scheduler.stop(deadlineMs);

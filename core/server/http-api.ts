@@ -1,17 +1,21 @@
 /**
- * http-api: the control server on one loopback port — POST /api/<operation> (JSON argument; GET
- * too for read-only ones, query = argument), GET /api/events (SSE), and the dashboard's files.
- * Bearer token on /api/ (401), our own Host and Origin everywhere (403; request-guard.ts).
+ * http-api: the control server on one port (loopback, or off loopback with TLS) — POST
+ * /api/<operation> (JSON argument; GET too for read-only ones, query = argument), GET /api/events
+ * (SSE), and the dashboard's files. Bearer token on /api/ (401), our own Host and Origin everywhere (403; request-guard.ts).
  */
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dispatch } from '../control/commands.js';
 import { isControlMethod, OPERATIONS, type ControlApi } from '../control/contract.js';
 import type { EventHub } from '../control/event-hub.js';
 import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';
+import { RelayError } from '../errors/relay-error.js';
+import { isLoopbackHost } from '../config/config-schema.js';
 import { ConnectionTracker } from './connection-tracker.js';
+import { certificateNames, CONTROL_TLS_OPTIONS, type ControlTls } from './control-tls.js';
 import { mapError } from './error-status.js';
 import { sendError, sendJson, setSecurityHeaders } from './http-reply.js';
 import { BodyError, readJsonBody } from './read-body.js';
@@ -38,25 +42,38 @@ export interface ControlServerOptions {
   sse?: Partial<SseOptions>;
   /** Concurrent event streams at most (each holds a socket and a subscriber). */
   maxEventStreams?: number;
+  /** HTTPS with this certificate; required when `host` is not a loopback address. */
+  tls?: ControlTls | undefined;
+  /** With TLS: the relay's own name (config `hostname`), accepted in Host besides the address and the certificate's names. */
+  hostname?: string;
 }
 
 export interface ControlServer {
   host: string;
   port: number;
-  /** http://host:port/ (no token). */
+  /** http://host:port/ or https://… (no token). */
   url: string;
+  /** With TLS: the certificate's SHA-256 fingerprint (what a pairing code pins). */
+  fingerprint256: string | undefined;
   close(): Promise<void>;
 }
 
 export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
-  // Fail on a wildcard before binding anything.
+  // Fail on a wildcard, or a plain bind off loopback, before binding anything.
   allowedHosts(opts.host, opts.port === 0 ? 1 : opts.port);
+  if (!opts.tls && !isLoopbackHost(opts.host)) {
+    throw new RelayError({ code: 'ECONFIG', message: `control.tls: is required to bind control.host ${opts.host}, which is not a loopback address`, temporary: false });
+  }
+  const tls = opts.tls;
+  const scheme = tls ? 'https' : 'http';
+  const names = (): string[] => (tls ? [...(opts.hostname ? [opts.hostname.toLowerCase()] : []), ...certificateNames(tls.pem.cert)] : []);
   const sse = new SseClients(opts.hub, { ...SSE_DEFAULTS, ...opts.sse });
   const statics = opts.staticDir === undefined ? undefined : new StaticFiles(opts.staticDir);
   const maxStreams = opts.maxEventStreams ?? 64;
   let allowed = new Set<string>();
+  let port = opts.port;
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     connections.track(req, res);
     handle(req, res).catch((e: unknown) => {
       // Last resort: handle() answers its own errors; this is a bug path.
@@ -64,11 +81,17 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       if (!res.headersSent) sendError(res, 500, { code: 'EINTERNAL', message: 'internal error (see the mail log)' });
       else res.destroy();
     });
+  };
+  const server: Server = tls ? createHttpsServer({ ...tls.pem, ...CONTROL_TLS_OPTIONS }, onRequest) : createServer(onRequest);
+  tls?.onChange((pem) => {
+    // A renewed certificate: new connections get it; its names count from now on.
+    (server as HttpsServer).setSecureContext({ ...pem, ...CONTROL_TLS_OPTIONS });
+    allowed = allowedHosts(opts.host, port, names());
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setSecurityHeaders(res);
-    const guard = checkHostAndOrigin(req, allowed);
+    const guard = checkHostAndOrigin(req, allowed, scheme);
     if (!guard.ok) return sendError(res, guard.status, { code: 'EFORBIDDEN', message: guard.message });
     const url = new URL(req.url ?? '/', 'http://relay.invalid');
     const path = url.pathname;
@@ -155,9 +178,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   });
   server.listen({ host: opts.host, port: opts.port, exclusive: true });
   await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  allowed = allowedHosts(opts.host, port);
-  const url = `http://${hostPort(opts.host, port)}/`;
+  port = (server.address() as AddressInfo).port;
+  allowed = allowedHosts(opts.host, port, names());
+  const url = `${scheme}://${hostPort(opts.host, port)}/`;
   opts.log.info(logLines.controlListening(url));
 
   let closing: Promise<void> | undefined;
@@ -165,6 +188,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     host: opts.host,
     port,
     url,
+    get fingerprint256() {
+      return tls?.fingerprint256;
+    },
     close() {
       closing ??= (async () => {
         sse.closeAll();

@@ -35,6 +35,8 @@ export interface CertificateSource {
   dataDir: string;
   hostname: string;
   log: MailLog;
+  /** The config key errors name ("tls", or "control.tls" for the control server's own pair). */
+  field?: string;
   /** How long the files must be quiet before they are read again (an editor or certbot writes in steps). */
   debounceMs?: number;
 }
@@ -51,6 +53,7 @@ export class ListenerCertificate {
     private readonly files: { certFile: string; keyFile: string },
     private readonly log: MailLog,
     private readonly debounceMs: number,
+    private readonly field: string,
   ) {}
 
   /** Loads (or first makes) the pair. Raises RelayError ECONFIG naming the file that does not load. */
@@ -58,8 +61,9 @@ export class ListenerCertificate {
     const selfSigned = src.files === undefined;
     const files = src.files ?? (await ensureSelfSigned(src.dataDir, src.hostname));
     const abs = { certFile: resolve(files.certFile), keyFile: resolve(files.keyFile) };
-    const { pem, info } = await loadPair(abs, selfSigned);
-    const c = new ListenerCertificate(pem, info, abs, src.log, src.debounceMs ?? 250);
+    const field = src.field ?? 'tls';
+    const { pem, info } = await loadPair(abs, selfSigned, field);
+    const c = new ListenerCertificate(pem, info, abs, src.log, src.debounceMs ?? 250, field);
     if (!selfSigned) c.watch();
     return c;
   }
@@ -126,7 +130,7 @@ export class ListenerCertificate {
   private async reloadNow(): Promise<void> {
     let loaded: { pem: CertificatePem; info: CertificateInfo };
     try {
-      loaded = await loadPair(this.files, this.summary.selfSigned);
+      loaded = await loadPair(this.files, this.summary.selfSigned, this.field);
     } catch (e) {
       this.log.warn(logLines.tlsReloadFailed((e as Error).message, this.summary.fingerprint256));
       return;
@@ -140,12 +144,12 @@ export class ListenerCertificate {
 }
 
 /** Reads and checks a pair: both PEM, the key matches the certificate, and TLS can use them. */
-async function loadPair(files: { certFile: string; keyFile: string }, selfSigned: boolean): Promise<{ pem: CertificatePem; info: CertificateInfo }> {
+async function loadPair(files: { certFile: string; keyFile: string }, selfSigned: boolean, section: string): Promise<{ pem: CertificatePem; info: CertificateInfo }> {
   const read = async (file: string, field: string): Promise<string> => {
     try {
       return await readFile(file, 'utf8');
     } catch (e) {
-      throw bad(`tls.${field}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw bad(`${section}.${field}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   };
   const cert = await read(files.certFile, 'certFile');
@@ -154,13 +158,13 @@ async function loadPair(files: { certFile: string; keyFile: string }, selfSigned
   try {
     x = new X509Certificate(cert);
   } catch (e) {
-    throw bad(`tls.certFile: ${files.certFile} is not a PEM certificate (${(e as Error).message})`);
+    throw bad(`${section}.certFile: ${files.certFile} is not a PEM certificate (${(e as Error).message})`);
   }
   try {
     if (!x.checkPrivateKey(createPrivateKey(key))) throw new Error('the key does not belong to the certificate');
     createSecureContext({ key, cert });
   } catch (e) {
-    throw bad(`tls.keyFile: ${files.keyFile} cannot be used with ${files.certFile} (${(e as Error).message})`);
+    throw bad(`${section}.keyFile: ${files.keyFile} cannot be used with ${files.certFile} (${(e as Error).message})`);
   }
   return {
     pem: { key, cert },
