@@ -12,6 +12,7 @@ import { hostPort } from './server/request-guard.js';
 export { defaultDataDir };
 export { STOP_DEADLINE_MS } from './relay-types.js';
 export { AccountStore, type AccountView } from './accounts/account-store.js';
+export { TokenStore, type TokenView } from './server/token-store.js';
 
 export interface LocalRelay {
   /** The data dir, resolved. */

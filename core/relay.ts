@@ -40,6 +40,7 @@ import { createNdrSender } from './scheduler/ndr-sender.js';
 import { ensureToken } from './server/control-token.js';
 import { openControlTls, type ControlTls } from './server/control-tls.js';
 import { startControlServer, type ControlServer } from './server/http-api.js';
+import { TokenStore } from './server/token-store.js';
 import { VERSION } from './version.js';
 
 export type { Relay, RelayOptions } from './relay-types.js';
@@ -146,12 +147,16 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   let server: ControlServer | undefined;
   let controlUrl: string | undefined;
   let controlTls: ControlTls | undefined;
+  let controlTokens: TokenStore | undefined;
   if (opts.controlServer !== false) {
     const token = await ensureToken(paths.token);
     const c = initial.control;
     const tls = (controlTls = c.tls === undefined ? undefined : await openControlTls({ tls: c.tls, listener: inbound.certificate, listenerFiles: initial.tls, dataDir: paths.root, hostname: initial.hostname, log }));
     if (tls) undo.push(async () => tls.close());
-    const s = await startControlServer({ api: control, hub, host: c.host, port: c.port, token, staticDir: opts.staticDir, log, tls, hostname: initial.hostname });
+    const tokens = (controlTokens = new TokenStore(paths.root));
+    tokens.watch();
+    undo.push(() => tokens.close());
+    const s = await startControlServer({ api: control, hub, host: c.host, port: c.port, token, staticDir: opts.staticDir, log, tls, hostname: initial.hostname, tokens });
     server = s;
     undo.push(() => s.close());
     controlUrl = `${s.url}#token=${token}`;
@@ -190,6 +195,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
         await inbound.stop();
         await server?.close();
         controlTls?.close();
+        await controlTokens?.close();
         prober.stop();
         config.stop();
         await scheduler.stop(deadlineMs);

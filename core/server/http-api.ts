@@ -16,6 +16,7 @@ import { RelayError } from '../errors/relay-error.js';
 import { isLoopbackHost } from '../config/config-schema.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { certificateNames, CONTROL_TLS_OPTIONS, type ControlTls } from './control-tls.js';
+import type { TokenPrincipal, TokenStore } from './token-store.js';
 import { mapError } from './error-status.js';
 import { sendError, sendJson, setSecurityHeaders } from './http-reply.js';
 import { BodyError, readJsonBody } from './read-body.js';
@@ -25,6 +26,9 @@ import { StaticFiles } from './static-files.js';
 
 /** Query parameters that are numbers in the argument schemas; the rest stay strings. */
 const NUMERIC_QUERY = new Set(['mid', 'rid', 'limit', 'lines', 'port']);
+
+/** The principal of the data dir's own control.token. */
+const OWN_TOKEN = 'control.token';
 
 /** How long close() lets requests in flight finish before cutting their sockets. */
 const CLOSE_GRACE_MS = 2000;
@@ -46,6 +50,8 @@ export interface ControlServerOptions {
   tls?: ControlTls | undefined;
   /** With TLS: the relay's own name (config `hostname`), accepted in Host besides the address and the certificate's names. */
   hostname?: string;
+  /** Paired tokens (`relaywatch pair`), besides `token`; read-only ones may call only readOnly operations. */
+  tokens?: Pick<TokenStore, 'authenticate' | 'onRevoked'> | undefined;
 }
 
 export interface ControlServer {
@@ -72,6 +78,17 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const maxStreams = opts.maxEventStreams ?? 64;
   let allowed = new Set<string>();
   let port = opts.port;
+
+  // Who a request is: the data dir's control.token (full rights), or a paired token.
+  const streams = new Map<ServerResponse, string>();
+  opts.tokens?.onRevoked((ids) => {
+    for (const [res, id] of streams) if (ids.includes(id)) res.end();
+  });
+  async function authenticate(given: string | undefined): Promise<TokenPrincipal | undefined> {
+    if (given === undefined) return undefined;
+    if (tokenMatches(given, opts.token)) return { id: OWN_TOKEN, readOnly: false };
+    return opts.tokens?.authenticate(given);
+  }
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     connections.track(req, res);
@@ -107,13 +124,19 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     // dashboard is same-origin with no Referer sent (Referrer-Policy), so the
     // URL does not leak; we never log request URLs.
     const given = bearerToken(req) ?? (isEvents ? (url.searchParams.get('token') ?? undefined) : undefined);
-    if (!tokenMatches(given, opts.token)) {
+    const who = await authenticate(given);
+    if (!who) {
       return sendError(res, 401, { code: 'EUNAUTHORIZED', message: 'missing or wrong control token' }, { 'www-authenticate': 'Bearer realm="relaywatch"' });
     }
     if (isEvents) {
       if (req.method !== 'GET') return sendError(res, 405, { code: 'EMETHOD', message: 'use GET for /api/events' }, { allow: 'GET' });
       if (sse.size >= maxStreams) {
         return sendError(res, 503, { code: 'EBUSY', message: 'too many event streams open' }, { 'retry-after': '5' });
+      }
+      // A paired token's stream ends when the token is revoked.
+      if (who.id !== OWN_TOKEN) {
+        streams.set(res, who.id);
+        res.once('close', () => streams.delete(res));
       }
       return sse.serve(res, lastEventId(req, url));
     }
@@ -124,6 +147,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     // Operations that change nothing may also be called with GET (handy with
     // curl and for links); everything else is POST only, so no GET can act.
     const readOnly = OPERATIONS[method].readOnly;
+    if (who.readOnly && !readOnly) {
+      return sendError(res, 403, { code: 'EREADONLY', message: `${method} changes the relay, and this token is read-only (relaywatch pair without --read-only makes one that may)` });
+    }
     let args: unknown;
     if (req.method === 'POST') {
       try {
