@@ -12,7 +12,7 @@ import { dirname, join, posix, resolve, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RelayError } from '../../core/errors/relay-error.js';
-import { STOP_DEADLINE_MS } from '../../core/local-relay.js';
+import { findLocalRelay, STOP_DEADLINE_MS } from '../../core/local-relay.js';
 import type { CliIo } from '../run-command.js';
 import { platformEntry, winswExecutable, type PlatformEntry, type RunStep, type ServicePlatform, type ServiceScope, type ServiceSpec } from './service-spec.js';
 
@@ -39,6 +39,8 @@ export interface ServiceHost {
   writeFile: (path: string, content: string, mode: number) => Promise<void>;
   mkdir: (path: string) => Promise<void>;
   readFile: (path: string) => Promise<string | undefined>;
+  /** The PID of a relay already running on `dataDir`, if any. */
+  relayRunning: (dataDir: string) => Promise<number | undefined>;
 }
 
 /**
@@ -97,6 +99,9 @@ export async function runServiceCommand(argv: readonly string[], io: CliIo, host
       return 0;
     }
     await preflight(verb, entry, scope, host);
+    // One relay per data dir: the service would only fail to lock it, and restart, and fail.
+    const pid = verb === 'install' ? await host.relayRunning(buildSpec(host, scope, entry, values.config, values['data-dir']).dataDir) : undefined;
+    if (pid !== undefined) throw argsError(`service install: a relay already runs on that data dir (PID ${pid}); stop it (the desktop app, or relaywatch serve) first, then install`);
     for (const step of steps) await carryOut(step, host);
     io.stdout(verb === 'install' ? `relaywatch: installed and started ${entry.name} (${entry.manager}); see it with: relaywatch service status${scope === 'user' ? ' --user' : ''}\n` : `relaywatch: stopped and removed ${entry.name} (${entry.manager}); the data dir is left as it is\n`);
     return 0;
@@ -269,6 +274,7 @@ export function realHost(env: NodeJS.ProcessEnv): ServiceHost {
     },
     mkdir: async (p) => void (await mkdir(p, { recursive: true })),
     readFile: (p) => readFile(p, 'utf8').catch(() => undefined),
+    relayRunning: (dir) => findLocalRelay(dir).then((r) => r?.pid, () => undefined),
   };
 }
 

@@ -30,6 +30,7 @@ export function dryHost(platform: ServicePlatform, over: Partial<ServiceHost> = 
     writeFile: async (p) => touch(`write ${p}`)(),
     mkdir: async (p) => touch(`mkdir ${p}`)(),
     readFile: async () => undefined,
+    relayRunning: async () => undefined,
     ...over,
   };
 }

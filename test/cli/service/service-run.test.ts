@@ -87,6 +87,14 @@ describe('service install / uninstall / status', () => {
     expect([...notRoot.log, ...unbuilt.log, ...win.log]).toEqual([]);
   });
 
+  it('refuses to install on a data dir a relay already runs on (one relay per data dir), before changing anything', async () => {
+    const { host, log } = liveHost({ relayRunning: async (dir) => (dir === '/var/lib/rw' ? 777 : undefined) });
+    const r = await run(['install', '--data-dir', '/var/lib/rw'], host);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('relaywatch: service install: a relay already runs on that data dir (PID 777); stop it (the desktop app, or relaywatch serve) first, then install\n');
+    expect(log).toEqual([]);
+  });
+
   it('status shows the state, PID and the data dir the unit names, and nothing secret', async () => {
     const show = 'LoadState=loaded\nActiveState=active\nSubState=running\nMainPID=4242\nUnitFileState=enabled\nExecMainStatus=0\n';
     const { host, files } = liveHost({ env: { RELAY_PASS: 'Sup3r-Secret-Relay-Pass' } }, (argv) => (argv[0] === 'systemctl' ? { code: 0, stdout: show, stderr: '' } : { code: 0, stdout: '', stderr: '' }));
