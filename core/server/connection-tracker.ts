@@ -7,47 +7,51 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
-/**
- * Keyed by the peer's address and port: with HTTPS, 'connection' gives the
- * TCP socket and a request the TLS socket on top of it, two objects for one
- * connection. Destroying the TCP socket ends both, handshakes in progress too.
- */
-const keyOf = (s: Socket): string => `${s.remoteAddress ?? '?'}|${s.remotePort ?? '?'}`;
-
 export class ConnectionTracker {
-  private readonly inFlight = new Map<string, { socket: Socket; n: number }>();
+  private readonly inFlight = new Map<Socket, number>();
   private closing = false;
 
-  constructor(server: Server) {
-    server.on('connection', (s: Socket) => {
-      const key = keyOf(s);
-      this.inFlight.set(key, { socket: s, n: 0 });
-      s.once('close', () => {
-        if (this.inFlight.get(key)?.socket === s) this.inFlight.delete(key);
-      });
+  /** TCP sockets of an HTTPS server whose handshake may not be done (no request can be in flight on them yet). */
+  private readonly raw = new Set<Socket>();
+
+  /**
+   * With HTTPS a request's socket is the TLS socket of 'secureConnection',
+   * not the TCP one of 'connection': that is the one counted; the TCP ones
+   * are kept only to cut handshakes still in progress at destroyAll().
+   */
+  constructor(server: Server, tls = false) {
+    server.on(tls ? 'secureConnection' : 'connection', (s: Socket) => {
+      this.inFlight.set(s, 0);
+      s.once('close', () => this.inFlight.delete(s));
     });
+    if (tls) {
+      server.on('connection', (s: Socket) => {
+        this.raw.add(s);
+        s.once('close', () => this.raw.delete(s));
+      });
+    }
   }
 
   /** Call at the start of every request. */
   track(req: IncomingMessage, res: ServerResponse): void {
-    const key = keyOf(req.socket);
-    const entry = this.inFlight.get(key) ?? { socket: req.socket, n: 0 };
-    this.inFlight.set(key, entry);
-    entry.n++;
+    const s = req.socket;
+    this.inFlight.set(s, (this.inFlight.get(s) ?? 0) + 1);
     res.once('close', () => {
-      entry.n--;
-      if (this.closing && entry.n === 0) entry.socket.destroy();
+      const n = (this.inFlight.get(s) ?? 1) - 1;
+      this.inFlight.set(s, n);
+      if (this.closing && n === 0) s.destroy();
     });
   }
 
   /** Destroys every socket without a request in flight, and the others when they finish. */
   shutdown(): void {
     this.closing = true;
-    for (const { socket, n } of this.inFlight.values()) if (n === 0) socket.destroy();
+    for (const [s, n] of this.inFlight) if (n === 0) s.destroy();
   }
 
   /** Destroys every socket (after the grace period). */
   destroyAll(): void {
-    for (const { socket } of this.inFlight.values()) socket.destroy();
+    for (const s of this.inFlight.keys()) s.destroy();
+    for (const s of this.raw) s.destroy();
   }
 }

@@ -196,7 +196,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     }
   }
 
-  const connections = new ConnectionTracker(server);
+  const connections = new ConnectionTracker(server, tls !== undefined);
   server.on('clientError', (err, socket) => {
     // Malformed HTTP from a client: answer 400 if we still can, never crash.
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
