@@ -6,6 +6,7 @@
 import { findLocalRelay, resolveDataDir } from '../core/local-relay.js';
 import { RelayError } from '../core/errors/relay-error.js';
 import { createControlClient, type ControlClient } from './client.js';
+import { pinnedFetch } from './pinned-fetch.js';
 
 export class RelayNotRunning extends RelayError {
   constructor(readonly dataDir: string) {
@@ -21,5 +22,7 @@ export class RelayNotRunning extends RelayError {
 export async function locateRelay(dataDir: string, opts: { signal?: AbortSignal } = {}): Promise<{ client: ControlClient }> {
   const relay = await findLocalRelay(dataDir);
   if (!relay) throw new RelayNotRunning(resolveDataDir(dataDir));
-  return { client: createControlClient({ baseUrl: relay.baseUrl, token: relay.token, ...(opts.signal ? { signal: opts.signal } : {}) }) };
+  // With control.tls the relay's certificate is pinned by the fingerprint it published in relay.json.
+  const fetch = relay.fingerprint256 ? pinnedFetch(relay.fingerprint256) : undefined;
+  return { client: createControlClient({ baseUrl: relay.baseUrl, token: relay.token, ...(opts.signal ? { signal: opts.signal } : {}), ...(fetch ? { fetch } : {}) }) };
 }

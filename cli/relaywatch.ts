@@ -100,6 +100,15 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'serve') return serve(rest);
+  if (command === 'service') {
+    const { runServiceCommand } = await import('./service/service-command.js');
+    process.exit(await runServiceCommand(rest, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }));
+  }
+  if (command === 'pair' || command === 'token') {
+    const { runPairCommand, runTokenCommand } = await import('./token-commands.js');
+    const io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
+    process.exit(await (command === 'pair' ? runPairCommand(rest, io) : runTokenCommand(rest, io)));
+  }
   if (command === 'user') {
     const { runUserCommand, terminalPrompt } = await import('./user-commands.js');
     const prompt = terminalPrompt();

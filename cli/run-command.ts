@@ -74,6 +74,9 @@ export function usage(): string {
     ['serve [--config FILE] [--data-dir DIR]', 'run the relay headless (SMTP, delivery, dashboard)'],
     ...COMMANDS.map((c) => [commandLine(c), c.summary]),
     ['user add|list|remove|passwd [NAME]', 'per-device SMTP accounts (relaywatch user --help)'],
+    ['service install|uninstall|status', 'run the relay as a system service (relaywatch service --help)'],
+    ['pair [--read-only]', 'a connection code for watching this relay from another desk'],
+    ['token list|revoke [ID]', 'paired tokens (relaywatch token --help)'],
   ];
   return `Usage: relaywatch <command> [options] [--data-dir DIR] [--json]
 

@@ -55,7 +55,8 @@ export interface RuntimeInfo {
   version: string;
   startedAt: number;
   smtp: { host: string; port: number };
-  control?: { host: string; port: number } | undefined;
+  /** fingerprint256: the control server speaks HTTPS with this certificate (clients pin it). */
+  control?: { host: string; port: number; fingerprint256?: string } | undefined;
 }
 
 /** Writes relay.json (temp + rename); a failed write leaves no temp file behind. */

@@ -27,11 +27,11 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 /**
  * Temp files of atomic writes (temp + rename) at the data dir's top level:
  * relay.json.<pid>.tmp, config.json.<pid>.tmp, secrets.json.<pid>.tmp, state.json.tmp, control.token.<pid>.<hex>.tmp,
- * listener-{cert,key}.pem.<pid>.tmp. Once
+ * listener-{cert,key}.pem.<pid>.tmp, tokens{,-used}.json.<pid>.<hex>.tmp. Once
  * the caller holds the data dir's lock, any of them is left over from a
  * write that failed or a process that died, never one in progress.
  */
-const LEFTOVER_TMP = /^(relay\.json\.\d+|config\.json\.\d+|secrets\.json\.\d+|state\.json|control\.token\.\d+\.[0-9a-f]+|listener-(cert|key)\.pem\.\d+)\.tmp$/;
+const LEFTOVER_TMP = /^(relay\.json\.\d+|config\.json\.\d+|secrets\.json\.\d+|state\.json|control\.token\.\d+\.[0-9a-f]+|listener-(cert|key)\.pem\.\d+|tokens(-used)?\.json\.\d+\.[0-9a-f]+)\.tmp$/;
 
 /**
  * Run with the data dir locked: removes leftover temp files and tightens the

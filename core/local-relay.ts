@@ -10,15 +10,19 @@ import { readToken } from './server/control-token.js';
 import { hostPort } from './server/request-guard.js';
 
 export { defaultDataDir };
+export { STOP_DEADLINE_MS } from './relay-types.js';
 export { AccountStore, type AccountView } from './accounts/account-store.js';
+export { TokenStore, type TokenView } from './server/token-store.js';
 
 export interface LocalRelay {
   /** The data dir, resolved. */
   root: string;
   pid: number;
-  /** The control API, e.g. http://127.0.0.1:8025/ */
+  /** The control API, e.g. http://127.0.0.1:8025/ (https:// with control.tls) */
   baseUrl: string;
   token: string;
+  /** With control.tls: the certificate's SHA-256 fingerprint, to pin. */
+  fingerprint256?: string;
 }
 
 /**
@@ -37,7 +41,9 @@ export async function findLocalRelay(dataDir: string): Promise<LocalRelay | unde
     throw new RelayError({ code: 'EARGS', message: `the relay for data dir ${l.root} (PID ${info.pid}) runs without a control API`, temporary: false });
   }
   const token = await readToken(l.token);
-  return { root: l.root, pid: info.pid, baseUrl: `http://${hostPort(info.control.host, info.control.port)}/`, token };
+  const fp = info.control.fingerprint256;
+  const scheme = fp ? 'https' : 'http';
+  return { root: l.root, pid: info.pid, baseUrl: `${scheme}://${hostPort(info.control.host, info.control.port)}/`, token, ...(fp ? { fingerprint256: fp } : {}) };
 }
 
 /** The resolved path of a data dir, as the relay names it in its messages. */

@@ -11,6 +11,12 @@ import type { MailLog } from './log/log-types.js';
 import type { SecretCipher } from './secrets/secret-store.js';
 import type { DnsLookup } from './routing/routing-types.js';
 
+/**
+ * How long stop() lets in-flight deliveries finish before it requeues them.
+ * Service managers wait longer than this before they kill (cli/service).
+ */
+export const STOP_DEADLINE_MS = 10_000;
+
 export interface RelayOptions {
   config: RelayConfig;
   dataDir: string;

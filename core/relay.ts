@@ -32,7 +32,7 @@ import { RelayMetrics } from './metrics/relay-metrics.js';
 import { lineBatcher } from './log/line-batcher.js';
 import { openMailLog } from './log/mail-log.js';
 import { registerInternals } from './relay-internals.js';
-import type { Relay, RelayOptions } from './relay-types.js';
+import { STOP_DEADLINE_MS, type Relay, type RelayOptions } from './relay-types.js';
 import { restoreRelayState } from './store/restore-relay-state.js';
 import { SECRET_FILE, openSecretFile, type OpenedSecrets } from './secrets/secret-store.js';
 import { DestinationOrder } from './routing/destination-order.js';
@@ -46,7 +46,9 @@ import { startPickup } from './pickup/start-pickup.js';
 import { RecipientBouncer } from './scheduler/bounce-recipients.js';
 import { createNdrSender } from './scheduler/ndr-sender.js';
 import { ensureToken } from './server/control-token.js';
+import { openControlTls, type ControlTls } from './server/control-tls.js';
 import { startControlServer, type ControlServer } from './server/http-api.js';
+import { TokenStore } from './server/token-store.js';
 import { VERSION } from './version.js';
 
 export type { Relay, RelayOptions } from './relay-types.js';
@@ -167,9 +169,17 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), ...(pickup ? { pickup: () => pickup.status() } : {}), accounts: new AccountStore(paths.root), certificate: () => inbound.certificate, queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config, env, secrets: kept?.store });
   let server: ControlServer | undefined;
   let controlUrl: string | undefined;
+  let controlTls: ControlTls | undefined;
+  let controlTokens: TokenStore | undefined;
   if (opts.controlServer !== false) {
     const token = await ensureToken(paths.token);
-    const s = await startControlServer({ api: control, hub, host: initial.control.host, port: initial.control.port, token, staticDir: opts.staticDir, log, metrics: metricsRoute(metrics, initial.metrics.allowNetworks) });
+    const c = initial.control;
+    const tls = (controlTls = c.tls === undefined ? undefined : await openControlTls({ tls: c.tls, listener: inbound.certificate, listenerFiles: initial.tls, dataDir: paths.root, hostname: initial.hostname, log }));
+    if (tls) undo.push(async () => tls.close());
+    const tokens = (controlTokens = new TokenStore(paths.root));
+    tokens.watch();
+    undo.push(() => tokens.close());
+    const s = await startControlServer({ api: control, hub, host: c.host, port: c.port, token, staticDir: opts.staticDir, log, tls, hostname: initial.hostname, tokens, metrics: metricsRoute(metrics, initial.metrics.allowNetworks) });
     server = s;
     undo.push(() => s.close());
     controlUrl = `${s.url}#token=${token}`;
@@ -183,7 +193,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   // relay.json is retried until it can be written.
   const runtime = await publishRuntimeInfo(
     paths,
-    { pid: process.pid, version: VERSION, startedAt, smtp, control: server ? { host: server.host, port: server.port } : undefined },
+    { pid: process.pid, version: VERSION, startedAt, smtp, control: server ? { host: server.host, port: server.port, ...(server.fingerprint256 ? { fingerprint256: server.fingerprint256 } : {}) } : undefined },
     (e) => (e ? log.warn(logLines.runtimeInfoFailed(paths.runtime, e.message)) : log.info(logLines.runtimeInfoWritten(paths.runtime))),
   );
 
@@ -202,13 +212,15 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
     log,
     queuedAtStart: queue.pendingMessageCount,
     flush: () => state.flush(),
-    stop(reason = 'stop requested', deadlineMs = 10_000) {
+    stop(reason = 'stop requested', deadlineMs = STOP_DEADLINE_MS) {
       stopping ??= (async () => {
         log.info(logLines.shutdown(reason));
         accepting = false;
         await inbound.stop();
         await pickup?.stop();
         await server?.close();
+        controlTls?.close();
+        await controlTokens?.close();
         prober.stop();
         alerts?.stop();
         stopExpiryWatch();

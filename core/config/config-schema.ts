@@ -216,6 +216,33 @@ const listenSchema = z.unknown().optional().transform((v, ctx): ListenerConfig |
   return z.NEVER;
 });
 
+/**
+ * The control API and dashboard. Off loopback only with TLS (DESIGN.md
+ * "Contract additions"): the bearer token and the mail log must not cross a
+ * LAN in the clear. `tls`: its own PEM pair, or "listener" for the SMTP
+ * listeners' certificate (config `tls`, else the self-signed one).
+ */
+const pemPair = z.strictObject({ certFile: z.string().min(1, 'must name a PEM file'), keyFile: z.string().min(1, 'must name a PEM file') });
+const controlSchema = z
+  .strictObject({ host: hostOrIp.default('127.0.0.1'), port: port.default(8025), tls: z.union([z.literal('listener'), pemPair]).optional() })
+  .superRefine((c, ctx) => {
+    if (c.tls === undefined && !isLoopbackHost(c.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: `is required to bind control.host ${c.host}, which is not a loopback address: give {"certFile", "keyFile"} or "listener" (the token would cross the network in the clear)`,
+      });
+    }
+  });
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}
+
 export const routeSchema = z.strictObject({
   domain: routeDomain,
   destinations: z.array(routeDestinationSchema).min(1, 'must list at least one destination'),
@@ -230,12 +257,10 @@ export const configSchema = z
       .default(() => safeHostname()),
     // One listener (the original shape) or several; listenersOf() reads both.
     listen: listenSchema,
-    tls: z.strictObject({ certFile: z.string().min(1, 'must name a PEM file'), keyFile: z.string().min(1, 'must name a PEM file') }).optional(),
+    tls: pemPair.optional(),
     relayNetworks: z.array(cidr).default(['127.0.0.0/8', '::1/128']),
     limits: limitsSchema.prefault({}),
-    control: z
-      .strictObject({ host: hostOrIp.default('127.0.0.1'), port: port.default(8025) })
-      .default({ host: '127.0.0.1', port: 8025 }),
+    control: controlSchema.default({ host: '127.0.0.1', port: 8025 }),
     routes: z.array(routeSchema).default([]),
     bounceProfiles: z.record(z.string(), bounceProfileSchema).default({}),
     delivery: z

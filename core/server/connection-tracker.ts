@@ -11,11 +11,25 @@ export class ConnectionTracker {
   private readonly inFlight = new Map<Socket, number>();
   private closing = false;
 
-  constructor(server: Server) {
-    server.on('connection', (s: Socket) => {
+  /** TCP sockets of an HTTPS server whose handshake may not be done (no request can be in flight on them yet). */
+  private readonly raw = new Set<Socket>();
+
+  /**
+   * With HTTPS a request's socket is the TLS socket of 'secureConnection',
+   * not the TCP one of 'connection': that is the one counted; the TCP ones
+   * are kept only to cut handshakes still in progress at destroyAll().
+   */
+  constructor(server: Server, tls = false) {
+    server.on(tls ? 'secureConnection' : 'connection', (s: Socket) => {
       this.inFlight.set(s, 0);
       s.once('close', () => this.inFlight.delete(s));
     });
+    if (tls) {
+      server.on('connection', (s: Socket) => {
+        this.raw.add(s);
+        s.once('close', () => this.raw.delete(s));
+      });
+    }
   }
 
   /** Call at the start of every request. */
@@ -38,5 +52,6 @@ export class ConnectionTracker {
   /** Destroys every socket (after the grace period). */
   destroyAll(): void {
     for (const s of this.inFlight.keys()) s.destroy();
+    for (const s of this.raw) s.destroy();
   }
 }

@@ -25,7 +25,7 @@ export function hostPort(host: string, port: number): string {
  * our own host:port defeats it. The token does too, but defence in depth: the
  * static files need no token and must not be readable that way either.
  */
-export function allowedHosts(host: string, port: number): Set<string> {
+export function allowedHosts(host: string, port: number, names: readonly string[] = []): Set<string> {
   if (host === '0.0.0.0' || host === '::') {
     // A wildcard has no name of its own for the Host check to compare with,
     // and the control API is meant for one interface (loopback by default).
@@ -37,13 +37,19 @@ export function allowedHosts(host: string, port: number): Set<string> {
   }
   const out = new Set([hostPort(host, port)]);
   if (LOOPBACK_NAMES.has(host.toLowerCase())) for (const n of LOOPBACK_NAMES) out.add(hostPort(n, port));
+  // Off loopback (always with TLS) a client may use the relay's name rather
+  // than its address: the names the caller passes are the relay's hostname
+  // and its certificate's subjectAltNames, which the operator controls. A
+  // rebinding page's own name is never among them, and its browser would
+  // fail the certificate check anyway.
+  for (const n of names) out.add(hostPort(n, port));
   return out;
 }
 
 export type GuardResult = { ok: true } | { ok: false; status: 403; message: string };
 
 /** Host must be ours; an Origin, when the browser sends one, must be ours too. */
-export function checkHostAndOrigin(req: IncomingMessage, allowed: ReadonlySet<string>): GuardResult {
+export function checkHostAndOrigin(req: IncomingMessage, allowed: ReadonlySet<string>, scheme: 'http' | 'https' = 'http'): GuardResult {
   const host = (req.headers.host ?? '').toLowerCase();
   if (!allowed.has(host)) {
     return { ok: false, status: 403, message: `Host "${host.slice(0, 100)}" is not this relay's address` };
@@ -51,8 +57,8 @@ export function checkHostAndOrigin(req: IncomingMessage, allowed: ReadonlySet<st
   const origin = req.headers.origin;
   if (origin !== undefined) {
     // "null" (sandboxed frames, file://) and any other site are refused alike.
-    const m = /^http:\/\/([^/]+)$/.exec(origin.toLowerCase());
-    if (!m?.[1] || !allowed.has(m[1])) {
+    const m = /^([a-z]+):\/\/([^/]+)$/.exec(origin.toLowerCase());
+    if (m?.[1] !== scheme || !m[2] || !allowed.has(m[2])) {
       return { ok: false, status: 403, message: `Origin "${origin.slice(0, 100)}" is not this relay's dashboard` };
     }
   }

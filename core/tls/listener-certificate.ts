@@ -36,6 +36,8 @@ export interface CertificateSource {
   dataDir: string;
   hostname: string;
   log: MailLog;
+  /** The config key errors name ("tls", or "control.tls" for the control server's own pair). */
+  field?: string;
   /** How long the files must be quiet before they are read again (an editor or certbot writes in steps). */
   debounceMs?: number;
 }
@@ -53,6 +55,7 @@ export class ListenerCertificate {
     private readonly src: CertificateSource,
     private readonly log: MailLog,
     private readonly debounceMs: number,
+    private readonly field: string,
   ) {}
 
   /** Loads (or first makes) the pair. Raises RelayError ECONFIG naming the file that does not load. */
@@ -60,8 +63,9 @@ export class ListenerCertificate {
     const selfSigned = src.files === undefined;
     const files = src.files ?? (await ensureSelfSigned(src.dataDir, src.hostname));
     const abs = { certFile: resolve(files.certFile), keyFile: resolve(files.keyFile) };
-    const { pem, info } = await loadPair(abs, selfSigned);
-    const c = new ListenerCertificate(pem, info, abs, src, src.log, src.debounceMs ?? 250);
+    const field = src.field ?? 'tls';
+    const { pem, info } = await loadPair(abs, selfSigned, field);
+    const c = new ListenerCertificate(pem, info, abs, src, src.log, src.debounceMs ?? 250, field);
     if (!selfSigned) c.watch();
     return c;
   }
@@ -147,7 +151,7 @@ export class ListenerCertificate {
     if (!selfSigned && abs.certFile === this.files.certFile && abs.keyFile === this.files.keyFile) return this.summary;
     let loaded: { pem: CertificatePem; info: CertificateInfo };
     try {
-      loaded = await loadPair(abs, selfSigned);
+      loaded = await loadPair(abs, selfSigned, this.field);
     } catch (e) {
       this.log.warn(logLines.tlsReloadFailed((e as Error).message, this.summary.fingerprint256));
       throw e;
@@ -162,7 +166,7 @@ export class ListenerCertificate {
   private async reloadNow(): Promise<void> {
     let loaded: { pem: CertificatePem; info: CertificateInfo };
     try {
-      loaded = await loadPair(this.files, this.summary.selfSigned);
+      loaded = await loadPair(this.files, this.summary.selfSigned, this.field);
     } catch (e) {
       this.log.warn(logLines.tlsReloadFailed((e as Error).message, this.summary.fingerprint256));
       return;
@@ -180,12 +184,12 @@ export class ListenerCertificate {
 }
 
 /** Reads and checks a pair: both PEM, the key matches the certificate, and TLS can use them. */
-export async function loadPair(files: { certFile: string; keyFile: string }, selfSigned: boolean): Promise<{ pem: CertificatePem; info: CertificateInfo }> {
+export async function loadPair(files: { certFile: string; keyFile: string }, selfSigned: boolean, section = 'tls'): Promise<{ pem: CertificatePem; info: CertificateInfo }> {
   const read = async (file: string, field: string): Promise<string> => {
     try {
       return await readFile(file, 'utf8');
     } catch (e) {
-      throw bad(`tls.${field}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw bad(`${section}.${field}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   };
   const cert = await read(files.certFile, 'certFile');
@@ -194,13 +198,13 @@ export async function loadPair(files: { certFile: string; keyFile: string }, sel
   try {
     x = new X509Certificate(cert);
   } catch (e) {
-    throw bad(`tls.certFile: ${files.certFile} is not a PEM certificate (${(e as Error).message})`);
+    throw bad(`${section}.certFile: ${files.certFile} is not a PEM certificate (${(e as Error).message})`);
   }
   try {
     if (!x.checkPrivateKey(createPrivateKey(key))) throw new Error('the key does not belong to the certificate');
     createSecureContext({ key, cert });
   } catch (e) {
-    throw bad(`tls.keyFile: ${files.keyFile} cannot be used with ${files.certFile} (${(e as Error).message})`);
+    throw bad(`${section}.keyFile: ${files.keyFile} cannot be used with ${files.certFile} (${(e as Error).message})`);
   }
   return {
     pem: { key, cert },
