@@ -109,6 +109,18 @@ describe('read-only tokens', () => {
     // A full paired token and the data dir's own token may.
     await expect(clientOf(await pair(dir)).call('retryall')).resolves.toHaveProperty('operationId');
   });
+
+  it('may scrape /metrics (it changes nothing); a revoked or wrong token may not', async () => {
+    const { dir } = await relayWithTls();
+    const code = await pair(dir, true);
+    const get = (token: string): Promise<Response> => pinnedFetch(code.fingerprint256)(new URL('/metrics', code.url), { headers: { authorization: `Bearer ${token}` } });
+    const ok = await get(code.token);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toMatch(/^relaywatch_accepted_total \d+$/m);
+    const wrong = await get(`${code.token.slice(0, -2)}xx`);
+    expect(wrong.status).toBe(401);
+    await wrong.body?.cancel();
+  });
 });
 
 describe('relaywatch token list|revoke', () => {
