@@ -1,11 +1,13 @@
 /**
  * file-modes: the data dir is private to the user that runs the relay (files
  * 0600, directories 0700): creating or repairing a private dir, and the start-up
- * sweep of leftovers (loose files of older versions, interrupted temp files).
+ * sweep of leftovers (loose files of older versions, interrupted temp files),
+ * and the one atomic write of a private file (writeFileAtomic).
  * Windows has no POSIX modes (the profile's ACLs protect %APPDATA%): no chmods there.
  */
-import { chmod, lstat, mkdir, readdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
@@ -25,13 +27,45 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 }
 
 /**
+ * temp (with `mode` from its first byte: a chmod afterwards would leave a
+ * window in which others could read it) + fsync + rename + directory fsync:
+ * a reader, or a crash, finds the old file or the new one, never half. The
+ * temp name has the pid and random bytes, so two writes of one file never
+ * share it; a failed write removes its temp file.
+ */
+export async function writeFileAtomic(file: string, text: string, mode = PRIVATE_FILE_MODE): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const fh = await open(tmp, 'wx', mode);
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+  // Windows cannot open a directory for fsync; the rename is durable enough there.
+  if (process.platform === 'win32') return;
+  const dir = await open(dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/**
  * Temp files of atomic writes (temp + rename) at the data dir's top level:
- * relay.json.<pid>.tmp, config.json.<pid>.tmp, secrets.json.<pid>.tmp, state.json.tmp, control.token.<pid>.<hex>.tmp,
+ * relay.json.<pid>.tmp, config.json.<pid>.tmp, secrets.json.<pid>.<hex>.tmp, state.json.tmp, control.token.<pid>.<hex>.tmp,
  * listener-{cert,key}.pem.<pid>.tmp, tokens{,-used}.json.<pid>.<hex>.tmp. Once
  * the caller holds the data dir's lock, any of them is left over from a
  * write that failed or a process that died, never one in progress.
  */
-const LEFTOVER_TMP = /^(relay\.json\.\d+|config\.json\.\d+|secrets\.json\.\d+|state\.json|control\.token\.\d+\.[0-9a-f]+|listener-(cert|key)\.pem\.\d+|tokens(-used)?\.json\.\d+\.[0-9a-f]+)\.tmp$/;
+const LEFTOVER_TMP = /^(relay\.json\.\d+|config\.json\.\d+|secrets\.json\.\d+\.[0-9a-f]+|state\.json|control\.token\.\d+\.[0-9a-f]+|listener-(cert|key)\.pem\.\d+|tokens(-used)?\.json\.\d+\.[0-9a-f]+)\.tmp$/;
 
 /**
  * Run with the data dir locked: removes leftover temp files and tightens the

@@ -5,12 +5,11 @@
  * or mtime changed, so changes apply at the next AUTH. Raises RelayError
  * EARGS for a bad name, pattern or duplicate, ECONFIG for an unreadable file.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RelayError } from '../errors/relay-error.js';
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../file-modes.js';
+import { ensurePrivateDir, writeFileAtomic } from '../file-modes.js';
 import { decoyHash, hashPassword, verifyPassword, type PasswordHash } from './password-hash.js';
 import { patternProblem } from './sender-patterns.js';
 
@@ -118,12 +117,10 @@ export class AccountStore {
     return r.data.accounts;
   }
 
-  /** temp + fsync + rename: a crash leaves the old file or the new one, never half. */
+  /** Atomic (file-modes.ts): a crash leaves the old file or the new one, never half. */
   private async write(accounts: Account[]): Promise<void> {
     await ensurePrivateDir(this.dataDir);
-    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, `${JSON.stringify({ version: 1, accounts }, null, 2)}\n`, { mode: PRIVATE_FILE_MODE, flush: true });
-    await rename(tmp, this.file);
+    await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, accounts }, null, 2)}\n`);
     this.cache = undefined;
   }
 }

@@ -6,9 +6,8 @@
  * the config file keeps naming a variable (clientSecretEnv, passEnv) and never holds one.
  * Headless, no store exists: the admin sets the variable where the relay runs.
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { PRIVATE_FILE_MODE } from '../file-modes.js';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../file-modes.js';
 
 /** The OS keychain's encryption, as the shell provides it (electron/keychain.ts). */
 export interface SecretCipher {
@@ -69,7 +68,7 @@ export async function openSecretFile(file: string, cipher: SecretCipher): Promis
       kept[name] = cipher.encrypt(value).toString('base64');
       const text = `${JSON.stringify({ version: 1, secrets: kept } satisfies SecretFile, null, 2)}\n`;
       // One write at a time, in call order: two quick saves must not interleave their renames.
-      writes = writes.catch(() => undefined).then(() => writePrivately(file, text));
+      writes = writes.catch(() => undefined).then(() => writeFileAtomic(file, text));
       return writes;
     },
   };
@@ -88,30 +87,4 @@ async function readSecretFile(file: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(doc.secrets ?? {})) if (SECRET_NAME.test(k) && typeof v === 'string') out[k] = v;
   return out;
-}
-
-/** temp (0600) + fsync + rename + directory fsync: a crash leaves the old file or the new one. */
-async function writePrivately(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await rm(tmp, { force: true });
-    const fh = await open(tmp, 'wx', PRIVATE_FILE_MODE);
-    try {
-      await fh.writeFile(text, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-  if (process.platform === 'win32') return;
-  const dir = await open(dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
 }

@@ -8,11 +8,11 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RelayError } from '../errors/relay-error.js';
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../file-modes.js';
+import { ensurePrivateDir, writeFileAtomic } from '../file-modes.js';
 
 export const TOKENS_FILE = 'tokens.json';
 export const TOKENS_USED_FILE = 'tokens-used.json';
@@ -150,7 +150,7 @@ export class TokenStore {
 
   private async flushUsed(): Promise<void> {
     const all = { ...(await this.readUsed()), ...Object.fromEntries(this.used) };
-    await atomicWrite(this.usedFile, `${JSON.stringify(all)}\n`);
+    await writeFileAtomic(this.usedFile, `${JSON.stringify(all)}\n`);
   }
 
   private async readUsed(): Promise<Record<string, number>> {
@@ -191,17 +191,11 @@ export class TokenStore {
 
   private async write(tokens: TokenEntry[]): Promise<void> {
     await ensurePrivateDir(this.dataDir);
-    await atomicWrite(this.file, `${JSON.stringify({ version: 1, tokens }, null, 2)}\n`);
+    await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, tokens }, null, 2)}\n`);
     this.cache = undefined;
   }
 }
 
-/** temp (0600 from its first byte) + fsync + rename: a reader sees the old file or the new one. */
-async function atomicWrite(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, text, { mode: PRIVATE_FILE_MODE, flush: true, flag: 'wx' });
-  await rename(tmp, file);
-}
 
 const unreadable = (file: string, e: unknown): RelayError =>
   new RelayError({ code: 'ECONFIG', message: `tokens file ${file} cannot be read: ${(e as Error).message}`, temporary: false });
