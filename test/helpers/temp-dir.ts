@@ -15,5 +15,7 @@ export interface TempDir {
 /** `prefix` names the test in the directory name, so a leftover says whose it is. */
 export async function tempDir(prefix = 'rw-'): Promise<TempDir> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+  // maxRetries: rm retries ENOTEMPTY, which a relay whose start failed can cause
+  // by finishing a write (its log or state) while the folder is being removed.
+  return { dir, remove: () => rm(dir, { recursive: true, force: true, maxRetries: 3 }) };
 }
