@@ -81,6 +81,9 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   if (kept?.unreadable.length) log.warn(logLines.secretsUnreadable(kept.unreadable));
 
   const { state, spool, queue, hosts, stats, bounces, toSchedule, nextIcid, nextDcid, dropOverrides } = await restoreRelayState(paths, log, opts.flushIntervalMs ?? 1000);
+  // Its batched-write timer is armed from here on: a failed start must close it
+  // before rejecting, or it writes into a folder the caller may be removing.
+  undo.push(() => state.close());
 
   // --- config (the file is the truth: Settings write it, its edits apply live) ---
   const hub = new EventHub({
