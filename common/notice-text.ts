@@ -61,7 +61,7 @@ export const noticeText = {
   }),
   // Microsoft's words and fix, as common/microsoft-errors.ts has them; the mail waits meanwhile.
   credentialRefused: (host: string, words: string, queued: number | undefined) => ({
-    title: `Microsoft 365 refused ${host}'s credential`,
+    title: `${host}: credential refused by Microsoft`,
     body: `${words}.`.replace(/\.\.$/, '.') + (queued ? ` ${plural(queued, 'message')} waiting for it.` : ' Its mail waits until it is fixed.'),
   }),
   credentialExpiring: (host: string, warning: string) => ({

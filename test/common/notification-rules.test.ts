@@ -277,7 +277,7 @@ describe('notification rules: Microsoft refusing a credential, a credential expi
       {
         kind: 'credential',
         host,
-        title: "Microsoft 365 refused graph:relay@corp.example's credential",
+        title: 'graph:relay@corp.example: credential refused by Microsoft',
         body: `${REFUSED}. 3 messages waiting for it.`,
         route: { view: 'hosts', host },
       },

@@ -60,11 +60,13 @@ describe('credential warnings in the window', () => {
     await env.send(['someone@elsewhere.test']);
     await waitForNotices(page, 2, 10_000);
     const [, refusal] = await notices(page);
-    expect(refusal).toEqual({ title: "Microsoft 365 refused Microsoft 365's credential", body: expect.stringContaining(microsoftError('ErrorAccessDenied')!.words) });
+    expect(refusal).toEqual({ title: 'Microsoft 365: credential refused by Microsoft', body: expect.stringContaining(microsoftError('ErrorAccessDenied')!.words) });
     await page.click('nav a[href="#/hosts"]');
     const card = page.locator(`[data-host="${KEY}"][data-testid="credential-refused"]`);
     await card.waitFor();
     expect(await card.textContent()).toContain('Its mail waits until this is fixed.');
+    // Said once: no "Last error" line repeating Microsoft's words under the note.
+    expect(await page.locator(`li[data-host="${KEY}"] .lasterr`).count()).toBe(0);
     expect(await page.getAttribute(`li[data-host="${KEY}"]`, 'data-status')).not.toBe('down');
     await card.scrollIntoViewIfNeeded();
     await screenshot(page, 'credential-refused-host-1280x800-light');

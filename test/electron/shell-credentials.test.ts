@@ -58,7 +58,7 @@ describe('shell: a refused Microsoft 365 credential', () => {
     await send('a@corp.test');
     await notifier.waitFor(1);
     const row = microsoftError('AADSTS7000215')!;
-    expect(notifier.notices[0]).toMatchObject({ title: "Microsoft 365 refused Microsoft 365's credential", body: expect.stringContaining(`${row.words}. Fix: ${row.fix}.`), route: { view: 'hosts', host: KEY } });
+    expect(notifier.notices[0]).toMatchObject({ title: 'Microsoft 365: credential refused by Microsoft', body: expect.stringContaining(`${row.words}. Fix: ${row.fix}.`), route: { view: 'hosts', host: KEY } });
     await tray.waitForIcon('warning');
     expect(tray.toolTip).toContain('Check credential: Microsoft 365');
     expect(tray.label('openCredential')).toBe('Check the Microsoft 365 credential of Microsoft 365…');
