@@ -28,6 +28,8 @@ const EVENT_TYPES = {
    * the lock-out covers every listener. `until`: ms since epoch.
    */
   'auth-lockout': event<{ address: string; listener: string; until: number; failures: number; windowSeconds: number }>(),
+  /** The device accounts changed (the window, or `relaywatch user …` beside the running relay): refetch userList. */
+  accounts: event<Record<string, never>>(),
 };
 
 export type ControlEventName = keyof typeof EVENT_TYPES;

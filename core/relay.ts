@@ -169,7 +169,10 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   const startedAt = Date.now();
 
   // --- control -----------------------------------------------------------------
-  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), ...(pickup ? { pickup: () => pickup.status() } : {}), accounts: new AccountStore(paths.root), certificate: () => inbound.certificate, queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config, env, secrets: kept?.store });
+  const accounts = new AccountStore(paths.root);
+  const stopAccountsWatch = accounts.watch(() => void hub.publish('accounts', {}));
+  undo.push(async () => stopAccountsWatch());
+  const control = createControl({ version: VERSION, startedAt, listener: smtp, inbound: () => inboundStatus(inbound), ...(pickup ? { pickup: () => pickup.status() } : {}), accounts, certificate: () => inbound.certificate, queue, hosts, scheduler, prober, stats, bounces, spool, log, logDir: paths.root, bouncer, retries, hub, config, env, secrets: kept?.store });
   let server: ControlServer | undefined;
   let controlUrl: string | undefined;
   let controlTls: ControlTls | undefined;
@@ -224,6 +227,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
         await server?.close();
         controlTls?.close();
         await controlTokens?.close();
+        stopAccountsWatch();
         prober.stop();
         alerts?.stop();
         stopExpiryWatch();

@@ -2,7 +2,8 @@
  * account-store: the per-device SMTP accounts, `accounts.json` in the data
  * dir (0600): name, scrypt hash, optional `--from` patterns. The CLI edits the
  * file whether or not a relay runs; a running relay re-reads it when its size
- * or mtime changed, so changes apply at the next AUTH. Raises RelayError
+ * or mtime changed, so changes apply at the next AUTH, and watches it for the
+ * live views. Raises RelayError
  * EARGS for a bad name, pattern or duplicate, ECONFIG for an unreadable file.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { RelayError } from '../errors/relay-error.js';
 import { ensurePrivateDir, writeFileAtomic } from '../file-modes.js';
+import { watchDataFile } from '../watch-data-file.js';
 import { decoyHash, hashPassword, verifyPassword, type PasswordHash } from './password-hash.js';
 import { patternProblem } from './sender-patterns.js';
 
@@ -95,15 +97,47 @@ export class AccountStore {
     await this.write(accounts.map((x) => (x === a ? { ...x, password: hash } : x)));
   }
 
+  /**
+   * Calls `onChange` when the file changed, whoever wrote it (the CLI beside a
+   * running relay, or the window through this relay), so views can refetch.
+   * Returns the stop function.
+   */
+  watch(onChange: () => void, pollMs = 1000): () => void {
+    let seen: Promise<string | undefined> = this.fileKey().catch(() => undefined);
+    return watchDataFile(
+      this.dataDir,
+      ACCOUNTS_FILE,
+      () => {
+        // Chained: one comparison at a time, each against the key the last one saw.
+        seen = seen.then(async (before) => {
+          const now = await this.fileKey().catch(() => before);
+          if (now !== before) onChange();
+          return now;
+        });
+      },
+      pollMs,
+    );
+  }
+
+  /** Inode, size and mtime: what changes when the file is written (atomically, so by rename). */
+  private async fileKey(): Promise<string> {
+    try {
+      const st = await stat(this.file);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
+      throw e;
+    }
+  }
+
   private async read(): Promise<Account[]> {
     let key: string;
     try {
-      const st = await stat(this.file);
-      key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      key = await this.fileKey();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw unreadable(this.file, e);
     }
+    if (key === 'none') return [];
     if (this.cache?.key === key) return this.cache.accounts;
     let parsed: unknown;
     try {

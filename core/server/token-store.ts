@@ -7,12 +7,12 @@
  * own file, `tokens-used.json`, so the two writers never race on one file.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RelayError } from '../errors/relay-error.js';
 import { ensurePrivateDir, writeFileAtomic } from '../file-modes.js';
+import { watchDataFile } from '../watch-data-file.js';
 
 export const TOKENS_FILE = 'tokens.json';
 export const TOKENS_USED_FILE = 'tokens-used.json';
@@ -48,8 +48,7 @@ export class TokenStore {
   private cache: { key: string; tokens: TokenEntry[] } | undefined;
   private used = new Map<string, number>();
   private usedTimer: NodeJS.Timeout | undefined;
-  private watcher: FSWatcher | undefined;
-  private poll: NodeJS.Timeout | undefined;
+  private stopWatch: (() => void) | undefined;
   private readonly revokedListeners: ((ids: string[]) => void)[] = [];
 
   constructor(readonly dataDir: string) {
@@ -103,22 +102,11 @@ export class TokenStore {
    * misses a rename.
    */
   watch(pollMs = 1000): void {
-    const check = (): void => void this.refresh().catch(() => undefined);
-    try {
-      this.watcher = watch(this.dataDir, { persistent: false }, (_e, name) => {
-        if (name === null || name.toString() === TOKENS_FILE) check();
-      });
-      this.watcher.on('error', () => undefined);
-    } catch {
-      // No watch on this file system: the poll alone.
-    }
-    this.poll = setInterval(check, pollMs);
-    this.poll.unref();
+    this.stopWatch = watchDataFile(this.dataDir, TOKENS_FILE, () => void this.refresh().catch(() => undefined), pollMs);
   }
 
   async close(): Promise<void> {
-    this.watcher?.close();
-    clearInterval(this.poll);
+    this.stopWatch?.();
     if (this.usedTimer) {
       clearTimeout(this.usedTimer);
       this.usedTimer = undefined;

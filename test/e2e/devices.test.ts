@@ -12,6 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountStore } from '../../core/accounts/account-store.js';
 import type { StatusResult } from '../../core/control/contract.js';
 import { ensureSelfSigned } from '../../core/tls/self-signed.js';
 import { launchBrowser, screenshot, startDashboardEnv, type Browser, type DashboardEnv } from '../helpers/dashboard-harness.js';
@@ -224,6 +225,19 @@ describe('the Devices view', () => {
     expect(await page.textContent('[data-testid="cert-source"]')).toContain(pair.certFile);
     expect(await page.textContent('[data-testid="scanner-fingerprint"]')).toBe(fp);
     expect((await env.relay.control.status()).certificate?.fingerprint256).toBe(fp);
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('shows an account added or removed beside it with `relaywatch user` at once, without a reload', async () => {
+    const { page } = browser;
+    await page.click('nav a[href="#/devices"]');
+    await page.waitForSelector('[data-testid="accounts-card"]');
+    // What `relaywatch user add|remove` does: edit the data dir's accounts file directly.
+    const cli = new AccountStore(env.dataDir);
+    await cli.add('copier-3', 'Cli-typed-password-7x', []);
+    await page.waitForSelector('[data-testid="account-row"][data-name="copier-3"]', { timeout: 5000 });
+    await cli.remove('copier-3');
+    await page.waitForSelector('[data-testid="account-row"][data-name="copier-3"]', { state: 'detached', timeout: 5000 });
     expect(browser.problems).toEqual([]);
   });
 });

@@ -44,6 +44,7 @@ export const EVENT_ROUTES: { [K in ControlEventName]: Route<K> } = {
   log: (d, data) => d.log.append(data.lines),
   // The lock-out's log line arrives as a `log` event too; this is the notice.
   'auth-lockout': (d, data, e) => d.alerts?.onAuthLockout(data, e.at),
+  accounts: (d) => void d.devices.onAccountsChanged(),
 };
 
 export class Dashboard {

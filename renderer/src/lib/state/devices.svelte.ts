@@ -30,6 +30,16 @@ export class DevicesStore {
     this.error = failed ? asControlError(failed.reason).message : null;
   }
 
+  /** The relay says the accounts changed (here or by `relaywatch user …`): refetch them if shown. */
+  async onAccountsChanged(): Promise<void> {
+    if (this.accounts === null) return;
+    try {
+      this.accounts = await this.client.userList();
+    } catch (e) {
+      this.error = asControlError(e).message;
+    }
+  }
+
   addAccount(name: string, password: string, from: string[]): Promise<FieldErrors> {
     const problems = accountProblems({ name, password, from });
     if (Object.keys(problems).length) return Promise.resolve(problems);
