@@ -112,7 +112,7 @@ export class SettingsStore {
   private async send(config: EditableConfig): Promise<boolean> {
     this.saving = true;
     try {
-      const next = await this.client.configSet({ config });
+      const next = await this.client.configSet({ config: this.changedKeys(config) });
       await this.loadFile();
       this.saved = next;
       this.draft = clone(next);
@@ -131,6 +131,19 @@ export class SettingsStore {
     } finally {
       this.saving = false;
     }
+  }
+
+  /**
+   * Only the keys this draft changed. What was loaded shows what runs, and a key read at
+   * start (listen) may already hold another value in the file, waiting for a restart:
+   * sent back unchanged, the running value would overwrite that saved change.
+   */
+  private changedKeys(config: EditableConfig): Partial<EditableConfig> {
+    const saved = this.saved;
+    if (!saved) return config;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) if (JSON.stringify(v) !== JSON.stringify((saved as unknown as Record<string, unknown>)[k])) out[k] = v;
+    return out as Partial<EditableConfig>;
   }
 
   /** A `config` event: someone (maybe us) saved, the file was edited, or an edit of it was rejected. */
