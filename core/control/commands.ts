@@ -4,10 +4,10 @@
  * Owns: what each ESA-style command does against the running relay (status,
  * tophosts, hoststatus, showrecipients, oldmessage, retryall, delivernow, retry, suspend,
  * resume, delete/bounce recipients (both logged; bounce sends the NDR), bounces,
- * config get/set (validated, written to the config file, applied live), the
- * config file's status, log tail, and the first-run guide's connection test
- * and machine networks), as one class whose methods
- * createControl() lists as the ControlApi table. One implementation for the
+ * history, log tail, and the first-run guide's connection test and machine
+ * networks), as one class whose methods createControl() lists as the
+ * ControlApi table, beside the operations kept in modules of their own
+ * (config, accounts, certificate, secrets). One implementation for the
  * CLI, the dashboard and the desktop shell: no logic is written twice.
  * Does not own: transports (server/, electron/) or argument validation
  * (arg-schemas.ts, applied by dispatch()).
@@ -16,8 +16,6 @@
  * config change that does not validate).
  */
 import type { AccountStore } from '../accounts/account-store.js';
-import type { DestinationAuthConfig } from '../config/auth-schema.js';
-import { isGraphDestination, listenersOf, type GraphDestinationConfig, type RelayConfig } from '../config/config-schema.js';
 import { RelayError } from '../errors/relay-error.js';
 import { testSmtpConnection } from '../hosts/connection-test.js';
 import { testGraphConnection } from '../hosts/graph-connection-test.js';
@@ -38,13 +36,15 @@ import type { SpoolStore } from '../spool/spool-types.js';
 import type { LiveConfig } from './apply-config.js';
 import { destinationCertificateWarning, expiredSecretWarning } from '../oauth/certificate-expiry.js';
 import { accountCommands } from './account-commands.js';
+import { configCommands } from './config-commands.js';
 import { replaceCertificate, type CertificateCommandDeps } from './certificate-command.js';
 import { machineNetworks } from './machine-networks.js';
 import { parseArgs } from './arg-schemas.js';
 import { secretStoreStatus, setSecret } from './secret-commands.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import type { ArgOf, ControlApi, ControlMethod, EditableConfig, GraphDestinationSetting, HistoryResult, HostDetail, HostSummary, OAuth2Auth, RecipientSelector, ResultOf, RetryResult, TlsDestination } from './contract.js';
+import type { ArgOf, ControlApi, ControlMethod, HostDetail, HostSummary, RecipientSelector, ResultOf, RetryResult } from './contract.js';
 import type { EventHub } from './event-hub.js';
+import { hostHistory } from './host-history.js';
 import { oldestMessage } from './oldest-message.js';
 import { queryRecipients } from './recipient-query.js';
 import type { RetryTracker } from './retry-tracker.js';
@@ -111,12 +111,10 @@ export function createControl(deps: ControlDeps): ControlApi {
     resume: (q) => c.resume(q),
     deleterecipients: (q) => c.deleterecipients(q),
     bouncerecipients: (q) => c.bouncerecipients(q),
-    configGet: () => c.configGet(),
-    configSet: (q) => c.configSet(q),
-    configFile: () => c.configFile(),
+    ...configCommands(deps.config),
     interfaces: () => c.interfaces(),
     logTail: (q) => c.logTail(q),
-    history: () => c.history(),
+    history: async () => hostHistory(deps.hosts, deps.stats, (deps.now ?? Date.now)()),
     testConnection: (q) => c.testConnection(q),
     bounces: (q) => c.bounces(q),
     ...accountCommands(deps.accounts),
@@ -252,31 +250,12 @@ export class ControlCommands {
     return { affected };
   }
 
-  async configGet(): Result<'configGet'> {
-    return editable(this.deps.config.get());
-  }
-
-  async configSet({ config }: ArgOf<'configSet'>): Result<'configSet'> {
-    return editable(await this.deps.config.change(withGraphDestinations(config), 'control'));
-  }
-
-  async configFile(): Result<'configFile'> {
-    return this.deps.config.status();
-  }
-
   async interfaces(): Result<'interfaces'> {
     return machineNetworks();
   }
 
   async logTail(q: ArgOf<'logTail'> = {}): Result<'logTail'> {
     return readLogTail(this.deps.logDir, { lines: q.lines ?? 200, grep: q.grep, mid: q.mid, user: q.user });
-  }
-
-  async history(): Result<'history'> {
-    const to = this.now();
-    const from = to - 24 * 3600_000;
-    const hosts = this.deps.hosts.all().map((h) => ({ host: h.key, name: h.destination?.name ?? null, periods: periodsOf(h, from) }));
-    return { samples: this.deps.stats.series(), recent: this.deps.stats.recent(), hosts, at: to };
   }
 
   async bounces(q: ArgOf<'bounces'> = {}): Result<'bounces'> {
@@ -379,65 +358,4 @@ export async function dispatch(api: ControlApi, method: string, args: unknown): 
   const m = method as ControlMethod;
   const parsed = parseArgs(m, args);
   return (api[m] as (a: unknown) => Promise<unknown>)(parsed);
-}
-
-/** Up/down periods of one host since `from`, from its transition history. */
-function periodsOf(h: HostState, from: number): HistoryResult['hosts'][number]['periods'] {
-  const out: HistoryResult['hosts'][number]['periods'] = [];
-  const hist = h.history;
-  for (let i = 0; i < hist.length; i++) {
-    const cur = hist[i]!;
-    const end = hist[i + 1]?.at ?? null;
-    if (end !== null && end < from) continue;
-    out.push({ status: cur.status, from: Math.max(cur.at, from), to: end, reason: cur.reason ?? null });
-  }
-  return out;
-}
-
-/** Password auth in its older shape (no `type`), which the window edits; OAuth2 as configured, undefined keys left out. */
-function editableAuth(a: DestinationAuthConfig): NonNullable<TlsDestination['auth']> {
-  if (a.type === 'password') return { user: a.user, passEnv: a.passEnv };
-  const out: OAuth2Auth = { type: 'oauth2', user: a.user, tenant: a.tenant, clientId: a.clientId };
-  for (const k of ['clientSecretEnv', 'certificateFile', 'privateKeyFile', 'tokenUrl', 'scope'] as const) {
-    const v = a[k];
-    if (v !== undefined) out[k] = v;
-  }
-  return out;
-}
-
-function editable(c: RelayConfig): EditableConfig {
-  return {
-    routes: c.routes.map((r) => ({
-      domain: r.domain,
-      bounceProfile: r.bounceProfile,
-      destinations: r.destinations.flatMap((x) =>
-        isGraphDestination(x) ? [] : [{ host: x.host, ...(x.name ? { name: x.name } : {}), port: x.port, priority: x.priority, tls: x.tls, ...(x.auth ? { auth: editableAuth(x.auth) } : {}) }],
-      ),
-      // Graph destinations ride beside them (contract.ts GraphDestinationSetting).
-      ...(r.destinations.some(isGraphDestination) ? { graph: r.destinations.filter(isGraphDestination).map(graphSetting) } : {}),
-    })),
-    bounceProfiles: { ...c.bounceProfiles },
-    relayNetworks: [...c.relayNetworks],
-    // The first listener: the window edits its address; others stay as the file has them.
-    listen: { host: listenersOf(c)[0]!.host, port: listenersOf(c)[0]!.port },
-  };
-}
-
-function graphSetting(x: GraphDestinationConfig): GraphDestinationSetting {
-  const out: GraphDestinationSetting = { type: 'graph', priority: x.priority, mailbox: x.mailbox, tenant: x.tenant, clientId: x.clientId, graphUrl: x.graphUrl };
-  for (const k of ['name', 'clientSecretEnv', 'certificateFile', 'privateKeyFile', 'tokenUrl'] as const) if (x[k] !== undefined) out[k] = x[k];
-  return out;
-}
-
-/** A route's `graph` list (see editable()) back among its destinations, after the SMTP ones. */
-function withGraphDestinations(config: object): Record<string, unknown> {
-  const c = config as Record<string, unknown>;
-  if (!Array.isArray(c.routes)) return c;
-  const routes = (c.routes as unknown[]).map((r) => {
-    if (!r || typeof r !== 'object' || !('graph' in r)) return r;
-    const { graph, ...rest } = r as Record<string, unknown>;
-    const smtp = Array.isArray(rest.destinations) ? (rest.destinations as unknown[]) : [];
-    return Array.isArray(graph) ? { ...rest, destinations: [...smtp, ...(graph as unknown[])] } : r;
-  });
-  return { ...c, routes };
 }
