@@ -2,9 +2,9 @@
  * badmail: where a pickup file that is not a message goes (IIS's Badmail
  * folder): the file itself, unchanged, and beside it `<file>.reason.txt`
  * saying why in words. Also what status shows of the folder: how many bad
- * files lie there and the newest reasons.
+ * files lie there and the newest reasons (re-read only when the folder changed).
  */
-import { lstat, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PickupBadFile } from '../../common/contract.js';
 
@@ -53,6 +53,26 @@ export async function listBadmail(badmailDir: string, limit = RECENT_BAD): Promi
     }),
   );
   return { count: files.length, recent };
+}
+
+export type BadmailListing = Awaited<ReturnType<typeof listBadmail>>;
+
+/**
+ * listBadmail for a status that is asked every second or so (the dashboard,
+ * the tray, /metrics): the folder is listed again only when its own mtime,
+ * size or inode changed — a file added, removed or renamed there — so a
+ * badmail folder of thousands is not lstat'ed file by file at every ask.
+ */
+export function badmailLister(badmailDir: string, limit = RECENT_BAD): () => Promise<BadmailListing> {
+  let last: { key: string; listing: BadmailListing } | undefined;
+  return async () => {
+    const st = await stat(badmailDir).catch(() => undefined);
+    const key = st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'none';
+    if (last?.key === key) return last.listing;
+    const listing = await listBadmail(badmailDir, limit);
+    last = { key, listing };
+    return listing;
+  };
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -12,7 +12,7 @@ import { RelayError, toRelayError } from '../errors/relay-error.js';
 import { logLines } from '../log/log-lines.js';
 import { DirSync } from '../spool/dir-sync.js';
 import { nodeSpoolFs } from '../spool/spool-fs.js';
-import { listBadmail } from './badmail.js';
+import { badmailLister, type BadmailListing } from './badmail.js';
 import { FileReadiness, type SeenFile } from './file-readiness.js';
 import { isIgnoredName, pickupPaths } from './pickup-names.js';
 import { recoverClaims, type RecoveryDeps } from './pickup-recovery.js';
@@ -36,10 +36,12 @@ export class PickupFolder {
   private waiting = 0;
   private lastError: string | null = null;
   private pollWaiters: (() => void)[] = [];
+  private readonly badmail: () => Promise<BadmailListing>;
 
   constructor(private readonly opts: PickupOptions) {
     const paths = pickupPaths(opts.dir);
     this.deps = { ...opts, paths, workSync: new DirSync(nodeSpoolFs, paths.work) };
+    this.badmail = badmailLister(paths.badmail);
   }
 
   /** Creates the folders (as IIS does), finishes interrupted claims, and starts polling. */
@@ -78,7 +80,7 @@ export class PickupFolder {
   }
 
   async status(): Promise<PickupStatus> {
-    const bad = await listBadmail(this.deps.paths.badmail);
+    const bad = await this.badmail();
     return { dir: this.opts.dir, waiting: this.waiting, taken: this.taken, badmail: bad.count, recentBad: bad.recent, error: this.lastError };
   }
 
