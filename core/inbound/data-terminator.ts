@@ -4,7 +4,9 @@
  * replaced by Buffer.indexOf scans for "\n.", installed once on SMTPStream's
  * prototype after a load-time self-check against the library's own method.
  */
+import { performance } from 'node:perf_hooks';
 import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
+import { tracing } from '../spool/data-path-trace.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -38,6 +40,7 @@ export const fastFeedDataStream: Feed = function (this: SMTPStream, input: Buffe
   }
   // Only while no payload byte was consumed can a leading "." be the terminator.
   if (this._atDataStart && chunk.length >= 3 && chunk[0] === DOT && chunk[1] === CR && chunk[2] === LF) {
+    if (tracing) Object.assign(dataStream, { finalDotAt: performance.now() });
     this._endDataMode(false, chunk.subarray(3), done);
     return;
   }
@@ -51,6 +54,7 @@ export const fastFeedDataStream: Feed = function (this: SMTPStream, input: Buffe
     const dot = lf + 1;
     if (dot >= len - 2) break; // too close to the end to tell: held back below
     if (chunk[dot - 2] === CR && chunk[dot + 1] === CR && chunk[dot + 2] === LF) {
+      if (tracing) Object.assign(dataStream, { finalDotAt: performance.now() });
       const last = chunk.subarray(from, dot);
       this._countDataBytes(last.length);
       this._endDataMode(last, chunk.subarray(dot + 3), done);

@@ -5,6 +5,7 @@
  * attached as `cleanupNotes` rather than lost.
  */
 import { basename, join } from 'node:path';
+import { traceMark } from './data-path-trace.js';
 import type { DirSync } from './dir-sync.js';
 import { errnoOf, type SpoolFileHandle, type SpoolFs } from './spool-fs.js';
 
@@ -16,6 +17,8 @@ export interface DurableTarget {
   path: string;
   /** On failure after the rename, unlink `path` again (default false: keep it). */
   removeOnFailure?: boolean;
+  /** The MID whose data-path-trace marks this write sets (bench tracing only). */
+  traceMid?: number;
 }
 
 export class DurableWriteError extends Error {
@@ -39,13 +42,17 @@ export async function createDurably<T>(t: DurableTarget, fill: (handle: SpoolFil
   try {
     handle = await t.fs.open(tmp, 'wx', 0o600);
     const result = await fill(handle);
+    if (t.traceMid !== undefined) traceMark(t.traceMid, 'fileWritten');
     await handle.sync();
+    if (t.traceMid !== undefined) traceMark(t.traceMid, 'fileSynced');
     const h = handle;
     handle = undefined;
     await h.close();
     await t.fs.rename(tmp, t.path);
     renamed = true;
-    await t.dirSync.sync();
+    if (t.traceMid !== undefined) traceMark(t.traceMid, 'renamed');
+    await t.dirSync.sync(t.traceMid);
+    if (t.traceMid !== undefined) traceMark(t.traceMid, 'durable');
     return result;
   } catch (e) {
     const notes: string[] = [];
