@@ -1,14 +1,11 @@
 /**
  * line-guard: the last look at a message's bytes before they leave: every line
  * ends CRLF and NUL bytes are dropped (RFC 5321 §4.5.2, RFC 5322 §2.3).
- * Dot-stuffing and the final dot are nodemailer's (DataStream).
+ * Dot-stuffing and the final dot are nodemailer's DataStream, with our indexOf
+ * transform (dot-stuffing.ts).
  */
-import { isCrlfClean } from '../message/crlf-clean.js';
 import { Transform, type TransformCallback } from 'node:stream';
-
-const CR = 0x0d;
-const LF = 0x0a;
-const NUL = 0x00;
+import { repairCrlf, type CrlfState } from '../message/crlf-repair.js';
 
 /**
  * Defence in depth: the inbound side already normalises what it spools, but a
@@ -17,54 +14,24 @@ const NUL = 0x00;
  * of data (SMTP smuggling). Stuffing dots here too would double them (tested).
  */
 export class LineGuard extends Transform {
-  /** The previous chunk ended in CR: its LF, if any, starts this chunk. */
-  private pendingCr = false;
+  private readonly state: CrlfState = { pendingCr: false, repaired: 0 };
+
   /** Bytes changed (added CRs/LFs, removed NULs), for tests and diagnostics. */
-  repaired = 0;
+  get repaired(): number {
+    return this.state.repaired;
+  }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    // Fast path: no CR at a chunk edge, no NUL, and every LF preceded by CR.
-    if (!this.pendingCr && isCrlfClean(chunk)) {
-      done(null, chunk);
-      return;
-    }
-    const out = Buffer.allocUnsafe(chunk.length * 2 + 2);
-    let o = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i]!;
-      // NUL first, so that CR NUL LF is still one line break.
-      if (b === NUL) {
-        this.repaired++;
-        continue;
-      }
-      if (this.pendingCr) {
-        this.pendingCr = false;
-        out[o++] = CR;
-        out[o++] = LF;
-        if (b === LF) continue;
-        this.repaired++; // bare CR
-      }
-      if (b === CR) {
-        this.pendingCr = true;
-      } else if (b === LF) {
-        out[o++] = CR;
-        out[o++] = LF;
-        this.repaired++; // bare LF
-      } else {
-        out[o++] = b;
-      }
-    }
-    done(null, out.subarray(0, o));
+    done(null, repairCrlf(chunk, this.state));
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.pendingCr) {
-      this.pendingCr = false;
-      this.repaired++;
-      done(null, Buffer.from([CR, LF]));
+    if (this.state.pendingCr) {
+      this.state.pendingCr = false;
+      this.state.repaired++; // a bare CR at the very end
+      done(null, Buffer.from('\r\n'));
       return;
     }
     done();
   }
 }
-

@@ -5,7 +5,8 @@
  * results: every callback settles exactly one promise (see settleOnEnd).
  */
 import type { Readable } from 'node:stream';
-import SMTPConnection, { type SMTPConnectionEnvelope, type SMTPError } from 'nodemailer/lib/smtp-connection';
+import type { SMTPConnectionEnvelope, SMTPError } from 'nodemailer/lib/smtp-connection';
+import { FastDataSmtpConnection as SMTPConnection } from './dot-stuffing.js';
 import { toRelayError, type RelayError } from '../errors/relay-error.js';
 import { sameLogin } from '../routing/destination-auth.js';
 import type { Destination } from '../routing/routing-types.js';

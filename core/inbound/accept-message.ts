@@ -10,6 +10,7 @@ import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';
 import { decodeMimeWords } from '../../common/mime-words.js';
 import { getHeader } from '../message/header-block.js';
+import { traceMark, tracing } from '../spool/data-path-trace.js';
 import type { SpoolEnvelope, SpooledMessage, SpoolStore } from '../spool/spool-types.js';
 import { clientFacing, replyLine } from './inbound-replies.js';
 import { receiveMessage } from './message-receiver.js';
@@ -64,6 +65,8 @@ export async function acceptMessage(deps: AcceptDeps, tx: Transaction, session: 
     date: new Date(receivedAt),
   });
 
+  // The final dot as data-terminator.ts saw it (bench tracing only).
+  if (tracing) stream.once('end', () => traceMark(mid, 'dot', (stream as { finalDotAt?: number }).finalDotAt));
   try {
     const { message, headers } = await receiveMessage({
       source: stream,
@@ -72,6 +75,7 @@ export async function acceptMessage(deps: AcceptDeps, tx: Transaction, session: 
       write: (content, headers) => spool.write(noteSubject(envelope, headers), content),
     });
     await handOver(deps, message);
+    traceMark(mid, 'queued');
     logReady(log, message, headers);
     return `2.0.0 Ok: queued as MID ${mid}`;
   } catch (e) {

@@ -1,13 +1,14 @@
 /**
- * command-guard: the one place that reaches into smtp-server's internals: an
- * SMTPServer whose connections pass every command line through our interceptor
- * and guards (long lines, STARTTLS, connection limits, slow clients, enhanced
- * codes) before smtp-server parses it. The class comment says why each exists.
+ * command-guard: where we reach into smtp-server's internals: an SMTPServer
+ * whose connections pass every command line through our interceptor and guards
+ * (long lines, STARTTLS, connection limits, slow clients, enhanced codes) before
+ * smtp-server parses it, and whose DATA scan is ours (data-terminator.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { commandDeadline, inDataMode } from './command-deadline.js';
+import { installDataTerminator } from './data-terminator.js';
 import type { Refusal } from './connection-limits.js';
 import { clientTooSlow, lineTooLong, startTlsUnavailable, tooManyConnections, tooManyLongLines } from './inbound-replies.js';
 // smtp-server's connection class (exported as lib/smtp-connection.js).
@@ -117,6 +118,8 @@ export class GuardedSmtpServer extends SMTPServer {
     private readonly hooks: GuardHooks,
   ) {
     super(options);
+    // Refuses to start if smtp-server's DATA scan is no longer what it replaces.
+    installDataTerminator();
   }
 
   override connect(...args: Parameters<SMTPServer['connect']>): void {

@@ -17,6 +17,7 @@ import { RelayError, toRelayError } from '../errors/relay-error.js';
 import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';
 import type { SpooledMessage, SpoolStore } from '../spool/spool-types.js';
+import { traceMark } from '../spool/data-path-trace.js';
 import { acceptMessage } from './accept-message.js';
 import { RelayAccessPolicy } from './access-policy.js';
 import { badAddressSyntax, forSmtpServer, replyLine, sessionTooLong, shuttingDown, type SmtpServerError } from './inbound-replies.js';
@@ -269,6 +270,7 @@ export class SmtpListener {
       s.inData = false;
       s.data = undefined;
       cb(err, reply);
+      if (!err) traceMark(mid, 'replied'); // smtp-server has written the 250 to the socket
       const after = this.stopping ? shuttingDown() : s.hangUpAfterReply;
       if (after) setImmediate(() => this.hangUpSession(session, after));
     };

@@ -1,7 +1,6 @@
 /**
  * crlf-clean: the fast check that a chunk of content needs no repair (no NUL,
- * no bare CR or LF, no CR at its end); the body normaliser and the line guard
- * repair byte by byte only when it fails.
+ * no bare CR or LF, no CR at its end); crlf-repair.ts repairs only when it fails.
  */
 const CR = 0x0d;
 const LF = 0x0a;

@@ -3,9 +3,12 @@
  * durable (rename(2) is atomic but lives in the page cache until the directory
  * is fsynced). A failed fsync rejects every writer that was waiting for it.
  */
+import { traceMark, tracing } from './data-path-trace.js';
 import type { SpoolFs } from './spool-fs.js';
 
 interface Batch {
+  /** Whose data-path-trace marks this fsync sets (only while tracing). */
+  mids: number[];
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -18,7 +21,7 @@ function newBatch(): Batch {
     resolve = res;
     reject = rej;
   });
-  return { promise, resolve, reject };
+  return { mids: [], promise, resolve, reject };
 }
 
 /**
@@ -46,9 +49,10 @@ export class DirSync {
   }
 
   /** Resolves once an fsync of the directory that began after this call has completed. */
-  sync(): Promise<void> {
+  sync(traceMid?: number): Promise<void> {
     if (!this.enabled) return Promise.resolve();
     this.waiting ??= newBatch();
+    if (tracing && traceMid !== undefined) this.waiting.mids.push(traceMid);
     const { promise } = this.waiting;
     if (!this.running) this.runDetached();
     return promise;
@@ -68,7 +72,9 @@ export class DirSync {
     this.waiting = undefined;
     this.running = true;
     try {
+      for (const mid of batch.mids) traceMark(mid, 'dirSyncStart');
       await this.fsyncDir();
+      for (const mid of batch.mids) traceMark(mid, 'dirSyncEnd');
       batch.resolve();
     } catch (e) {
       batch.reject(e);

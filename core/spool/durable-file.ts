@@ -1,10 +1,11 @@
 /**
  * durable-file: creates a file that, once the promise resolves, survives a crash
  * with exactly the bytes written, or does not exist: temp file (O_EXCL, 0600),
- * fill, fsync, close, rename, directory fsync (dir-sync.ts). Cleanup failures are
+ * fill, fsync, close beside rename (POSIX), directory fsync (dir-sync.ts). Cleanup failures are
  * attached as `cleanupNotes` rather than lost.
  */
 import { basename, join } from 'node:path';
+import { traceMark } from './data-path-trace.js';
 import type { DirSync } from './dir-sync.js';
 import { errnoOf, type SpoolFileHandle, type SpoolFs } from './spool-fs.js';
 
@@ -16,6 +17,10 @@ export interface DurableTarget {
   path: string;
   /** On failure after the rename, unlink `path` again (default false: keep it). */
   removeOnFailure?: boolean;
+  /** Default process.platform (tests pass another). */
+  platform?: NodeJS.Platform;
+  /** The MID whose data-path-trace marks this write sets (bench tracing only). */
+  traceMid?: number;
 }
 
 export class DurableWriteError extends Error {
@@ -39,13 +44,28 @@ export async function createDurably<T>(t: DurableTarget, fill: (handle: SpoolFil
   try {
     handle = await t.fs.open(tmp, 'wx', 0o600);
     const result = await fill(handle);
+    if (t.traceMid !== undefined) traceMark(t.traceMid, 'fileWritten');
     await handle.sync();
+    if (t.traceMid !== undefined) traceMark(t.traceMid, 'fileSynced');
     const h = handle;
     handle = undefined;
-    await h.close();
-    await t.fs.rename(tmp, t.path);
+    // The data is on disk (fsync above), so close needs not come first: on
+    // POSIX the rename runs beside it, one thread-pool round trip fewer
+    // between the final dot and the 250 (data-path-trace: each costs ~5 ms
+    // under load). Windows cannot rename a file that is still open.
+    if ((t.platform ?? process.platform) === 'win32') {
+      await h.close();
+      await t.fs.rename(tmp, t.path);
+    } else {
+      const [closed, moved] = await Promise.allSettled([h.close(), t.fs.rename(tmp, t.path)]);
+      if (moved.status === 'rejected') throw moved.reason;
+      renamed = true;
+      if (closed.status === 'rejected') throw closed.reason;
+    }
     renamed = true;
-    await t.dirSync.sync();
+    if (t.traceMid !== undefined) traceMark(t.traceMid, 'renamed');
+    await t.dirSync.sync(t.traceMid);
+    if (t.traceMid !== undefined) traceMark(t.traceMid, 'durable');
     return result;
   } catch (e) {
     const notes: string[] = [];

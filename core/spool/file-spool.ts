@@ -140,7 +140,7 @@ export class FileSpool implements SpoolStore {
       throw new RelayError({ code: 'ESPOOL', message: `MID ${envelope.mid}: invalid envelope: ${checked.reason}`, smtpCode: 451, enhanced: '4.3.0', temporary: true });
     }
     const head = encodeEnvelopeLine(checked.envelope);
-    const target = { fs: this.fs, tmpDir: this.tmpDir, dirSync: this.dirSync, path: this.pathOf(envelope.mid), removeOnFailure: true };
+    const target = { fs: this.fs, tmpDir: this.tmpDir, dirSync: this.dirSync, path: this.pathOf(envelope.mid), removeOnFailure: true, traceMid: envelope.mid };
     try {
       const { size, whole } = await createDurably(target, (handle) => fillContent(handle, head, content, envelope.mid));
       this.usage.track(envelope.mid, head.length + size);

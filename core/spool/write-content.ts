@@ -4,6 +4,7 @@
  * back-pressure). A stream cut off without an error fails too
  * (ERR_STREAM_PREMATURE_CLOSE): a truncated message is never committed.
  */
+import { traceMark } from './data-path-trace.js';
 import type { Readable } from 'node:stream';
 import { writeFully, type SpoolFileHandle } from './spool-fs.js';
 import { spoolIoError } from './spool-errors.js';
@@ -44,6 +45,7 @@ export async function fillContent(handle: SpoolFileHandle, head: Buffer, content
       batchBytes = 0;
     }
   }
+  traceMark(mid, 'contentEnd');
   if (batchBytes === 0) return { size, whole: undefined };
   const last = Buffer.concat(batch, batchBytes);
   await writeFully(handle, last);

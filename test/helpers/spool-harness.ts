@@ -69,6 +69,8 @@ export interface FsHooks {
   syncEnd?(path: string, isDir: boolean): void;
   rename?(from: string, to: string): void | Promise<void>;
   renamed?(from: string, to: string): void;
+  /** Called before a handle's close. */
+  close?(path: string): void | Promise<void>;
 }
 
 export function hookedFs(hooks: FsHooks, dirs: readonly string[] = []): SpoolFs {
@@ -89,7 +91,10 @@ export function hookedFs(hooks: FsHooks, dirs: readonly string[] = []): SpoolFs 
           hooks.syncEnd?.(path, isDir(path));
         },
         stat: () => real.stat(),
-        close: () => real.close(),
+        async close() {
+          await hooks.close?.(path);
+          return real.close();
+        },
       };
       return handle;
     },
