@@ -12,8 +12,15 @@ import { ListenerCertificate } from '../tls/listener-certificate.js';
 import { ListenerGroup, type BoundListener } from './listener-group.js';
 import type { InboundDeps } from './smtp-listener.js';
 
+/** What the relay uses of the listeners, here or on the intake thread (worker/start-inbound-worker.ts). */
+export interface InboundListeners {
+  readonly addresses: readonly BoundListener[];
+  readonly openConnections: number;
+  setRelayNetworks(relayNetworks: readonly string[]): void;
+}
+
 export interface Inbound {
-  group: ListenerGroup;
+  group: InboundListeners;
   certificate: ListenerCertificate | undefined;
   /** The first listener's bound address (the relay's `smtp`, as before several listeners). */
   first: { host: string; port: number };
