@@ -246,7 +246,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
     const told = (): void => opts.onFatal?.(reason);
     relay.stop(reason).then(told, told);
   };
-  registerInternals(relay, { queue, hosts, scheduler, prober, stats, spool, engine, pickup });
+  registerInternals(relay, { queue, hosts, scheduler, prober, stats, spool, engine, pickup, inboundConnections: () => inbound.group.openConnections, intakeThread: inbound.thread });
   return relay;
 }
 

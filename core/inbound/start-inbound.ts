@@ -4,6 +4,7 @@
  * listeners), the device accounts and AUTH lock-out (only when a listener
  * offers AUTH), and the listener group. What status shows of it: inboundStatus().
  */
+import type { Worker } from 'node:worker_threads';
 import { AccountStore } from '../accounts/account-store.js';
 import { AuthLockout } from '../accounts/auth-lockout.js';
 import type { AuthDeps } from './auth-session.js';
@@ -24,6 +25,8 @@ export interface Inbound {
   certificate: ListenerCertificate | undefined;
   /** The first listener's bound address (the relay's `smtp`, as before several listeners). */
   first: { host: string; port: number };
+  /** The intake thread now running (worker/start-inbound-worker.ts only; for tests). */
+  thread?: () => Worker | undefined;
   stop(): Promise<void>;
 }
 

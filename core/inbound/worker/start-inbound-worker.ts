@@ -115,7 +115,9 @@ export async function startInboundWorker(deps: WorkerInboundDeps, dataDir: strin
   /** Starts one worker; resolves once its listeners are bound. */
   async function spawn(): Promise<Worker> {
     const { entry, eval: isEval } = workerEntry();
-    const data: WorkerData = { config, dataDir, spoolDir: deps.spoolDirs.spool, corruptDir: deps.spoolDirs.corrupt, ...(pem ? { certificate: pem } : {}) };
+    // A restart binds the ports bound the first time (port 0 would move the relay).
+    const listen = bound.length ? bound.map(({ boundHost: _h, boundPort, ...l }) => ({ ...l, port: boundPort })) : config.listen;
+    const data: WorkerData = { config: { ...config, listen }, dataDir, spoolDir: deps.spoolDirs.spool, corruptDir: deps.spoolDirs.corrupt, ...(pem ? { certificate: pem } : {}) };
     const w = new Worker(entry, { workerData: data, eval: isEval });
     let failure: string | undefined;
     const started = new Promise<{ host: string; port: number }[]>((resolve, reject) => {
@@ -208,6 +210,7 @@ export async function startInboundWorker(deps: WorkerInboundDeps, dataDir: strin
     },
     certificate,
     first: { host: first.boundHost, port: first.boundPort },
+    thread: () => current,
     async stop() {
       stopping = true;
       certificate?.close();
