@@ -37,8 +37,8 @@ export function fromFailure(f: Failure): RelayError {
 
 /** main → worker. `seq` pairs a request with its answer. */
 export const TO_WORKER = {
-  /** Where MAIL asks for MIDs and sessions for ICIDs: blocks handed out ahead of need. */
-  'mids': z.object({ kind: z.literal('mids'), seq: z.number().int(), mid: z.number().int().positive().optional(), error: failure.optional() }),
+  /** MIDs (mid-pool.ts) and ICIDs (icid-lease.ts): blocks handed out ahead of need. */
+  'mids': z.object({ kind: z.literal('mids'), seq: z.number().int(), mids: z.array(z.number().int().positive()).max(1024).optional(), error: failure.optional() }),
   'icids': z.object({ kind: z.literal('icids'), first: z.number().int().positive(), count: z.number().int().positive() }),
   /** The queue took the message (answer 250) or refused it (answer 451 and remove the file). */
   'taken': z.object({ kind: z.literal('taken'), seq: z.number().int(), error: failure.optional() }),
@@ -52,7 +52,7 @@ export const TO_WORKER = {
 export const FROM_WORKER = {
   'ready': z.object({ kind: z.literal('ready'), bound: z.array(bound).min(1) }),
   'start-failed': z.object({ kind: z.literal('start-failed'), error: failure }),
-  'need-mid': z.object({ kind: z.literal('need-mid'), seq: z.number().int() }),
+  'need-mids': z.object({ kind: z.literal('need-mids'), seq: z.number().int(), count: z.number().int().min(1).max(1024) }),
   'need-icids': z.object({ kind: z.literal('need-icids') }),
   /** Spooled and fsynced: the main thread queues it and answers 'taken'. */
   'message': z.object({ kind: z.literal('message'), seq: z.number().int(), envelope, size: z.number().int().min(0), fileBytes: z.number().int().min(0) }),

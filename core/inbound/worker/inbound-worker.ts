@@ -16,6 +16,7 @@ import type { SpooledMessage, SpoolStore } from '../../spool/spool-types.js';
 import { ListenerGroup } from '../listener-group.js';
 import { fromFailure, parseToWorker, toFailure, WORKER_DATA, type Failure, type FromWorker, type ToWorker } from './inbound-protocol.js';
 import { IcidLease } from './icid-lease.js';
+import { MidPool } from './mid-pool.js';
 
 if (!parentPort) throw new Error('inbound-worker.ts runs only as a worker thread');
 const port = parentPort;
@@ -53,15 +54,15 @@ const log: MailLog = {
 
 // --- requests answered by the main thread, by sequence number ---
 let seq = 0;
-const waiting = new Map<number, { resolve(v: number | undefined): void; reject(e: Error): void }>();
-function ask(m: (seq: number) => FromWorker): Promise<number | undefined> {
+const waiting = new Map<number, { resolve(v: number[] | undefined): void; reject(e: Error): void }>();
+function ask(m: (seq: number) => FromWorker): Promise<number[] | undefined> {
   const s = ++seq;
   return new Promise((resolve, reject) => {
     waiting.set(s, { resolve, reject });
     send(m(s));
   });
 }
-function answer(s: number, value: number | undefined, error?: Failure): void {
+function answer(s: number, value: number[] | undefined, error?: Failure): void {
   const w = waiting.get(s);
   if (!w) return;
   waiting.delete(s);
@@ -71,10 +72,11 @@ function answer(s: number, value: number | undefined, error?: Failure): void {
 
 // --- the spool: files written (and fsynced) here, MIDs from the main thread's allocator ---
 // No recent-content cache: delivery reads on the other thread.
+const mids = new MidPool(async (count) => (await ask((s) => ({ kind: 'need-mids', seq: s, count }))) ?? []);
 const files = new FileSpool({ spoolDir: data.spoolDir, corruptDir: data.corruptDir, recentContentBytes: 0 });
 const spool: SpoolStore = {
   init: () => Promise.resolve(),
-  allocateMid: async () => (await ask((s) => ({ kind: 'need-mid', seq: s })))!,
+  allocateMid: () => mids.allocate(),
   write: (e, c) => files.write(e, c),
   remove: (mid) => files.remove(mid),
   openContent: (mid, size) => files.openContent(mid, size),
@@ -133,7 +135,7 @@ port.on('message', (raw: unknown) => {
   const m: ToWorker = parseToWorker(raw);
   switch (m.kind) {
     case 'mids':
-      answer(m.seq, m.mid, m.error);
+      answer(m.seq, m.mids, m.error);
       break;
     case 'taken':
       answer(m.seq, undefined, m.error);

@@ -71,9 +71,9 @@ export async function startInboundWorker(deps: WorkerInboundDeps, dataDir: strin
 
   function handle(w: Worker, m: FromWorker): void {
     switch (m.kind) {
-      case 'need-mid':
-        deps.spool.allocateMid().then(
-          (mid) => post(w, { kind: 'mids', seq: m.seq, mid }),
+      case 'need-mids':
+        allocateMids(m.count).then(
+          (mids) => post(w, { kind: 'mids', seq: m.seq, mids }),
           (e: unknown) => post(w, { kind: 'mids', seq: m.seq, error: toFailure(e) }),
         );
         break;
@@ -104,6 +104,12 @@ export async function startInboundWorker(deps: WorkerInboundDeps, dataDir: strin
         // ready, start-failed, stopped: awaited where the worker is started and stopped.
         break;
     }
+  }
+
+  async function allocateMids(count: number): Promise<number[]> {
+    const mids: number[] = [];
+    for (let i = 0; i < count; i++) mids.push(await deps.spool.allocateMid());
+    return mids;
   }
 
   function leaseIcids(w: Worker): void {

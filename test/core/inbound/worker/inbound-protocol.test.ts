@@ -14,6 +14,7 @@ describe('inbound protocol', () => {
     expect(parseFromWorker({ kind: 'message', seq: 1, envelope, size: 10, fileBytes: 200 }).kind).toBe('message');
     expect(parseFromWorker({ kind: 'log', lines: [['Info', 'ICID 3 close']] }).kind).toBe('log');
     expect(parseToWorker({ kind: 'taken', seq: 1 }).kind).toBe('taken');
+    expect(parseToWorker({ kind: 'mids', seq: 2, mids: [41, 42] }).kind).toBe('mids');
     expect(parseToWorker({ kind: 'certificate', pem: { key: 'k', cert: 'c' } }).kind).toBe('certificate');
   });
 
