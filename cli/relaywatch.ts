@@ -43,7 +43,7 @@ async function serve(argv: string[]): Promise<void> {
   const configFile = values.config ?? defaultConfigFile(dataDir);
   const config = await loadConfig(configFile, { missingOk: values.config === undefined });
   const staticDir = findDashboard();
-  const relay = await startRelay({ config, configFile, dataDir, staticDir });
+  const relay = await startRelay({ config, configFile, dataDir, staticDir, onFatal: (reason) => fail(`stopped: ${reason}`, 1) });
   // Handlers first, then the lines that tell a supervisor (or a test) that
   // the relay is up: a signal sent on seeing them must find the handlers.
   let signals = 0;

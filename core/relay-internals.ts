@@ -12,6 +12,7 @@ import type { MessageQueue } from './queue/message-queue.js';
 import type { DeliveryScheduler } from './scheduler/delivery-scheduler.js';
 import type { FileSpool } from './spool/file-spool.js';
 import type { PickupFolder } from './pickup/pickup-folder.js';
+import type { Worker } from 'node:worker_threads';
 
 export interface RelayInternals {
   readonly queue: MessageQueue;
@@ -23,6 +24,10 @@ export interface RelayInternals {
   readonly engine: DeliveryEngine;
   /** The pickup folder, when configured. */
   readonly pickup?: PickupFolder | undefined;
+  /** Open SMTP connections over every listener (what metrics report). */
+  readonly inboundConnections: () => number;
+  /** The SMTP intake thread now running, when inboundThread is on. */
+  readonly intakeThread?: (() => Worker | undefined) | undefined;
 }
 
 const internals = new WeakMap<object, RelayInternals>();

@@ -41,6 +41,10 @@ export interface RelayOptions {
   configWatch?: { debounceMs?: number; pollMs?: number };
   /** false: no control server (embedders that only use relay.control). */
   controlServer?: boolean;
+  /** SMTP intake on a worker thread (core/inbound/worker/). Default: env RELAYWATCH_INBOUND_THREAD=1, else off. */
+  inboundThread?: boolean;
+  /** The relay stopped on its own (its intake thread kept dying): the embedder should exit or say so. */
+  onFatal?(reason: string): void;
 }
 
 export interface Relay {

@@ -26,6 +26,7 @@ import { HostProber } from './hosts/host-prober.js';
 import { createGraphProbe } from './hosts/graph-probe.js';
 import { createSmtpProbe } from './hosts/smtp-probe.js';
 import { inboundStatus, startInbound } from './inbound/start-inbound.js';
+import { startInboundWorker } from './inbound/worker/start-inbound-worker.js';
 import { logLines } from './log/log-lines.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
@@ -155,7 +156,12 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
   // --- inbound -----------------------------------------------------------------
   let accepting = true;
   const onLockout = (e: ControlEvents['auth-lockout']): void => void hub.publish('auth-lockout', e);
-  const inbound = await startInbound({ config: initial, spool, log, nextIcid, onMessage: intake.accept, acceptingMessages: () => accepting, onLockout }, paths.root);
+  // On its own thread (core/inbound/worker/, off by default until measured on idle machines): the second core.
+  let fatal: (reason: string) => void = (reason) => void log.write('Critical', logLines.shutdown(reason));
+  const inbound =
+    (opts.inboundThread ?? process.env.RELAYWATCH_INBOUND_THREAD === '1')
+      ? await startInboundWorker({ config: initial, spool, spoolDirs: paths, log, nextIcid, onMessage: intake.accept, onLockout, onFatal: (reason) => fatal(reason) }, paths.root)
+      : await startInbound({ config: initial, spool, log, nextIcid, onMessage: intake.accept, acceptingMessages: () => accepting, onLockout }, paths.root);
   config.onChange((c) => inbound.group.setRelayNetworks(c.relayNetworks));
   // `tls` edited (file or the window's Replace): switch certificate; a bad pair is logged and the old one kept.
   config.onChange((c) => {
@@ -243,7 +249,11 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
       return stopping;
     },
   };
-  registerInternals(relay, { queue, hosts, scheduler, prober, stats, spool, engine, pickup });
+  fatal = (reason) => {
+    const told = (): void => opts.onFatal?.(reason);
+    relay.stop(reason).then(told, told);
+  };
+  registerInternals(relay, { queue, hosts, scheduler, prober, stats, spool, engine, pickup, inboundConnections: () => inbound.group.openConnections, intakeThread: inbound.thread });
   return relay;
 }
 

@@ -25,8 +25,11 @@ export interface AcceptDeps {
   maxMessageBytes: number;
   spool: SpoolStore;
   log: MailLog;
-  /** Called after the message is durably spooled and before the 250 is sent. */
-  onMessage(msg: SpooledMessage): void;
+  /**
+   * Called after the message is durably spooled and before the 250 is sent;
+   * async when the queue lives on another thread (core/inbound/worker/).
+   */
+  onMessage(msg: SpooledMessage): void | Promise<void>;
 }
 
 export interface Transaction {
@@ -113,7 +116,7 @@ export function logReady(log: MailLog, message: SpooledMessage, headers: Buffer)
 async function handOver(deps: AcceptDeps, message: SpooledMessage): Promise<void> {
   const { mid } = message.envelope;
   try {
-    deps.onMessage(message);
+    await deps.onMessage(message);
   } catch (e) {
     const err = toRelayError(e, 'ESPOOL');
     // If the file stays, start-up reconciliation queues it: a possible

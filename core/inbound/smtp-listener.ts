@@ -31,8 +31,8 @@ export interface InboundDeps {
   spool: SpoolStore;
   log: MailLog;
   nextIcid(): number;
-  /** Called after the message is durably spooled and before the 250 is sent. */
-  onMessage(msg: SpooledMessage): void;
+  /** Called after the message is durably spooled and before the 250 is sent (the worker's: a round trip). */
+  onMessage(msg: SpooledMessage): void | Promise<void>;
   /** Optional: false answers the next MAIL with 421 4.3.2 and hangs up (shutting down). */
   acceptingMessages?: () => boolean;
   /** Which `listen` entry this is; the first one by default. */

@@ -4,6 +4,7 @@
  * listeners), the device accounts and AUTH lock-out (only when a listener
  * offers AUTH), and the listener group. What status shows of it: inboundStatus().
  */
+import type { Worker } from 'node:worker_threads';
 import { AccountStore } from '../accounts/account-store.js';
 import { AuthLockout } from '../accounts/auth-lockout.js';
 import type { AuthDeps } from './auth-session.js';
@@ -12,11 +13,20 @@ import { ListenerCertificate } from '../tls/listener-certificate.js';
 import { ListenerGroup, type BoundListener } from './listener-group.js';
 import type { InboundDeps } from './smtp-listener.js';
 
+/** What the relay uses of the listeners, here or on the intake thread (worker/start-inbound-worker.ts). */
+export interface InboundListeners {
+  readonly addresses: readonly BoundListener[];
+  readonly openConnections: number;
+  setRelayNetworks(relayNetworks: readonly string[]): void;
+}
+
 export interface Inbound {
-  group: ListenerGroup;
+  group: InboundListeners;
   certificate: ListenerCertificate | undefined;
   /** The first listener's bound address (the relay's `smtp`, as before several listeners). */
   first: { host: string; port: number };
+  /** The intake thread now running (worker/start-inbound-worker.ts only; for tests). */
+  thread?: () => Worker | undefined;
   stop(): Promise<void>;
 }
 

@@ -189,5 +189,6 @@ export const logLines = {
   requeued: (mid: number) => `MID ${mid} found in spool without index entry, queued afresh`,
   startup: (version: string, listen: string) => `Relaywatch ${version} starting, SMTP listener ${listen}`,
   shutdown: (reason: string) => `Relaywatch stopping: ${clean(reason)}`,
+  inboundWorkerDied: (reason: string, next: string) => `SMTP intake thread died: ${clean(reason)}; ${next}`,
   logLinesLost: (count: number) => `Mail log: ${count} lines lost while the log file could not be written`,
 } as const;

@@ -202,6 +202,14 @@ export class FileSpool implements SpoolStore {
    * never a loss") and start-up reconciliation handles. An fsync per removal
    * would double the metadata writes of every message for nothing.
    */
+  /**
+   * A message another writer put into this spool dir (the inbound worker,
+   * core/inbound/worker/): counted in diskUsage() like one written here.
+   */
+  adopt(mid: number, fileBytes: number): void {
+    this.usage.track(mid, fileBytes);
+  }
+
   async remove(mid: number): Promise<void> {
     this.recent.drop(mid);
     try {

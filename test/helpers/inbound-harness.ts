@@ -53,7 +53,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     spool,
     log,
     nextIcid: () => ++icid,
-    onMessage: (m) => messages.push(m),
+    onMessage: (m) => void messages.push(m),
     ...opts.deps,
   });
   const { port } = await listener.start();

@@ -32,7 +32,7 @@ describe('SmtpListener accept path', () => {
             return m;
           },
         }),
-      deps: { onMessage: () => events.push('onMessage') },
+      deps: { onMessage: () => void events.push('onMessage') },
     });
     const c = await client(h.port);
     await c.hello();

@@ -105,6 +105,7 @@ const ARGS: { [K in keyof Lines]: Parameters<Lines[K]> } = {
   requeued: [1047],
   startup: ['0.1.0', '127.0.0.1:2525'],
   shutdown: ['SIGTERM'],
+  inboundWorkerDied: ['exit code 1', 'restarting the SMTP listeners'],
   logLinesLost: [312],
 };
 
