@@ -41,6 +41,8 @@ export interface BenchSide {
   memory(): Promise<TreeMemory>;
   /** Disk used by queued messages and their queue index. */
   spool(): Promise<SpoolUsage>;
+  /** Starts (again) on the same data/queue dir. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -24,7 +24,7 @@ export interface LatencyResult {
 }
 
 /** Reads complete SMTP replies (multi-line replies joined) from a socket. */
-class ReplyReader {
+export class ReplyReader {
   private buf = '';
   private lines: string[] = [];
   private waiting: ((reply: string) => void) | undefined;
@@ -81,7 +81,7 @@ function messageBody(size: number, n: number): string {
   return body + 'end\r\n';
 }
 
-async function expect(reader: ReplyReader, code: string, what: string): Promise<string> {
+export async function expect(reader: ReplyReader, code: string, what: string): Promise<string> {
   const r = await reader.next();
   if (!r.startsWith(code)) throw new BenchError(`${what}: expected ${code}, got "${r}"`);
   return r;

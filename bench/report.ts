@@ -4,7 +4,8 @@
  * better for Relaywatch" (> 1 means Relaywatch wins), whichever way a figure points.
  */
 
-export type Target = { kind: 'ratio'; min: number } | { kind: 'below'; value: number };
+/** ratio: Relaywatch at least `min` times better; below: strictly under; atMost: ≤ (issue 16's memory targets). */
+export type Target = { kind: 'ratio'; min: number } | { kind: 'below'; value: number } | { kind: 'atMost'; value: number };
 
 export interface Figure {
   name: string;
@@ -30,7 +31,8 @@ export function met(f: Figure): boolean | undefined {
     const r = ratio(f);
     return r === undefined ? undefined : r >= f.target.min;
   }
-  return f.relaywatch === undefined ? undefined : f.relaywatch < f.target.value;
+  if (f.relaywatch === undefined) return undefined;
+  return f.target.kind === 'below' ? f.relaywatch < f.target.value : f.relaywatch <= f.target.value;
 }
 
 function num(v: number | undefined, unit: string): string {
@@ -41,7 +43,8 @@ function num(v: number | undefined, unit: string): string {
 
 function targetText(f: Figure): string {
   if (!f.target) return '';
-  return f.target.kind === 'ratio' ? `≥${f.target.min}×` : `<${f.target.value} ${f.unit}`;
+  if (f.target.kind === 'ratio') return `≥${f.target.min}×`;
+  return `${f.target.kind === 'below' ? '<' : '≤'}${f.target.value} ${f.unit}`;
 }
 
 const COLUMNS = ['figure', 'relaywatch', 'postfix', 'ratio', 'target', 'met?'] as const;

@@ -32,6 +32,13 @@ describe('report', () => {
     expect(met({ name: 'x', unit: 'ms', better: 'lower', relaywatch: 1, postfix: 2 })).toBeUndefined();
   });
 
+  it('judges at-most targets inclusively and prints them with ≤ (issue 16: memory ≤ 80 MB)', () => {
+    const mem = (v: number): Figure => ({ name: 'memory with 10000 queued', unit: 'MB', better: 'lower', relaywatch: v, postfix: 104, target: { kind: 'atMost', value: 80 } });
+    expect(met(mem(80))).toBe(true);
+    expect(met(mem(80.1))).toBe(false);
+    expect(formatFigure(mem(94))).toMatch(/^memory with 10000 queued\s+94\.0 MB\s+104 MB\s+1\.11×\s+≤80 MB\s+NO$/);
+  });
+
   it('prints name, both values, ratio, target and verdict on one line', () => {
     const line = formatFigure(rate(183, 573));
     expect(line).not.toContain('\n');
