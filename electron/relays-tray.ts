@@ -40,7 +40,7 @@ export interface RelayTrayLine {
 /** One relay's icon and tooltip line. Stale data is never shown for a link that is down. */
 export function relayTrayLine(r: RelayTrayInput, now: number): RelayTrayLine {
   const link = LINK_ICON[r.state.kind];
-  if (r.state.kind === 'unreachable') return { icon: link!, line: `${r.name}: unreachable since ${duration(Math.max(0, now - r.state.since))} ago` };
+  if (r.state.kind === 'unreachable') return { icon: link!, line: `${r.name}: unreachable for ${duration(Math.max(0, now - r.state.since))}` };
   if (r.state.kind === 'revoked') return { icon: link!, line: `${r.name}: access revoked, pair again` };
   if (r.state.kind === 'refused') return { icon: link!, line: `${r.name}: certificate changed, pair again` };
   if (r.state.kind === 'connecting' || !r.view) return { icon: 'normal', line: `${r.name}: connecting…` };
