@@ -15,7 +15,9 @@ import { decodePairingCode, encodePairingCode } from '../../common/pairing-code.
 import type { Relay } from '../../core/relay.js';
 import { DesktopSettingsStore } from '../../electron/desktop-settings.js';
 import { RelaySet } from '../../electron/relay-set.js';
-import { FakeApp, FakeNotifier, FakeTray, FakeWindow, MemoryShellLog } from '../helpers/fake-electron.js';
+import { controlChannel } from '../../electron/ipc-channels.js';
+import { registerIpcHandlers } from '../../electron/ipc-handlers.js';
+import { FakeApp, FakeIpc, FakeNotifier, FakeSender, FakeTray, FakeWindow, MemoryShellLog } from '../helpers/fake-electron.js';
 import { fakeKeychain } from '../helpers/fake-keychain.js';
 import { startTestRelay } from '../helpers/relay-harness.js';
 import { sendMail } from '../helpers/send-mail.js';
@@ -173,5 +175,15 @@ describe('desktop: watching relays', () => {
     await until(() => set.get(info.id)!.conn.state.kind === 'connected', 'connected to the local service');
     expect((await set.get(info.id)!.conn.control.status()).hostname).toBe('relay.test');
     expect(settings.relays).toEqual([]);
+
+    // The window's control calls go to the selected relay; with none, they say so.
+    const ipc = new FakeIpc();
+    let selected: ReturnType<typeof set.get> | undefined;
+    registerIpcHandlers({ ipc, control: undefined as never, hub: undefined as never, target: () => selected?.conn, isTrusted: () => true, settings, onSettingsSaved: () => undefined, log: new MemoryShellLog() });
+    expect(await ipc.invoke(controlChannel('status'), new FakeSender(1))).toMatchObject({ ok: false, error: { code: 'ENOTFOUND', message: expect.stringContaining('Watch a relay') } });
+    selected = set.get(info.id);
+    expect(await ipc.invoke(controlChannel('status'), new FakeSender(1))).toMatchObject({ ok: true, value: { hostname: 'relay.test' } });
+    // A refusal by the watched relay keeps its code (not "internal error").
+    expect(await ipc.invoke(controlChannel('hoststatus'), new FakeSender(1), { host: 'nowhere.test:25' })).toMatchObject({ ok: false, error: { code: 'ENOTFOUND' } });
   });
 });
