@@ -178,10 +178,10 @@ describe('desktop: watching relays', () => {
 
     // The window's control calls go to the selected relay; with none, they say so.
     const ipc = new FakeIpc();
-    let selected: ReturnType<typeof set.get> | undefined;
-    registerIpcHandlers({ ipc, control: undefined as never, hub: undefined as never, target: () => selected?.conn, isTrusted: () => true, settings, onSettingsSaved: () => undefined, log: new MemoryShellLog() });
+    const pick: { id?: string } = {};
+    registerIpcHandlers({ ipc, control: undefined as never, hub: undefined as never, target: () => (pick.id ? set.get(pick.id)?.conn : undefined), isTrusted: () => true, settings, onSettingsSaved: () => undefined, log: new MemoryShellLog() });
     expect(await ipc.invoke(controlChannel('status'), new FakeSender(1))).toMatchObject({ ok: false, error: { code: 'ENOTFOUND', message: expect.stringContaining('Watch a relay') } });
-    selected = set.get(info.id);
+    pick.id = info.id;
     expect(await ipc.invoke(controlChannel('status'), new FakeSender(1))).toMatchObject({ ok: true, value: { hostname: 'relay.test' } });
     // A refusal by the watched relay keeps its code (not "internal error").
     expect(await ipc.invoke(controlChannel('hoststatus'), new FakeSender(1), { host: 'nowhere.test:25' })).toMatchObject({ ok: false, error: { code: 'ENOTFOUND' } });
