@@ -3,6 +3,7 @@
  * switcher and the "Watch a relay…" dialog), over the preload's relay-list
  * methods. Absent in the plain browser dashboard, which watches the relay serving it.
  */
+import { formatClock } from '../format.js';
 
 /** One watched relay, as electron/relay-set.ts's RelayInfo sends it (never a token). */
 export interface RelayEntry {
@@ -32,7 +33,7 @@ export function relaysBridge(w: unknown): RelaysBridge | undefined {
 }
 
 /** What the switcher says of a relay whose link is not up; undefined when it is. */
-export function linkWords(r: RelayEntry, timeOf: (ms: number) => string = (ms) => new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' }).format(ms)): string | undefined {
+export function linkWords(r: RelayEntry, timeOf: (ms: number) => string = (ms) => formatClock(ms, Date.now())): string | undefined {
   switch (r.state.kind) {
     case 'connected':
       return undefined;

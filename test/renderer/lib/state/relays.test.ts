@@ -43,9 +43,9 @@ describe('relays state', () => {
   });
 
   it('says why a relay cannot be shown', () => {
-    expect(linkWords(entry('a'))).toBeUndefined();
+    expect(linkWords(entry('a'), () => '')).toBeUndefined();
     expect(linkWords(entry('a', { state: { kind: 'unreachable', since: 0, reason: 'x' } }), () => '14:05')).toBe('unreachable since 14:05');
-    expect(linkWords(entry('a', { state: { kind: 'revoked', reason: 'x' } }))).toBe('access revoked, pair again');
+    expect(linkWords(entry('a', { state: { kind: 'revoked', reason: 'x' } }), () => '')).toBe('access revoked, pair again');
   });
 
   it('exists only where the preload offers the relay list (not in the browser dashboard)', () => {
