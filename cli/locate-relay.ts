@@ -5,8 +5,8 @@
  */
 import { findLocalRelay, resolveDataDir } from '../core/local-relay.js';
 import { RelayError } from '../core/errors/relay-error.js';
-import { createControlClient, type ControlClient } from './client.js';
-import { pinnedFetch } from './pinned-fetch.js';
+import { createControlClient, type ControlClient } from '../core/control/client/client.js';
+import { pinnedFetch } from '../core/control/client/pinned-fetch.js';
 
 export class RelayNotRunning extends RelayError {
   constructor(readonly dataDir: string) {

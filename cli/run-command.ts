@@ -9,7 +9,7 @@ import type { ControlMethod } from '../common/operations.js';
 import { RelayError } from '../core/errors/relay-error.js';
 import { defaultDataDir } from '../core/local-relay.js';
 import { parseCommandLine, type OptionSpec } from './args.js';
-import { ControlClientError } from './client.js';
+import { ControlClientError } from '../core/control/client/client.js';
 import { bounces } from './commands/bounce-commands.js';
 import type { CommandSpec } from './commands/command-types.js';
 import { configGet, configSet, configStatus, logTail } from './commands/config-log-commands.js';

@@ -28,10 +28,27 @@ export const notificationSettingsSchema = z.strictObject({
   oldestThresholdSeconds: seconds(30 * 86_400).min(1, 'must be at least 1').default(3600),
 });
 
+/**
+ * A watched relay as kept on disk: the token only sealed with the OS keychain's
+ * key (base64), never in plain text. Written by the relay set, never by the window.
+ */
+export const watchedRelayRecordSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{1,40}$/),
+  name: z.string().min(1).max(80),
+  kind: z.enum(['remote', 'service']),
+  url: z.url().max(2000),
+  fingerprint256: z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/).optional(),
+  sealedToken: z.base64().max(4000),
+});
+export type WatchedRelayRecord = z.output<typeof watchedRelayRecordSchema>;
+
 export const desktopSettingsSchema = z.strictObject({
   // prefault: an absent section is parsed from {}, so its own defaults apply.
   notifications: notificationSettingsSchema.prefault({}),
 });
+
+/** desktop.json as a whole: the window's settings plus the watched relays. */
+const desktopFileSchema = desktopSettingsSchema.extend({ relays: z.array(watchedRelayRecordSchema).max(50).default([]) });
 
 export type NotificationSettings = z.output<typeof notificationSettingsSchema>;
 export type DesktopSettings = z.output<typeof desktopSettingsSchema>;
@@ -50,6 +67,7 @@ export function validateDesktopSettings(input: unknown): SettingsResult {
 
 export class DesktopSettingsStore {
   private value: DesktopSettings = DEFAULT_DESKTOP_SETTINGS;
+  private watched: WatchedRelayRecord[] = [];
   readonly file: string;
 
   constructor(
@@ -61,6 +79,11 @@ export class DesktopSettingsStore {
 
   get current(): DesktopSettings {
     return this.value;
+  }
+
+  /** The watched relays (tokens sealed); the window never sees these records. */
+  get relays(): readonly WatchedRelayRecord[] {
+    return this.watched;
   }
 
   async load(): Promise<DesktopSettings> {
@@ -80,26 +103,51 @@ export class DesktopSettingsStore {
       this.value = DEFAULT_DESKTOP_SETTINGS;
       return this.value;
     }
-    const r = validateDesktopSettings(parsed);
+    const whole = desktopFileSchema.safeParse(parsed);
+    const { relays, ...rest } = (parsed ?? {}) as { relays?: unknown };
+    // A damaged relay list does not cost the notification settings, nor the reverse.
+    const r = validateDesktopSettings(rest);
     if (!r.ok) this.log.warn(shellLines.settingsUnreadable(this.file, r.error.message));
+    else if (!whole.success && relays !== undefined) this.log.warn(shellLines.settingsUnreadable(this.file, `relays: ${whole.error.issues[0]?.message ?? 'invalid'}`));
     this.value = r.ok ? r.settings : DEFAULT_DESKTOP_SETTINGS;
+    this.watched = whole.success ? whole.data.relays : [];
     return this.value;
+  }
+
+  /** Replaces the watched relays, keeping the settings. */
+  async saveRelays(relays: readonly WatchedRelayRecord[]): Promise<void> {
+    const list = z.array(watchedRelayRecordSchema).max(50).parse(relays);
+    await this.write(this.value, list);
+    this.watched = list;
   }
 
   /** Validates and writes; the file is replaced whole or not at all. */
   async save(input: unknown): Promise<SettingsResult> {
     const r = validateDesktopSettings(input);
     if (!r.ok) return r;
+    await this.write(r.settings, this.watched);
+    this.value = r.settings;
+    return r;
+  }
+
+  // One write at a time: two would share the temp file.
+  private writing: Promise<void> = Promise.resolve();
+  private write(settings: DesktopSettings, relays: readonly WatchedRelayRecord[]): Promise<void> {
+    const next = this.writing.then(() => this.writeNow(settings, relays));
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeNow(settings: DesktopSettings, relays: readonly WatchedRelayRecord[]): Promise<void> {
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fh = await open(tmp, 'w', 0o600);
     try {
-      await fh.writeFile(JSON.stringify(r.settings, null, 2) + '\n');
+      // No relays: the file stays as it was before relays could be watched.
+      await fh.writeFile(JSON.stringify(relays.length ? { ...settings, relays } : settings, null, 2) + '\n');
       await fh.sync();
     } finally {
       await fh.close();
     }
     await rename(tmp, this.file);
-    this.value = r.settings;
-    return r;
   }
 }

@@ -23,6 +23,16 @@ export const IPC = {
   settingsSet: 'relaywatch:desktop:settings-set',
   /** main → window: `NavigateMessage` (a notification or the tray asks for a view). */
   navigate: 'relaywatch:desktop:navigate',
+  /** invoke, no argument → `RelayInfo[]` (the watched relays; never a token). */
+  relaysList: 'relaywatch:relays:list',
+  /** invoke `{ code: string, name?: string }` → the new `RelayInfo`. */
+  relaysWatch: 'relaywatch:relays:watch',
+  /** invoke `{ id: string }` → `true`. */
+  relaysUnwatch: 'relaywatch:relays:unwatch',
+  /** invoke `{ id: string }` → `true`; control calls go to that relay from then on. */
+  relaysSelect: 'relaywatch:relays:select',
+  /** main → window: `RelayInfo[]` whenever a relay is added, removed, selected or its link changes. */
+  relaysChanged: 'relaywatch:relays:changed',
 } as const;
 
 export function controlChannel(method: ControlMethod): `${typeof CONTROL_CHANNEL_PREFIX}${ControlMethod}` {

@@ -17,6 +17,8 @@ export interface IpcDeps {
   ipc: IpcPort;
   control: ControlApi;
   hub: Pick<EventHub, 'subscribe' | 'lastSeq'>;
+  /** With several relays: the selected one, asked at each call (overrides control and hub); undefined when none is watched. */
+  target?: () => { control: ControlApi; hub: Pick<EventHub, 'subscribe' | 'lastSeq'> } | undefined;
   isTrusted(sender: IpcSender): boolean;
   settings: { readonly current: DesktopSettings; save(input: unknown): Promise<SettingsResult> };
   onSettingsSaved(s: DesktopSettings): void;
@@ -59,15 +61,23 @@ export function registerIpcHandlers(deps: IpcDeps): () => void {
     });
   };
 
+  const NO_RELAY: IpcReply = { ok: false, error: { code: 'ENOTFOUND', message: 'no relay is watched: use "Watch a relay…"' } };
+  const target = (): { control: ControlApi; hub: Pick<EventHub, 'subscribe' | 'lastSeq'> } | undefined => (deps.target ? deps.target() : deps);
+
   for (const method of CONTROL_METHODS) {
     const channel = controlChannel(method);
-    handle(channel, async (_s, arg) => ({ ok: true, value: await dispatch(deps.control, method, arg) }));
+    handle(channel, async (_s, arg) => {
+      const t = target();
+      return t ? { ok: true, value: await dispatch(t.control, method, arg) } : NO_RELAY;
+    });
   }
 
   handle(IPC.subscribe, async (sender, arg) => {
     const p = subscribeArgs.safeParse(arg);
     if (!p.success) return { ok: false, error: argsError(IPC.subscribe, p.error) };
     const { subscription, since } = p.data;
+    const hub = target()?.hub;
+    if (!hub) return NO_RELAY;
     let mine = subs.get(sender.webContentsId);
     if (!mine) {
       const created = new Map<number, () => void>();
@@ -86,13 +96,13 @@ export function registerIpcHandlers(deps: IpcDeps): () => void {
       }
       sender.send(IPC.event, m);
     };
-    const s = deps.hub.subscribe((envelope) => send({ subscription, envelope }), since);
+    const s = hub.subscribe((envelope) => send({ subscription, envelope }), since);
     mine.set(subscription, () => {
       s.unsubscribe();
       mine.delete(subscription);
     });
     // The ring no longer reaches back to `since`: the window must refetch its state.
-    if (!s.complete) send({ subscription, envelope: { type: 'resync', seq: deps.hub.lastSeq } });
+    if (!s.complete) send({ subscription, envelope: { type: 'resync', seq: hub.lastSeq } });
     return { ok: true, value: { subscription, complete: s.complete } };
   });
 
@@ -132,6 +142,12 @@ export function registerIpcHandlers(deps: IpcDeps): () => void {
  */
 function errorBody(channel: string, e: unknown, log: ShellLog): ControlErrorBody['error'] {
   const tagged = e as { name?: unknown; code?: unknown; field?: unknown; message?: unknown };
+  // A watched relay's refusal (EREADONLY, EUNAUTHORIZED, ENOTFOUND…) passes on in the relay's own words and code.
+  const apiCode = (e as { apiCode?: unknown }).apiCode;
+  if (e instanceof Error && tagged.name === 'ControlClientError' && typeof apiCode === 'string') {
+    const field = tagged.field;
+    return { code: apiCode, message: e.message, ...(typeof field === 'string' && field ? { field } : {}) };
+  }
   if (e instanceof Error && tagged.name === 'RelayError' && typeof tagged.code === 'string') {
     const field = tagged.field;
     return { code: tagged.code, message: e.message, ...(typeof field === 'string' && field ? { field } : {}) };

@@ -15,7 +15,8 @@ import { IPC, type NavigateMessage } from './ipc-channels.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
 import { keychainCipher } from './keychain.js';
 import type { AppPort, IpcPort, IpcSender, MenuEntry, NotifierPort, ShellLog, TrayIconState, TrayPort, WindowPort } from './ports.js';
-import { startShell, type Shell } from './shell.js';
+import { registerRelayIpc } from './relay-ipc.js';
+import { RelaySet } from './relay-set.js';
 import { shellLines } from './shell-text.js';
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, isAllowedNavigation, isTrustedSender, resolveAppFile, responseHeaders } from './window-security.js';
 
@@ -33,7 +34,7 @@ app.enableSandbox();
 
 let quitting = false;
 let relay: Relay | undefined;
-let shell: Shell | undefined;
+let relays: RelaySet | undefined;
 let stopIpc: (() => void) | undefined;
 let win: BrowserWindow | undefined;
 const windowIds = new Set<number>();
@@ -59,7 +60,7 @@ if (!app.requestSingleInstanceLock()) {
     e.preventDefault();
     const r = relay;
     relay = undefined;
-    shell?.stop();
+    relays?.stop();
     stopIpc?.();
     r.stop('desktop app quit').then(
       () => app.exit(0),
@@ -133,26 +134,30 @@ async function start(): Promise<void> {
   await settings.load();
   const tray = new Tray(trayImage('normal'));
   tray.on('click', () => windowPort.show());
-  shell = await startShell({
-    control: relay.control,
-    hub: relay.hub,
-    tray: trayPort(tray),
-    window: windowPort,
-    notifier: notifierPort,
-    app: appPort,
-    log: log(),
-    settings: settings.current,
-  });
-  const s = shell;
-  stopIpc = registerIpcHandlers({
+  // The in-process relay plus every relay watched by a connection code; one tray for all.
+  const cipher = keychainCipher(safeStorage);
+  if (!cipher) log().warn('Desktop: no OS keychain: a relay watched now is watched for this run only');
+  const set = await RelaySet.start(
+    { tray: trayPort(tray), window: windowPort, notifier: notifierPort, app: appPort, log: log(), settings, cipher },
+    { control: relay.control, hub: relay.hub },
+  );
+  relays = set;
+  const isTrusted = (sender: IpcSender): boolean => isTrustedSender(sender, windowIds);
+  const stopControlIpc = registerIpcHandlers({
     ipc: ipcPort,
     control: relay.control,
     hub: relay.hub,
-    isTrusted: (sender) => isTrustedSender(sender, windowIds),
+    target: () => set.selected,
+    isTrusted,
     settings,
-    onSettingsSaved: (next) => s.applySettings(next),
+    onSettingsSaved: (next) => set.applySettings(next),
     log: log(),
   });
+  const stopRelayIpc = registerRelayIpc({ ipc: ipcPort, relays: set, isTrusted, log: log() });
+  stopIpc = () => {
+    stopControlIpc();
+    stopRelayIpc();
+  };
   windowPort.show();
 }
 

@@ -9,6 +9,7 @@ import electron = require('electron');
 import type { StreamItem } from '../common/events.js';
 import type { ControlMethod } from '../common/operations.js';
 import type { DesktopSettings } from './desktop-settings.js';
+import type { RelayInfo } from './relay-set.js';
 import type { CONTROL_CHANNEL_PREFIX, EventMessage, IPC, IpcReply, NavigateMessage } from './ipc-channels.js';
 
 const { contextBridge, ipcRenderer } = electron;
@@ -20,6 +21,11 @@ const CHANNELS: typeof IPC = {
   settingsGet: 'relaywatch:desktop:settings-get',
   settingsSet: 'relaywatch:desktop:settings-set',
   navigate: 'relaywatch:desktop:navigate',
+  relaysList: 'relaywatch:relays:list',
+  relaysWatch: 'relaywatch:relays:watch',
+  relaysUnwatch: 'relaywatch:relays:unwatch',
+  relaysSelect: 'relaywatch:relays:select',
+  relaysChanged: 'relaywatch:relays:changed',
 };
 const PREFIX: typeof CONTROL_CHANNEL_PREFIX = 'relaywatch:control:';
 
@@ -96,4 +102,13 @@ contextBridge.exposeInMainWorld('relaywatch', {
   onNavigate,
   desktopSettingsGet: () => invoke(CHANNELS.settingsGet) as Promise<DesktopSettings>,
   desktopSettingsSet: (settings: DesktopSettings) => invoke(CHANNELS.settingsSet, { settings }) as Promise<DesktopSettings>,
+  relaysList: () => invoke(CHANNELS.relaysList) as Promise<RelayInfo[]>,
+  relaysWatch: (code: string, name?: string) => invoke(CHANNELS.relaysWatch, name ? { code, name } : { code }) as Promise<RelayInfo>,
+  relaysUnwatch: (id: string) => invoke(CHANNELS.relaysUnwatch, { id }) as Promise<true>,
+  relaysSelect: (id: string) => invoke(CHANNELS.relaysSelect, { id }) as Promise<true>,
+  onRelaysChanged(callback: (list: RelayInfo[]) => void): () => void {
+    const listener = (_e: unknown, list: RelayInfo[]): void => callback(list);
+    ipcRenderer.on(CHANNELS.relaysChanged, listener);
+    return () => ipcRenderer.removeListener(CHANNELS.relaysChanged, listener);
+  },
 });

@@ -3,7 +3,7 @@
  * (CommandSpec), and the context it runs with (client, arguments, output, signal).
  */
 import type { OptionSpec, ParsedArgs } from '../args.js';
-import type { ControlClient } from '../client.js';
+import type { ControlClient } from '../../core/control/client/client.js';
 
 export interface CommandContext {
   client: ControlClient;

@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createControlClient } from '../../cli/client.js';
-import { FingerprintMismatch, normalizeFingerprint, pinnedFetch } from '../../cli/pinned-fetch.js';
+import { createControlClient } from '../../core/control/client/client.js';
+import { FingerprintMismatch, normalizeFingerprint, pinnedFetch } from '../../core/control/client/pinned-fetch.js';
 import { runCommand } from '../../cli/run-command.js';
 import { openControlTls } from '../../core/server/control-tls.js';
 import { startControlServer } from '../../core/server/http-api.js';

@@ -8,8 +8,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createControlClient, type ControlClient } from '../../cli/client.js';
-import { pinnedFetch } from '../../cli/pinned-fetch.js';
+import { createControlClient, type ControlClient } from '../../core/control/client/client.js';
+import { pinnedFetch } from '../../core/control/client/pinned-fetch.js';
 import { runPairCommand, runTokenCommand } from '../../cli/token-commands.js';
 import { decodePairingCode, type PairingCode } from '../../common/pairing-code.js';
 import type { Relay } from '../../core/relay.js';

@@ -98,9 +98,9 @@ describe('preload', () => {
     expect(Object.keys(exposed)).toEqual(['relaywatch']);
   });
 
-  it('exposes one named method per control operation, plus the event and desktop methods — never raw IPC', () => {
+  it('exposes one named method per control operation, plus the event, desktop and relay-list methods — never raw IPC', () => {
     const api = loadPreload(ipc, new FakeSender(1)).exposed.relaywatch as Record<string, unknown>;
-    expect(Object.keys(api).sort()).toEqual([...CONTROL_METHODS, 'onEvent', 'onNavigate', 'desktopSettingsGet', 'desktopSettingsSet'].sort());
+    expect(Object.keys(api).sort()).toEqual([...CONTROL_METHODS, 'onEvent', 'onNavigate', 'desktopSettingsGet', 'desktopSettingsSet', 'relaysList', 'relaysWatch', 'relaysUnwatch', 'relaysSelect', 'onRelaysChanged'].sort());
     for (const v of Object.values(api)) expect(typeof v).toBe('function');
     for (const raw of ['invoke', 'send', 'on', 'ipcRenderer', 'sendSync']) expect(api).not.toHaveProperty(raw);
   });

@@ -12,7 +12,7 @@ import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createControlClient, type ControlClient } from '../../../cli/client.js';
+import { createControlClient, type ControlClient } from '../../../core/control/client/client.js';
 import type { EventEnvelope } from '../../../core/control/contract.js';
 import type { Relay } from '../../../core/relay.js';
 import { ensureSelfSigned } from '../../../core/tls/self-signed.js';

@@ -14,7 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClientError, createControlClient, type ControlClient, type EventStream, type StreamItem } from '../../../cli/client.js';
+import { ControlClientError, createControlClient, type ControlClient, type EventStream, type StreamItem } from '../../../core/control/client/client.js';
 import { runCommand } from '../../../cli/run-command.js';
 import type { ControlEvents, EditableConfig, EventEnvelope, HostSummary, StatusResult } from '../../../core/control/contract.js';
 import type { Relay } from '../../../core/relay.js';

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createControlClient, type ControlClient } from '../../../cli/client.js';
+import { createControlClient, type ControlClient } from '../../../core/control/client/client.js';
 import { runCommand } from '../../../cli/run-command.js';
 import type { OldMessage } from '../../../core/control/contract.js';
 import type { Relay } from '../../../core/relay.js';

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createControlClient, type ControlClient } from '../../../cli/client.js';
+import { createControlClient, type ControlClient } from '../../../core/control/client/client.js';
 import type { ProbeReport } from '../../../core/hosts/host-prober.js';
 import type { Relay } from '../../../core/relay.js';
 import { once, startTestRelay, waitFor } from '../../helpers/relay-harness.js';

@@ -7,7 +7,7 @@
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../../core/control/contract.js';
-import { SseParser, type SseFrame } from '../../../cli/sse-parser.js';
+import { SseParser, type SseFrame } from '../../../core/control/client/sse-parser.js';
 import { rawRequest, startFakeServer, TOKEN, type TestServer } from '../../helpers/fake-control.js';
 
 let t: TestServer;

@@ -1,6 +1,6 @@
 /** The text/event-stream parser: fields, comments, line endings and chunk boundaries. */
 import { describe, expect, it } from 'vitest';
-import { SseParser } from '../../cli/sse-parser.js';
+import { SseParser } from '../../../../core/control/client/sse-parser.js';
 
 describe('SseParser', () => {
   it('parses id, event, multi-line data and retry; skips comments and data-less frames', () => {

@@ -79,10 +79,17 @@ export function pinnedFetch(fingerprint256: string): typeof fetch {
         reject(new DOMException('aborted', 'AbortError'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      req.once('error', (e) => reject(new TypeError('fetch failed', { cause: e })));
+      req.once('response', () => signal?.removeEventListener('abort', onAbort));
+      req.once('error', (e) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(new TypeError('fetch failed', { cause: e }));
+      });
       req.end(body);
     });
-    signal?.addEventListener('abort', () => res.destroy(), { once: true });
+    // Removed when the reply ends: a watcher's signal lives for hours and sees thousands of requests.
+    const onResAbort = (): void => void res.destroy();
+    signal?.addEventListener('abort', onResAbort, { once: true });
+    res.once('close', () => signal?.removeEventListener('abort', onResAbort));
     const h = new Headers();
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
     const status = res.statusCode ?? 502;

@@ -1,12 +1,13 @@
 /**
  * client: the control API over HTTP (`POST /api/<method>`, bearer token) and
  * its event stream (`GET /api/events`, resumable with Last-Event-ID), with
- * fetch. Every failure is a ControlClientError. Tests use it against a real relay.
+ * fetch. Every failure is a ControlClientError. The CLI, the desktop shell (a
+ * watched relay) and the tests use it; kept here so electron/ may import it.
  */
-import type { ControlErrorBody } from '../common/contract.js';
-import type { EventEnvelope } from '../common/events.js';
-import { CONTROL_METHODS, type ArgOf, type ControlApi, type ControlMethod, type ResultOf } from '../common/operations.js';
-import { RelayError, type RelayErrorCode } from '../core/errors/relay-error.js';
+import type { ControlErrorBody } from '../../../common/contract.js';
+import type { EventEnvelope } from '../../../common/events.js';
+import { CONTROL_METHODS, type ArgOf, type ControlApi, type ControlMethod, type ResultOf } from '../../../common/operations.js';
+import { RelayError, type RelayErrorCode } from '../../errors/relay-error.js';
 import { SseParser } from './sse-parser.js';
 
 /** Codes a server reply may carry that are RelayError codes as they are. */

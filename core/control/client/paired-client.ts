@@ -4,8 +4,8 @@
  * fingerprint (a wrong certificate is refused before the token is sent).
  * Raises RelayError EARGS, in words, for a code that does not decode.
  */
-import { decodePairingCode } from '../common/pairing-code.js';
-import { RelayError } from '../core/errors/relay-error.js';
+import { decodePairingCode } from '../../../common/pairing-code.js';
+import { RelayError } from '../../errors/relay-error.js';
 import { createControlClient, type ControlClient } from './client.js';
 import { pinnedFetch } from './pinned-fetch.js';
 

@@ -2,9 +2,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlClientError, createControlClient, type StreamItem } from '../../cli/client.js';
-import { RelayError } from '../../core/errors/relay-error.js';
-import { HOSTS, startFakeServer, TOKEN, type TestServer } from '../helpers/fake-control.js';
+import { ControlClientError, createControlClient, type StreamItem } from '../../../../core/control/client/client.js';
+import { RelayError } from '../../../../core/errors/relay-error.js';
+import { HOSTS, startFakeServer, TOKEN, type TestServer } from '../../../helpers/fake-control.js';
 
 let t: TestServer;
 const cleanups: (() => Promise<void>)[] = [];

@@ -8,12 +8,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pairedClient } from '../../cli/paired-client.js';
-import { runPairCommand, runTokenCommand } from '../../cli/token-commands.js';
-import { decodePairingCode, encodePairingCode, type PairingCode } from '../../common/pairing-code.js';
-import { startTestRelay } from '../helpers/relay-harness.js';
-import { tempDir } from '../helpers/temp-dir.js';
-import { testConfig } from '../helpers/test-config.js';
+import { pairedClient } from '../../../../core/control/client/paired-client.js';
+import { runPairCommand, runTokenCommand } from '../../../../cli/token-commands.js';
+import { decodePairingCode, encodePairingCode, type PairingCode } from '../../../../common/pairing-code.js';
+import { startTestRelay } from '../../../helpers/relay-harness.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
+import { testConfig } from '../../../helpers/test-config.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
