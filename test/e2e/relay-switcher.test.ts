@@ -72,7 +72,7 @@ describe('relay switcher', () => {
     await page.fill('#watch-code', 'rw1:eyJ1cmwiOiJodHRwczovLzEyNy4wLjAuMjo4MDI1LyJ9');
     await page.fill('#watch-name', 'Branch office 2');
     await page.click('[data-testid="watch-dialog"] button[type="submit"]');
-    await expect.poll(() => dialog.locator('[role="alert"]').textContent()).toContain("the relay's certificate is not the one paired with");
+    await expect.poll(() => dialog.locator('[role="alert"]').textContent()).toContain("The relay's certificate is not the one paired with");
     await screenshot(page, 'watch-relay-dialog');
     await page.close();
   });
