@@ -28,9 +28,16 @@ export const notificationSettingsSchema = z.strictObject({
   oldestThresholdSeconds: seconds(30 * 86_400).min(1, 'must be at least 1').default(3600),
 });
 
+// 'service': an installed service owns the data dir (service-handover); the
+// app starts no in-process relay and only watches it.
+export const relayModeSchema = z.strictObject({
+  mode: z.enum(['in-app', 'service']).default('in-app'),
+});
+
 export const desktopSettingsSchema = z.strictObject({
   // prefault: an absent section is parsed from {}, so its own defaults apply.
   notifications: notificationSettingsSchema.prefault({}),
+  relay: relayModeSchema.prefault({}),
 });
 
 export type NotificationSettings = z.output<typeof notificationSettingsSchema>;
@@ -88,7 +95,11 @@ export class DesktopSettingsStore {
 
   /** Validates and writes; the file is replaced whole or not at all. */
   async save(input: unknown): Promise<SettingsResult> {
-    const r = validateDesktopSettings(input);
+    // The window's Settings form sends only what it edits; relay.mode is set by
+    // the service handover alone, so a save without it keeps the current mode
+    // (else saving notifications would send the app back to an in-process relay).
+    const full = input && typeof input === 'object' && !Array.isArray(input) && !('relay' in input) ? { ...input, relay: this.value.relay } : input;
+    const r = validateDesktopSettings(full);
     if (!r.ok) return r;
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fh = await open(tmp, 'w', 0o600);
