@@ -42,9 +42,16 @@ export const watchedRelayRecordSchema = z.strictObject({
 });
 export type WatchedRelayRecord = z.output<typeof watchedRelayRecordSchema>;
 
+// 'service': an installed service owns the data dir (service-handover); the
+// app starts no in-process relay and only watches it.
+export const relayModeSchema = z.strictObject({
+  mode: z.enum(['in-app', 'service']).default('in-app'),
+});
+
 export const desktopSettingsSchema = z.strictObject({
   // prefault: an absent section is parsed from {}, so its own defaults apply.
   notifications: notificationSettingsSchema.prefault({}),
+  relay: relayModeSchema.prefault({}),
 });
 
 /** desktop.json as a whole: the window's settings plus the watched relays. */
@@ -123,7 +130,11 @@ export class DesktopSettingsStore {
 
   /** Validates and writes; the file is replaced whole or not at all. */
   async save(input: unknown): Promise<SettingsResult> {
-    const r = validateDesktopSettings(input);
+    // The window's Settings form sends only what it edits; relay.mode is set by
+    // the service handover alone, so a save without it keeps the current mode
+    // (else saving notifications would send the app back to an in-process relay).
+    const full = input && typeof input === 'object' && !Array.isArray(input) && !('relay' in input) ? { ...input, relay: this.value.relay } : input;
+    const r = validateDesktopSettings(full);
     if (!r.ok) return r;
     await this.write(r.settings, this.watched);
     this.value = r.settings;

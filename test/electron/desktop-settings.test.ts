@@ -18,6 +18,7 @@ describe('desktop settings', () => {
   it('defaults: every kind on, 60 s grace, one hour threshold', () => {
     expect(DEFAULT_DESKTOP_SETTINGS).toEqual({
       notifications: { hostDown: true, hostUp: true, queueAge: true, bounces: true, authLockout: true, graceSeconds: 60, oldestThresholdSeconds: 3600 },
+      relay: { mode: 'in-app' },
     });
   });
 
@@ -63,6 +64,15 @@ describe('desktop settings', () => {
     if (process.platform !== 'win32') expect((await stat(file)).mode & 0o777).toBe(0o600);
     const again = new DesktopSettingsStore(dir, log);
     expect((await again.load()).notifications.hostUp).toBe(false);
+  });
+
+  it('relay.mode survives a save from the Settings form (which sends only notifications) and loads back', async () => {
+    const s = new DesktopSettingsStore(dir, new MemoryShellLog());
+    expect((await s.save({ notifications: {}, relay: { mode: 'service' } })).ok).toBe(true);
+    expect((await s.save({ notifications: { graceSeconds: 5 } })).ok).toBe(true);
+    expect(s.current.relay.mode).toBe('service');
+    expect((await new DesktopSettingsStore(dir, new MemoryShellLog()).load()).relay.mode).toBe('service');
+    expect(validateDesktopSettings({ relay: { mode: 'cluster' } })).toMatchObject({ ok: false, error: { field: 'relay.mode' } });
   });
 
   it('a bad save changes nothing', async () => {

@@ -35,6 +35,7 @@ let log: MemoryShellLog;
 
 const settings = (over: Partial<DesktopSettings['notifications']> = {}): DesktopSettings => ({
   notifications: { ...DEFAULT_DESKTOP_SETTINGS.notifications, graceSeconds: GRACE_SECONDS, ...over },
+  relay: DEFAULT_DESKTOP_SETTINGS.relay,
 });
 
 beforeEach(async () => {
