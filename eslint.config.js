@@ -81,8 +81,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/core/*', '!**/core/relay', '!**/core/relay.js', '!**/core/control'],
-              message: 'electron/ uses core only through the relay handle and the control contract.',
+              group: ['**/core/*', '!**/core/relay', '!**/core/relay.js', '!**/core/control', '!**/core/local-relay.js'],
+              message: 'electron/ uses core only through the relay handle, the control contract and core/local-relay (the data dir\'s running relay, as the CLI finds it).',
             },
             { group: ['**/renderer/**'], message: 'electron/ loads the built renderer as files, never imports it.' },
           ],

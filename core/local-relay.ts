@@ -2,8 +2,11 @@
  * local-relay: the core's surface for a client on this machine (the CLI):
  * the default data dir, where that dir's running relay can be reached
  * (relay.json and control.token, which the relay writes; read only), and the
- * data dir's device accounts (`relaywatch user`, with or without a relay running).
+ * data dir's device accounts (`relaywatch user`, with or without a relay running),
+ * and whether a relay holds the data dir (the desktop app's service handover).
  */
+import { realpath } from 'node:fs/promises';
+import { lockAddress, probe } from './data-dir-lock.js';
 import { defaultDataDir, layout, pidAlive, readRuntimeInfo } from './data-dir.js';
 import { RelayError } from './errors/relay-error.js';
 import { readToken } from './server/control-token.js';
@@ -48,3 +51,18 @@ export async function findLocalRelay(dataDir: string): Promise<LocalRelay | unde
 
 /** The resolved path of a data dir, as the relay names it in its messages. */
 export const resolveDataDir = (dataDir: string): string => layout(dataDir).root;
+
+/**
+ * True while a relay holds `dataDir`'s lock (core/data-dir-lock.ts): the lock,
+ * not relay.json, because a relay that was just stopped may have left its
+ * file behind, and one that is starting may not have written it yet.
+ */
+export async function dataDirInUse(dataDir: string): Promise<boolean> {
+  let real: string;
+  try {
+    real = await realpath(layout(dataDir).root);
+  } catch {
+    return false; // no folder: nobody holds it
+  }
+  return (await probe(await lockAddress(real)).catch(() => ({ kind: 'gone' as const }))).kind === 'live';
+}

@@ -15,8 +15,9 @@ import { shellLines } from './shell-text.js';
 
 export interface IpcDeps {
   ipc: IpcPort;
-  control: ControlApi;
-  hub: Pick<EventHub, 'subscribe' | 'lastSeq'>;
+  /** The one relay (tests, and the shell before relays could be watched); with `target` unused. */
+  control?: ControlApi;
+  hub?: Pick<EventHub, 'subscribe' | 'lastSeq'>;
   /** With several relays: the selected one, asked at each call (overrides control and hub); undefined when none is watched. */
   target?: () => { control: ControlApi; hub: Pick<EventHub, 'subscribe' | 'lastSeq'> } | undefined;
   isTrusted(sender: IpcSender): boolean;
@@ -62,7 +63,7 @@ export function registerIpcHandlers(deps: IpcDeps): () => void {
   };
 
   const NO_RELAY: IpcReply = { ok: false, error: { code: 'ENOTFOUND', message: 'no relay is watched: use "Watch a relay…"' } };
-  const target = (): { control: ControlApi; hub: Pick<EventHub, 'subscribe' | 'lastSeq'> } | undefined => (deps.target ? deps.target() : deps);
+  const target = (): { control: ControlApi; hub: Pick<EventHub, 'subscribe' | 'lastSeq'> } | undefined => (deps.target ? deps.target() : deps.control && deps.hub ? { control: deps.control, hub: deps.hub } : undefined);
 
   for (const method of CONTROL_METHODS) {
     const channel = controlChannel(method);

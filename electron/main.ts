@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { resolveDataDir } from '../core/local-relay.js';
 import { applyHeapPolicy, defaultConfigFile, defaultDataDir, loadConfig, startRelay, type Relay } from '../core/relay.js';
 import { DesktopSettingsStore } from './desktop-settings.js';
 import { IPC, type NavigateMessage } from './ipc-channels.js';
@@ -17,7 +18,9 @@ import { keychainCipher } from './keychain.js';
 import type { AppPort, IpcPort, IpcSender, MenuEntry, NotifierPort, ShellLog, TrayIconState, TrayPort, WindowPort } from './ports.js';
 import { registerRelayIpc } from './relay-ipc.js';
 import { RelaySet } from './relay-set.js';
-import { shellLines } from './shell-text.js';
+import { handOverToService, takeBackFromService, type HandoverPorts } from './service-handover/handover.js';
+import { servicePorts } from './service-handover/service-ports.js';
+import { serviceText, shellLines } from './shell-text.js';
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, isAllowedNavigation, isTrustedSender, resolveAppFile, responseHeaders } from './window-security.js';
 
 // As early as the main process allows (core/runtime/heap-policy.ts says why).
@@ -35,6 +38,8 @@ app.enableSandbox();
 let quitting = false;
 let relay: Relay | undefined;
 let relays: RelaySet | undefined;
+let handover: HandoverPorts | undefined;
+let settingsStore: DesktopSettingsStore | undefined;
 let stopIpc: (() => void) | undefined;
 let win: BrowserWindow | undefined;
 const windowIds = new Set<number>();
@@ -125,13 +130,18 @@ async function start(): Promise<void> {
   // Without --config: the data dir's own config.json, which Settings write (defaults until then).
   const explicit = typeof values.config === 'string' ? values.config : undefined;
   const configFile = explicit ?? defaultConfigFile(dataDir);
-  const config = await loadConfig(configFile, { missingOk: explicit === undefined });
-  // Secrets typed into the window are kept with the OS keychain's key (none: the window asks for a variable).
-  relay = await startRelay({ config, configFile, dataDir, staticDir: rendererDir, keychain: keychainCipher(safeStorage) });
-  if (relay.controlUrl) consoleLog.info(shellLines.dashboard(relay.controlUrl));
-
-  const settings = new DesktopSettingsStore(relay.paths.root, log());
+  const settings = new DesktopSettingsStore(resolveDataDir(dataDir), consoleLog);
   await settings.load();
+  settingsStore = settings;
+  // Secrets typed into the window are kept with the OS keychain's key (none: the window asks for a variable).
+  const startLocal = async (): Promise<Relay> => {
+    const config = await loadConfig(configFile, { missingOk: explicit === undefined });
+    relay = await startRelay({ config, configFile, dataDir, staticDir: rendererDir, keychain: keychainCipher(safeStorage) });
+    if (relay.controlUrl) consoleLog.info(shellLines.dashboard(relay.controlUrl));
+    return relay;
+  };
+  // An installed service owns the data dir (service-handover/): the app only watches it, never a second relay.
+  if (settings.current.relay.mode === 'in-app') await startLocal();
   const tray = new Tray(trayImage('normal'));
   tray.on('click', () => windowPort.show());
   // The in-process relay plus every relay watched by a connection code; one tray for all.
@@ -139,14 +149,25 @@ async function start(): Promise<void> {
   if (!cipher) log().warn('Desktop: no OS keychain: a relay watched now is watched for this run only');
   const set = await RelaySet.start(
     { tray: trayPort(tray), window: windowPort, notifier: notifierPort, app: appPort, log: log(), settings, cipher },
-    { control: relay.control, hub: relay.hub },
+    relay ? { control: relay.control, hub: relay.hub } : undefined,
   );
   relays = set;
+  handover = servicePorts({
+    relays: set,
+    settings,
+    dataDir,
+    configFile,
+    cli: ['relaywatch'],
+    stopLocal: async () => {
+      const r = relay;
+      relay = undefined;
+      await r?.stop('handed over to the service');
+    },
+    startLocal,
+  });
   const isTrusted = (sender: IpcSender): boolean => isTrustedSender(sender, windowIds);
   const stopControlIpc = registerIpcHandlers({
     ipc: ipcPort,
-    control: relay.control,
-    hub: relay.hub,
     target: () => set.selected,
     isTrusted,
     settings,
@@ -261,6 +282,18 @@ const appPort: AppPort = {
   quit: () => app.quit(),
   getOpenAtLogin: () => app.getLoginItemSettings().openAtLogin,
   setOpenAtLogin: (on) => app.setLoginItemSettings({ openAtLogin: on }),
+  serviceMode: () => settingsStore?.current.relay.mode ?? 'in-app',
+  switchServiceMode: async () => {
+    const ports = handover;
+    if (!ports) return;
+    const toService = appPort.serviceMode!() === 'in-app';
+    const ask = toService ? serviceText.askHandOver : serviceText.askTakeBack;
+    const { response } = await dialog.showMessageBox({ type: 'question', buttons: [ask.confirm, 'Cancel'], defaultId: 1, cancelId: 1, message: ask.title, detail: ask.detail });
+    if (response !== 0) return;
+    const r = toService ? await handOverToService(ports) : await takeBackFromService(ports);
+    if (r.ok) await dialog.showMessageBox({ type: 'info', message: toService ? serviceText.handedOver : serviceText.tookBack });
+    else dialog.showErrorBox(serviceText.failed, [r.message, r.rollbackError ?? (r.rolledBack ? serviceText.rolledBack : '')].filter(Boolean).join('\n\n'));
+  },
 };
 
 function senderOf(event: IpcMainInvokeEvent): IpcSender {

@@ -9,7 +9,7 @@ import type { NavigateMessage } from './ipc-channels.js';
 /** What the tray icon shows at a glance (tray-state.ts decides which). */
 export type TrayIconState = 'normal' | 'alert' | 'warning' | 'suspended';
 
-export type MenuActionId = 'open' | 'openCredential' | 'retryAll' | 'suspendAll' | 'resumeAll' | 'toggleLogin' | 'quit';
+export type MenuActionId = 'open' | 'openCredential' | 'retryAll' | 'suspendAll' | 'resumeAll' | 'toggleLogin' | 'serviceMode' | 'quit';
 
 export type MenuEntry =
   | { kind: 'item'; id: MenuActionId; label: string; enabled: boolean }
@@ -61,6 +61,10 @@ export interface AppPort {
   quit(): void;
   getOpenAtLogin(): boolean;
   setOpenAtLogin(on: boolean): void;
+  /** Who runs this data dir's relay: the app itself, or an installed service it watches (absent: no such choice here). */
+  serviceMode?(): 'in-app' | 'service';
+  /** Asks, then hands the relay over to a service or takes it back (service-handover/). */
+  switchServiceMode?(): Promise<void>;
 }
 
 /** Time, injectable so rules with grace periods are tested without waiting (common/, for the browser uses it too). */

@@ -119,6 +119,15 @@ export class RelaySet {
     return this.info(this.entries.get(id)!);
   }
 
+  /** The in-process relay (again): after the service handover was undone, or the service given back. */
+  async addLocal(local: { control: ControlApi; hub: EventSource; name?: string }): Promise<void> {
+    if (this.entries.has(LOCAL_RELAY_ID)) throw new RelayError({ code: 'EARGS', message: 'this app already runs its own relay', temporary: false });
+    await this.add(localConnection({ id: LOCAL_RELAY_ID, name: local.name ?? 'This computer', control: local.control, hub: local.hub }), undefined);
+    this.selectedId = LOCAL_RELAY_ID;
+    this.render();
+    this.changed();
+  }
+
   async unwatch(id: string): Promise<void> {
     const e = this.entries.get(id);
     if (!e) throw new RelayError({ code: 'ENOTFOUND', message: `no watched relay ${id}`, temporary: false });

@@ -44,6 +44,8 @@ export const menuText = {
   suspendAll: 'Suspend delivery',
   resumeAll: 'Resume delivery',
   toggleLogin: 'Start at login',
+  runAsService: 'Run the relay as a service…',
+  runInApp: 'Run the relay in this app again…',
   quit: 'Quit Relaywatch',
   credential: (hosts: readonly string[]) => `Check the Microsoft 365 credential of ${listHosts(hosts, 2)}…`,
 };
@@ -63,4 +65,25 @@ export const shellLines = {
   permissionDenied: (permission: string) => `Desktop: permission request "${permission}" denied`,
   windowLoadFailed: (why: string) => `Desktop: the window did not load: ${why}`,
   appFileFailed: (url: string, why: string) => `Desktop: ${url.slice(0, 200)} not served: ${why}`,
+};
+
+/** The "Run the relay as a service" dialogs (main.ts shows them; service-handover/ does the work). */
+export const serviceText = {
+  askHandOver: {
+    title: 'Run the relay as a service?',
+    confirm: 'Run as a service',
+    detail:
+      'The relay will run as a service of this computer: it starts at boot, without anyone logged in, and keeps running when this app is closed. ' +
+      'This app then only watches it. Mail waiting now is kept and delivered by the service. This runs `relaywatch service install` (the relaywatch command must be installed; Windows asks for an administrator). ' +
+      'Passwords and secrets kept in this app\'s keychain do not move: give them to the service in its environment file (README, "Run it as a service").',
+  },
+  askTakeBack: {
+    title: 'Run the relay in this app again?',
+    confirm: 'Run in this app',
+    detail: 'The service will be stopped and removed, and this app runs the relay again, with the same settings and the mail waiting. It then runs only while the app does.',
+  },
+  handedOver: 'The relay now runs as a service; this app watches it.',
+  tookBack: 'The relay runs in this app again.',
+  failed: 'The relay could not be moved',
+  rolledBack: 'The relay runs in this app as before.',
 };

@@ -75,7 +75,7 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
     view = trayView({ hosts, queue: status.queue }, thresholds());
     deps.tray.setIcon(view.icon);
     deps.tray.setToolTip(view.toolTip);
-    deps.tray.setMenu(trayMenu(view, hosts, deps.app.getOpenAtLogin()), (id) => void act(id).catch((e: Error) => deps.log.warn(shellLines.menuFailed(id, e.message))));
+    deps.tray.setMenu(trayMenu(view, hosts, deps.app.getOpenAtLogin(), deps.app.serviceMode?.()), (id) => void act(id).catch((e: Error) => deps.log.warn(shellLines.menuFailed(id, e.message))));
     rules.queueAge(status.queue.oldestMessageAgeSeconds, status.queue.messages);
   };
 

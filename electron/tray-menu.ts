@@ -9,7 +9,7 @@ import type { AppPort, MenuActionId, MenuEntry, WindowPort } from './ports.js';
 import { menuText } from './shell-text.js';
 import type { TrayView } from './tray-state.js';
 
-export function trayMenu(view: TrayView, hosts: readonly HostSummary[], openAtLogin: boolean): MenuEntry[] {
+export function trayMenu(view: TrayView, hosts: readonly HostSummary[], openAtLogin: boolean, serviceMode?: 'in-app' | 'service'): MenuEntry[] {
   const allSuspended = hosts.length > 0 && hosts.every((h) => h.suspended);
   const credential = hosts.filter((h) => view.credentialHosts.includes(h.host)).map((h) => h.name ?? h.host);
   return [
@@ -22,6 +22,7 @@ export function trayMenu(view: TrayView, hosts: readonly HostSummary[], openAtLo
       ? { kind: 'item', id: 'resumeAll', label: menuText.resumeAll, enabled: true }
       : { kind: 'item', id: 'suspendAll', label: menuText.suspendAll, enabled: hosts.length > 0 },
     { kind: 'checkbox', id: 'toggleLogin', label: menuText.toggleLogin, checked: openAtLogin, enabled: true },
+    ...(serviceMode ? [{ kind: 'item', id: 'serviceMode', label: serviceMode === 'service' ? menuText.runInApp : menuText.runAsService, enabled: true } as const] : []),
     { kind: 'separator' },
     { kind: 'item', id: 'quit', label: menuText.quit, enabled: true },
   ];
@@ -56,6 +57,9 @@ export const MENU_ACTIONS: Record<MenuActionId, (c: MenuContext) => Promise<void
   },
   async toggleLogin(c) {
     c.app.setOpenAtLogin(!c.app.getOpenAtLogin());
+  },
+  async serviceMode(c) {
+    await c.app.switchServiceMode?.();
   },
   async quit(c) {
     c.app.quit();

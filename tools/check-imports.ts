@@ -147,8 +147,10 @@ export function layerViolations(root: string, edges: ImportEdge[]): string[] {
     if (area === 'cli' && (to.startsWith('electron/') || to.startsWith('renderer/'))) out.push(`${from}: cli/ imports ${to}`);
     if (area === 'renderer' && to.startsWith('core/')) out.push(`${from}: renderer/ imports ${to} (what it shares with the core is in common/)`);
     if (area === 'renderer' && e.external && isBuiltin(to)) out.push(`${from}: renderer/ imports '${to}' (a Node built-in)`);
-    if (area === 'electron' && to.startsWith('core/') && to !== 'core/relay.ts' && !to.startsWith('core/control/')) {
-      out.push(`${from}: electron/ imports ${to} (only core/relay and core/control)`);
+    // core/local-relay.ts: the surface for a client on this machine, as for the CLI (the
+    // desktop app finds and watches the service that took over its data dir).
+    if (area === 'electron' && to.startsWith('core/') && to !== 'core/relay.ts' && to !== 'core/local-relay.ts' && !to.startsWith('core/control/')) {
+      out.push(`${from}: electron/ imports ${to} (only core/relay, core/local-relay and core/control)`);
     }
     if (area === 'electron' && to.startsWith('renderer/')) out.push(`${from}: electron/ imports ${to}`);
     // Persistence is one room the composition root wires: the services it

@@ -287,7 +287,7 @@ describe('main.ts wiring (fake electron module, real relay)', () => {
   it('shows a tray icon with its menu; clicking it opens the window', () => {
     const tray = fake.state.trays[0]!;
     expect(String((tray.image as { path: string }).path)).toMatch(/build\/icons\/tray-(normal|warning|alert|suspended)\.png$/);
-    expect(tray.menu.map((m) => m.label ?? m.type)).toEqual(['Open Relaywatch', 'Retry all now', 'separator', 'Suspend delivery', 'Start at login', 'separator', 'Quit Relaywatch']);
+    expect(tray.menu.map((m) => m.label ?? m.type)).toEqual(['Open Relaywatch', 'Retry all now', 'separator', 'Suspend delivery', 'Start at login', 'Run the relay as a service…', 'separator', 'Quit Relaywatch']);
     expect(tray.toolTip).toContain('Relaywatch');
     win().hide();
     tray.emitter.emit('click');

@@ -77,4 +77,15 @@ describe('tray menu', () => {
     await MENU_ACTIONS.quit(c.ctx);
     expect(c.app.quits).toBe(1);
   });
+
+  it('offers the service handover where the app can make it: the label says which way', async () => {
+    expect(item(trayMenu(trayView({ hosts: [], queue: queue() }), [], false), 'serviceMode')).toBeUndefined();
+    expect(item(trayMenu(trayView({ hosts: [], queue: queue() }), [], false, 'in-app'), 'serviceMode')).toMatchObject({ label: 'Run the relay as a service…', enabled: true });
+    expect(item(trayMenu(trayView({ hosts: [], queue: queue() }), [], false, 'service'), 'serviceMode')?.label).toBe('Run the relay in this app again…');
+    const c = context([]);
+    let asked = 0;
+    c.app.switchServiceMode = async () => void (asked += 1);
+    await MENU_ACTIONS.serviceMode(c.ctx);
+    expect(asked).toBe(1);
+  });
 });

@@ -128,6 +128,7 @@ export class FakeNotifier implements NotifierPort {
 export class FakeApp implements AppPort {
   quits = 0;
   openAtLogin = false;
+  switchServiceMode?: () => Promise<void>;
   quit(): void {
     this.quits++;
   }

@@ -40,7 +40,7 @@ describe('check-imports', () => {
       [
         'core/queue/q.ts: core/ imports electron/main.ts',
         "core/relay.ts: imports 'electron' (only electron/ may)",
-        'electron/main.ts: electron/ imports core/queue/q.ts (only core/relay and core/control)',
+        'electron/main.ts: electron/ imports core/queue/q.ts (only core/relay, core/local-relay and core/control)',
         'renderer/src/a.ts: renderer/ imports core/control/contract.ts (what it shares with the core is in common/)',
         'renderer/src/b.svelte: renderer/ imports core/relay.ts (what it shares with the core is in common/)',
         'renderer/src/types.ts: renderer/ imports core/control/contract.ts (what it shares with the core is in common/)',
