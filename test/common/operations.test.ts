@@ -26,7 +26,7 @@ describe('the operation table', () => {
   });
 
   it('lists every event type as a value, with its data', () => {
-    expect(EVENT_NAMES).toEqual(['host', 'queue', 'retry-progress', 'config', 'log', 'auth-lockout']);
+    expect(EVENT_NAMES).toEqual(['host', 'queue', 'retry-progress', 'config', 'log', 'auth-lockout', 'accounts']);
     expectTypeOf<(typeof EVENT_NAMES)[number]>().toEqualTypeOf<ControlEventName>();
     expectTypeOf<ControlEvents['config']>().toEqualTypeOf<{ changedBy: string; error?: string }>();
     expectTypeOf<ControlEvents['auth-lockout']>().toEqualTypeOf<{ address: string; listener: string; until: number; failures: number; windowSeconds: number }>();
