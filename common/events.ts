@@ -15,7 +15,12 @@ const EVENT_TYPES = {
   host: event<{ host: string; name?: string | null; status: HostStatus; previous: HostStatus; reason: string | null; downSeconds: number | null; queued: number }>(),
   /** Coalesced: at most a few per second, whatever the load. */
   /** `bounced`: recipients of real messages; `noticesFailed`: bounce notices that failed (dropped, not bounced again). */
-  queue: event<{ enqueued: number; delivered: number; deferred: number; bounced: number; noticesFailed: number; recipients: number; messages: number }>(),
+  /**
+   * The counts are what happened since the last queue event; `totals` the counters since
+   * counting began at the moment of publishing (status's `total`s), so a client whose status
+   * fetch already counted this batch does not count it twice.
+   */
+  queue: event<{ enqueued: number; delivered: number; deferred: number; bounced: number; noticesFailed: number; recipients: number; messages: number; totals?: { delivered: number; bounced: number; noticesFailed: number } }>(),
   'retry-progress': event<{ operationId: string; total: number; delivered: number; deferred: number; bounced: number; done: boolean }>(),
   /** Settings changed (`changedBy`: who), or an edit of the config file was rejected (`error`, in words). */
   config: event<{ changedBy: string; error?: string }>(),

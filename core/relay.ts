@@ -88,7 +88,7 @@ async function build(opts: RelayOptions, env: NodeJS.ProcessEnv, paths: DataDirL
 
   // --- config (the file is the truth: Settings write it, its edits apply live) ---
   const hub = new EventHub({
-    queueTotals: () => ({ recipients: queue.pendingRecipients, messages: queue.pendingMessageCount }),
+    queueTotals: () => ({ recipients: queue.pendingRecipients, messages: queue.pendingMessageCount, totals: { delivered: stats.delivered, bounced: stats.bounced, noticesFailed: bounces.noticesFailed().total } }),
     onSubscriberError: (e) => log.warn(logLines.subscriberFailed(e.message)),
   });
   const config = await LiveConfig.open(file, { env, log, hub, file: opts.configFile ?? paths.config, legacy: state.data.overrides, dropLegacy: dropOverrides, watch: opts.configWatch });

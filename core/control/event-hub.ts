@@ -23,7 +23,7 @@ export class EventHub {
   private readonly ring: EventEnvelope[] = [];
   private ringWeight = 0;
   private readonly subscribers = new Set<Subscriber>();
-  private pendingQueue: Omit<QueueCounts, 'recipients' | 'messages'> | undefined;
+  private pendingQueue: Omit<QueueCounts, 'recipients' | 'messages' | 'totals'> | undefined;
   private queueTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -33,7 +33,7 @@ export class EventHub {
       ringWeight?: number;
       coalesceMs?: number;
       /** Current totals, read when a coalesced queue event is published. */
-      queueTotals: () => { recipients: number; messages: number };
+      queueTotals: () => { recipients: number; messages: number; totals?: { delivered: number; bounced: number; noticesFailed: number } };
       onSubscriberError?: (e: Error) => void;
     },
   ) {}
@@ -67,7 +67,7 @@ export class EventHub {
   }
 
   /** Adds to the next coalesced `queue` event. */
-  countQueue(kind: keyof Omit<QueueCounts, 'recipients' | 'messages'>, n = 1): void {
+  countQueue(kind: keyof Omit<QueueCounts, 'recipients' | 'messages' | 'totals'>, n = 1): void {
     this.pendingQueue ??= { enqueued: 0, delivered: 0, deferred: 0, bounced: 0, noticesFailed: 0 };
     this.pendingQueue[kind] += n;
     if (this.queueTimer) return;

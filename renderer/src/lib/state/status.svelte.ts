@@ -48,11 +48,22 @@ export class StatusStore {
       this.status = {
         ...s,
         queue: { ...s.queue, recipients: q.recipients, messages: q.messages },
-        delivered: { lastHour: s.delivered.lastHour + q.delivered, total: s.delivered.total + q.delivered },
-        bounced: { lastHour: s.bounced.lastHour + q.bounced, total: s.bounced.total + q.bounced },
-        noticesFailed: { lastHour: s.noticesFailed.lastHour + q.noticesFailed, total: s.noticesFailed.total + q.noticesFailed },
+        delivered: counted(s.delivered, q.delivered, q.totals?.delivered),
+        bounced: counted(s.bounced, q.bounced, q.totals?.bounced),
+        noticesFailed: counted(s.noticesFailed, q.noticesFailed, q.totals?.noticesFailed),
       };
     }
     this.refresher.request();
   }
+}
+
+/**
+ * A counter after a queue event. With the relay's running total, only what the shown total
+ * lacks is added: a status fetched after the batch happened (its event still on the way)
+ * already counts it, and adding the event's count again showed 4 bounces for 2.
+ */
+function counted(shown: { lastHour: number; total: number }, delta: number, total: number | undefined): { lastHour: number; total: number } {
+  if (total === undefined) return { lastHour: shown.lastHour + delta, total: shown.total + delta };
+  const missing = Math.max(0, total - shown.total);
+  return { lastHour: shown.lastHour + missing, total: Math.max(shown.total, total) };
 }
