@@ -2,7 +2,8 @@
  * relay-metrics: what GET /metrics shows, read from each fact's owner at
  * scrape time (queue counts and oldest message: queue/; delivered and bounced
  * totals: queue/delivery-stats.ts; host status and outbound connections:
- * hosts/; open inbound connections: inbound/; disk: the OS). The only things
+ * hosts/; open inbound connections: inbound/; disk and process memory: the OS
+ * and V8, process-metrics.ts). The only things
  * counted here are the ones no owner keeps, each from the queue's own
  * `outcome`/`added` events: deferrals, accepted messages and the delivery
  * latency histogram (seconds from arrival to delivery, per recipient).
@@ -13,6 +14,7 @@ import { statfs } from 'node:fs/promises';
 import type { HostRegistry } from '../hosts/host-registry.js';
 import type { DeliveryStats } from '../queue/delivery-stats.js';
 import type { MessageQueue } from '../queue/message-queue.js';
+import { processMemoryFamilies } from './process-metrics.js';
 import { exposition, type Family, type HistogramFamily } from './prometheus-text.js';
 
 /** Delivery latency buckets, seconds: a LAN delivery takes well under a second; an outage, minutes to days. */
@@ -135,6 +137,7 @@ export class RelayMetrics {
         { name: 'relaywatch_data_dir_size_bytes', help: 'Size in bytes of the file system of the data dir.', type: 'gauge', samples: [{ value: disk.sizeBytes }] },
       );
     }
+    families.push(...processMemoryFamilies());
     return exposition(families);
   }
 }

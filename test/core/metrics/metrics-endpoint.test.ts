@@ -126,6 +126,13 @@ describe('GET /metrics', () => {
     expect(one(m, 'relaywatch_spool_bytes')).toBe(status.spoolBytes);
     expect(one(m, 'relaywatch_data_dir_free_bytes')).toBeGreaterThan(0);
     expect(one(m, 'relaywatch_data_dir_free_bytes')).toBeLessThanOrEqual(one(m, 'relaywatch_data_dir_size_bytes'));
+    // The process's memory, split so a resident figure can be explained (live heap within the heap, within RSS).
+    const used = one(m, 'nodejs_heap_size_used_bytes');
+    expect(used).toBeGreaterThan(1024 * 1024);
+    expect(used).toBeLessThanOrEqual(one(m, 'nodejs_heap_size_total_bytes'));
+    expect(one(m, 'nodejs_heap_size_total_bytes')).toBeLessThan(one(m, 'process_resident_memory_bytes'));
+    expect(one(m, 'nodejs_external_memory_bytes')).toBeGreaterThan(0);
+    expect(one(m, 'nodejs_malloced_memory_bytes')).toBeGreaterThan(0);
   });
 
   it('answers 401 without the token or with a wrong one, 403 for a foreign Host', async () => {
