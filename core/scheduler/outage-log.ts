@@ -14,9 +14,20 @@ import type { MailLog } from '../log/log-types.js';
 import { hostLabel, logLines, type HostWait } from '../log/log-lines.js';
 import type { Destination } from '../routing/routing-types.js';
 
+/** Distinct route+outage keys kept for sharing; past this the table starts afresh (sharing only saves memory). */
+const SHARED_KEYS_MAX = 1024;
+
 export class OutageLog {
-  /** MID → route → the outage its wait was logged for. Forgotten when the message leaves the queue. */
-  private readonly logged = new Map<number, Map<string, string>>();
+  /**
+   * MID → the route+outage its wait was logged for. Forgotten when the message
+   * leaves the queue. Nearly every message waits on one route, so that case is
+   * one shared string per message (a Map per message cost ~300 bytes each at
+   * 100,000 queued, most of the queue's memory during an outage: issue 16);
+   * a message split over routes gets a Map of route → key.
+   */
+  private readonly logged = new Map<number, string | Map<string, string>>();
+  /** One copy of each key: 100,000 messages waiting for the same outage share it. */
+  private readonly shared = new Map<string, string>();
 
   constructor(
     private readonly log: MailLog,
@@ -29,12 +40,21 @@ export class OutageLog {
       const h = this.hosts.get(d.key);
       return { label: h ? labelOf(h) : hostLabel(d.key, d.name), since: h?.since ?? 0, suspended: h?.suspended ?? false };
     });
-    const outage = dests.map((d, i) => `${d.key}@${waits[i]!.suspended ? 'suspended' : waits[i]!.since}`).join(' ');
-    let routes = this.logged.get(mid);
-    if (routes?.get(routeKey) === outage) return;
-    if (!routes) this.logged.set(mid, (routes = new Map()));
-    routes.set(routeKey, outage);
+    const key = this.share(`${routeKey}\n${dests.map((d, i) => `${d.key}@${waits[i]!.suspended ? 'suspended' : waits[i]!.since}`).join(' ')}`);
+    const before = this.logged.get(mid);
+    if (before === key || (typeof before === 'object' && before.get(routeKey) === key)) return;
+    if (before === undefined || (typeof before === 'string' && before.startsWith(`${routeKey}\n`))) this.logged.set(mid, key);
+    else if (typeof before === 'string') this.logged.set(mid, new Map([[routeOf(before), before], [routeKey, key]]));
+    else before.set(routeKey, key);
     this.log.info(logLines.waitingForHosts(mid, rids, waits));
+  }
+
+  private share(key: string): string {
+    const known = this.shared.get(key);
+    if (known !== undefined) return known;
+    if (this.shared.size >= SHARED_KEYS_MAX) this.shared.clear();
+    this.shared.set(key, key);
+    return key;
   }
 
   /** The message left the queue (delivered, bounced, deleted). */
@@ -46,4 +66,9 @@ export class OutageLog {
   get size(): number {
     return this.logged.size;
   }
+}
+
+/** The route part of a key (route keys hold no newline: they are domains and host lists). */
+function routeOf(key: string): string {
+  return key.slice(0, key.indexOf('\n'));
 }
