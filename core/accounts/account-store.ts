@@ -6,9 +6,9 @@
  * live views. Raises RelayError
  * EARGS for a bad name, pattern or duplicate, ECONFIG for an unreadable file.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { CachedJsonFile } from '../cached-json-file.js';
 import { RelayError } from '../errors/relay-error.js';
 import { ensurePrivateDir, writeFileAtomic } from '../file-modes.js';
 import { watchDataFile } from '../watch-data-file.js';
@@ -50,10 +50,11 @@ export interface AccountView {
 
 export class AccountStore {
   readonly file: string;
-  private cache: { key: string; accounts: Account[] } | undefined;
+  private readonly json: CachedJsonFile<z.output<typeof fileSchema>>;
 
   constructor(readonly dataDir: string) {
     this.file = join(dataDir, ACCOUNTS_FILE);
+    this.json = new CachedJsonFile(this.file, fileSchema, { unreadable: (e) => unreadable(this.file, e) });
   }
 
   async list(): Promise<AccountView[]> {
@@ -103,14 +104,14 @@ export class AccountStore {
    * Returns the stop function.
    */
   watch(onChange: () => void, pollMs = 1000): () => void {
-    let seen: Promise<string | undefined> = this.fileKey().catch(() => undefined);
+    let seen: Promise<string | undefined> = this.json.key().catch(() => undefined);
     return watchDataFile(
       this.dataDir,
       ACCOUNTS_FILE,
       () => {
         // Chained: one comparison at a time, each against the key the last one saw.
         seen = seen.then(async (before) => {
-          const now = await this.fileKey().catch(() => before);
+          const now = await this.json.key().catch(() => before);
           if (now !== before) onChange();
           return now;
         });
@@ -119,43 +120,16 @@ export class AccountStore {
     );
   }
 
-  /** Inode, size and mtime: what changes when the file is written (atomically, so by rename). */
-  private async fileKey(): Promise<string> {
-    try {
-      const st = await stat(this.file);
-      return `${st.ino}:${st.size}:${st.mtimeMs}`;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
-      throw e;
-    }
-  }
-
+  /** No file: no accounts yet. */
   private async read(): Promise<Account[]> {
-    let key: string;
-    try {
-      key = await this.fileKey();
-    } catch (e) {
-      throw unreadable(this.file, e);
-    }
-    if (key === 'none') return [];
-    if (this.cache?.key === key) return this.cache.accounts;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readFile(this.file, 'utf8'));
-    } catch (e) {
-      throw unreadable(this.file, e);
-    }
-    const r = fileSchema.safeParse(parsed);
-    if (!r.success) throw unreadable(this.file, new Error('not the expected shape'));
-    this.cache = { key, accounts: r.data.accounts };
-    return r.data.accounts;
+    return (await this.json.read())?.accounts ?? [];
   }
 
   /** Atomic (file-modes.ts): a crash leaves the old file or the new one, never half. */
   private async write(accounts: Account[]): Promise<void> {
     await ensurePrivateDir(this.dataDir);
     await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, accounts }, null, 2)}\n`);
-    this.cache = undefined;
+    this.json.forget();
   }
 }
 

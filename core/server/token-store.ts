@@ -7,9 +7,10 @@
  * own file, `tokens-used.json`, so the two writers never race on one file.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { CachedJsonFile } from '../cached-json-file.js';
 import { RelayError } from '../errors/relay-error.js';
 import { ensurePrivateDir, writeFileAtomic } from '../file-modes.js';
 import { watchDataFile } from '../watch-data-file.js';
@@ -45,7 +46,9 @@ const digest = (token: string): Buffer => createHash('sha256').update(token).dig
 export class TokenStore {
   readonly file: string;
   private readonly usedFile: string;
-  private cache: { key: string; tokens: TokenEntry[] } | undefined;
+  private readonly json: CachedJsonFile<z.output<typeof fileSchema>>;
+  /** What read() last returned; undefined before the first and after our own write. */
+  private tokens: TokenEntry[] | undefined;
   private used = new Map<string, number>();
   private usedTimer: NodeJS.Timeout | undefined;
   private stopWatch: (() => void) | undefined;
@@ -54,6 +57,13 @@ export class TokenStore {
   constructor(readonly dataDir: string) {
     this.file = join(dataDir, TOKENS_FILE);
     this.usedFile = join(dataDir, TOKENS_USED_FILE);
+    this.json = new CachedJsonFile(this.file, fileSchema, {
+      unreadable: (e) => unreadable(this.file, e),
+      // Group/world bits: someone else may have read the hashes; refuse as control.token does.
+      checkStat: (st) => {
+        if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) throw new Error(`readable by other users (mode ${(st.mode & 0o777).toString(8)}); chmod 600 it`);
+      },
+    });
   }
 
   /** A new token; the secret is returned once and only its hash is kept. */
@@ -116,7 +126,7 @@ export class TokenStore {
 
   /** Re-reads the file if it changed, telling listeners which ids went. */
   private async refresh(): Promise<TokenEntry[]> {
-    const before = this.cache?.tokens;
+    const before = this.tokens;
     const now = await this.read();
     if (before && before !== now) {
       const gone = before.filter((b) => !now.some((t) => t.id === b.id)).map((b) => b.id);
@@ -151,36 +161,20 @@ export class TokenStore {
   }
 
   private async read(): Promise<TokenEntry[]> {
-    let key: string;
-    try {
-      const st = await stat(this.file);
-      // Group/world bits: someone else may have read the hashes; refuse as control.token does.
-      if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) throw new Error(`readable by other users (mode ${(st.mode & 0o777).toString(8)}); chmod 600 it`);
-      key = `${st.ino}:${st.size}:${st.mtimeMs}`;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.cache = { key: 'none', tokens: this.cache?.key === 'none' ? this.cache.tokens : [] };
-        return this.cache.tokens;
-      }
-      throw unreadable(this.file, e);
-    }
-    if (this.cache?.key === key) return this.cache.tokens;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readFile(this.file, 'utf8'));
-    } catch (e) {
-      throw unreadable(this.file, e);
-    }
-    const r = fileSchema.safeParse(parsed);
-    if (!r.success) throw unreadable(this.file, new Error('not the expected shape'));
-    this.cache = { key, tokens: r.data.tokens };
-    return r.data.tokens;
+    const data = await this.json.read();
+    if (data) return (this.tokens = data.tokens);
+    // No file, no tokens: every one revoked. The same empty list while the file
+    // stays away, so refresh() tells of that once; a file that comes back is read afresh.
+    this.json.forget();
+    if (this.tokens?.length !== 0) this.tokens = [];
+    return this.tokens;
   }
 
   private async write(tokens: TokenEntry[]): Promise<void> {
     await ensurePrivateDir(this.dataDir);
     await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, tokens }, null, 2)}\n`);
-    this.cache = undefined;
+    this.json.forget();
+    this.tokens = undefined;
   }
 }
 

@@ -69,11 +69,16 @@ describe('relay switcher', () => {
     await switcher.selectOption('__watch__');
     const dialog = page.locator('[data-testid="watch-dialog"]');
     await dialog.waitFor();
+    // Modal, named by its title, focus on the first field.
+    expect(await page.getByRole('dialog', { name: 'Watch a relay' }).getAttribute('aria-modal')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('watch-code');
     await page.fill('#watch-code', 'rw1:eyJ1cmwiOiJodHRwczovLzEyNy4wLjAuMjo4MDI1LyJ9');
     await page.fill('#watch-name', 'Branch office 2');
     await page.click('[data-testid="watch-dialog"] button[type="submit"]');
     await expect.poll(() => dialog.locator('[role="alert"]').textContent()).toContain("The relay's certificate is not the one paired with");
     await screenshot(page, 'watch-relay-dialog');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
     await page.close();
   });
 });
