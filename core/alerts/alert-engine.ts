@@ -27,7 +27,7 @@ export interface AlertEngineDeps {
   config: AlertsConfig;
   hostname: string;
   hub: Pick<EventHub, 'subscribe'>;
-  queue: Pick<MessageQueue, 'oldestPendingAt' | 'pendingMessageCount' | 'pendingForHost'>;
+  queue: Pick<MessageQueue, 'oldestPendingAt' | 'pendingMessageCount' | 'pendingCountForHost'>;
   hosts: Pick<HostRegistry, 'all' | 'get'>;
   channels: AlertChannel[];
   dataDir: string;
@@ -83,7 +83,7 @@ export class AlertEngine {
         const a = toAlert(n, this.timers.now(), d.hostname, nameOf);
         for (const ch of d.channels) ch.send(a);
       },
-      queuedFor: (host) => d.queue.pendingForHost(host).size,
+      queuedFor: (host) => d.queue.pendingCountForHost(host).pending,
       nameOf,
       recheck: () => this.queueAge(),
       diskFreePercent: c.diskFreePercent,

@@ -274,9 +274,8 @@ export class ControlCommands {
   }
 
   private summary(h: HostState): HostSummary {
-    const pending = this.deps.queue.pendingForHost(h.key);
-    let waiting = 0;
-    for (const r of pending) if (r.state === 'queued') waiting++;
+    const counts = this.deps.queue.pendingCountForHost(h.key);
+    const waiting = counts.pending - counts.active;
     const down = h.status === 'down';
     const credentialWarning = destinationCertificateWarning(h.destination, this.now()) ?? (h.credentialRefused ? expiredSecretWarning(h.lastError) : undefined);
     return {
@@ -288,7 +287,7 @@ export class ControlCommands {
       since: h.since,
       suspended: h.suspended,
       activeConnections: h.activeConnections,
-      queued: pending.size,
+      queued: counts.pending,
       delivered: h.delivered,
       // Recipients of this host waiting now (not in an attempt): the ones
       // showrecipients --host lists as queued, all of them while it is Down.
@@ -334,7 +333,7 @@ export class ControlCommands {
   // Suspension does not change Up/Down, but every live view (tray, dashboard)
   // must learn of it at once: a host event with the same status says so.
   private publishSuspension(h: HostState, reason: string): void {
-    this.deps.hub.publish('host', hostSuspensionEvent(h, reason, this.deps.queue.pendingForHost(h.key).size));
+    this.deps.hub.publish('host', hostSuspensionEvent(h, reason, this.deps.queue.pendingCountForHost(h.key).pending));
   }
 }
 

@@ -15,6 +15,6 @@ export function publishLiveEvents(hub: EventHub, queue: MessageQueue, hosts: Hos
     else if (what === 'delivered') hub.countQueue(what);
     else if (what === 'deferred' || what === 'requeued') hub.countQueue('deferred');
   });
-  hosts.on('down', (h, err) => hub.publish('host', hostTransitionEvent(h, err.toLine(), queue.pendingForHost(h.key).size)));
-  hosts.on('up', (h, how) => hub.publish('host', hostTransitionEvent(h, how, queue.pendingForHost(h.key).size)));
+  hosts.on('down', (h, err) => hub.publish('host', hostTransitionEvent(h, err.toLine(), queue.pendingCountForHost(h.key).pending)));
+  hosts.on('up', (h, how) => hub.publish('host', hostTransitionEvent(h, how, queue.pendingCountForHost(h.key).pending)));
 }

@@ -51,9 +51,9 @@ export function queryRecipients(queue: MessageQueue, q: ShowRecipientsQuery = {}
   if (q.mid !== undefined) {
     source = (queue.get(q.mid)?.recipients ?? []).filter((r) => r.state === 'queued' || r.state === 'active');
   } else if (q.host !== undefined) {
-    // The host index is a Set in insertion order; sort it once (it is small
-    // next to the whole queue) so pages are stable.
-    source = [...queue.pendingForHost(q.host)].sort((a, b) => a.mid - b.mid || a.rid - b.rid);
+    // Queue order is arrival order, which after a restart is not MID order:
+    // sort once so pages are stable.
+    source = queue.pendingForHost(q.host).sort((a, b) => a.mid - b.mid || a.rid - b.rid);
   } else {
     source = queue.pendingRecipientsIter();
   }

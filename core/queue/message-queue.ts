@@ -39,10 +39,16 @@ export function domainOf(address: string): string {
 
 export class MessageQueue extends EventEmitter<QueueEvents> {
   private readonly messages = new Map<number, QueuedMessage>();
-  /** Pending (queued or active) recipients by the host they were last tried on. */
-  private readonly byHost = new Map<string, Set<QueuedRecipient>>();
-  /** Pending recipients by domain: what a host coming back up may unblock. */
-  private readonly byDomain = new Map<string, Set<QueuedRecipient>>();
+  /**
+   * Pending (queued or active) recipients, and of them the active ones, counted
+   * by the host they were last tried on. Counts, not sets of members: with
+   * 100,000 recipients waiting for one host, a Set per host and one per domain
+   * cost about 5 MB (issue 16); the members are found by a scan of the queue
+   * (pendingForHost/pendingForDomain), which only operator actions and the
+   * queue view need, while status and alerts need the counts many times a second.
+   */
+  private readonly pendingByHost = new Map<string, number>();
+  private readonly activeByHost = new Map<string, number>();
   private pending = 0;
   private pendingMessages = 0;
   /** Recipients in a delivery attempt now: counted here so status needs no scan of 100,000 rows. */
@@ -126,20 +132,24 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
     for (const m of this.messages.values()) for (const r of m.recipients) if (!FINAL_STATES.has(r.state)) yield r;
   }
 
-  pendingForHost(key: string): ReadonlySet<QueuedRecipient> {
-    return this.byHost.get(key) ?? new Set();
+  /** Pending recipients last tried on (or first headed for) `key`, in MID order: a scan of the queue. */
+  pendingForHost(key: string): QueuedRecipient[] {
+    const out: QueuedRecipient[] = [];
+    if (!this.pendingByHost.has(key)) return out;
+    for (const r of this.pendingRecipientsIter()) if (r.lastHost === key) out.push(r);
+    return out;
   }
 
-  pendingForDomain(domain: string): ReadonlySet<QueuedRecipient> {
-    return this.byDomain.get(domain) ?? new Set();
+  /** How many pending recipients belong to `key`, and how many of them are in an attempt now. O(1). */
+  pendingCountForHost(key: string): { pending: number; active: number } {
+    return { pending: this.pendingByHost.get(key) ?? 0, active: this.activeByHost.get(key) ?? 0 };
   }
 
-  pendingDomains(): IterableIterator<string> {
-    return this.byDomain.keys();
-  }
-
-  hostsWithPending(): IterableIterator<[string, ReadonlySet<QueuedRecipient>]> {
-    return this.byHost.entries();
+  /** Pending recipients of a (lower-case) domain, in MID order: a scan of the queue. */
+  pendingForDomain(domain: string): QueuedRecipient[] {
+    const out: QueuedRecipient[] = [];
+    for (const r of this.pendingRecipientsIter()) if (r.domain === domain) out.push(r);
+    return out;
   }
 
   /** Oldest receivedAt among messages with pending recipients. */
@@ -227,10 +237,15 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
     const from = r.state;
     const wasPending = !FINAL_STATES.has(from);
     const isPending = !FINAL_STATES.has(state);
-    r.state = state;
-    if (from === 'active') this.active--;
-    if (state === 'active') this.active++;
+    // Uncounted with the state it had, before the new one is set.
     if (wasPending && !isPending) this.unindexPending(r);
+    else if (from === 'active' && r.lastHost !== undefined) bump(this.activeByHost, r.lastHost, -1);
+    if (from === 'active') this.active--;
+    r.state = state;
+    if (state === 'active') {
+      this.active++;
+      if (r.lastHost !== undefined) bump(this.activeByHost, r.lastHost, 1);
+    }
     // An outcome ends the operation's claim; starting an attempt does not.
     const claim = r.retry;
     if (claim !== undefined && what !== 'attempting') r.retry = undefined;
@@ -248,9 +263,15 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
   /** Which host a pending recipient belongs to (last tried, or first choice). */
   private moveHost(r: WritableRecipient, key: string): void {
     if (r.lastHost === key) return;
-    if (!FINAL_STATES.has(r.state) && r.lastHost !== undefined) this.byHost.get(r.lastHost)?.delete(r);
+    const pending = !FINAL_STATES.has(r.state);
+    if (pending && r.lastHost !== undefined) this.countHost(r.lastHost, r.state === 'active', -1);
     r.lastHost = internString(key);
-    if (!FINAL_STATES.has(r.state)) setOf(this.byHost, key).add(r);
+    if (pending) this.countHost(key, r.state === 'active', 1);
+  }
+
+  private countHost(key: string, active: boolean, by: 1 | -1): void {
+    bump(this.pendingByHost, key, by);
+    if (active) bump(this.activeByHost, key, by);
   }
 
   /** Drops a message from memory without touching recipient states (shutdown, quarantine). */
@@ -289,29 +310,18 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
 
   private indexPending(r: QueuedRecipient): void {
     this.pending++;
-    setOf(this.byDomain, r.domain).add(r);
-    if (r.lastHost !== undefined) setOf(this.byHost, r.lastHost).add(r);
+    if (r.lastHost !== undefined) this.countHost(r.lastHost, r.state === 'active', 1);
   }
 
   private unindexPending(r: QueuedRecipient): void {
     this.pending--;
-    deleteFrom(this.byDomain, r.domain, r);
-    if (r.lastHost !== undefined) deleteFrom(this.byHost, r.lastHost, r);
+    if (r.lastHost !== undefined) this.countHost(r.lastHost, r.state === 'active', -1);
   }
 }
 
-function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
-  let s = map.get(key);
-  if (!s) {
-    s = new Set();
-    map.set(key, s);
-  }
-  return s;
-}
-
-function deleteFrom<K, V>(map: Map<K, Set<V>>, key: K, v: V): void {
-  const s = map.get(key);
-  if (!s) return;
-  s.delete(v);
-  if (s.size === 0) map.delete(key);
+/** Adds `by` to a count, dropping the key at zero so the maps hold only hosts with mail. */
+function bump(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by;
+  if (n === 0) map.delete(key);
+  else map.set(key, n);
 }

@@ -131,14 +131,18 @@ export class DeliveryScheduler {
 
   /** Recipients that wait for this host: last tried there, or routed through it. */
   recipientsForHost(key: string): QueuedRecipient[] {
-    const out = new Set<QueuedRecipient>(this.deps.queue.pendingForHost(key));
-    for (const domain of this.deps.queue.pendingDomains()) {
-      const route = this.routeCache.get(domain);
-      if (route?.destinations.some((x) => x.key === key)) {
-        for (const r of this.deps.queue.pendingForDomain(domain)) out.add(r);
+    // One scan of the queue (an operator's action or a host coming back, not a hot path).
+    const routedHere = new Map<string, boolean>();
+    const out: QueuedRecipient[] = [];
+    for (const r of this.deps.queue.pendingRecipientsIter()) {
+      let via = routedHere.get(r.domain);
+      if (via === undefined) {
+        via = this.routeCache.get(r.domain)?.destinations.some((x) => x.key === key) ?? false;
+        routedHere.set(r.domain, via);
       }
+      if (via || r.lastHost === key) out.push(r);
     }
-    return [...out];
+    return out;
   }
 
   get activeJobs(): number {

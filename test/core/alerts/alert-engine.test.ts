@@ -53,7 +53,7 @@ beforeEach(async () => {
     config: alertsSchema.parse({ webhook: { url: receiver.url, format: 'json' }, graceSeconds: 30, queueAgeMinutes: 10, diskFreePercent: 5 }),
     hostname: 'relay.office.example',
     hub,
-    queue: { oldestPendingAt: () => oldest, pendingMessageCount: 2, pendingForHost: () => new Set() },
+    queue: { oldestPendingAt: () => oldest, pendingMessageCount: 2, pendingCountForHost: () => ({ pending: 0, active: 0 }) },
     hosts: { all: () => hostStates as never, get: (key) => (key === HOST ? ({ destination: { name: 'Exchange' } } as never) : undefined) },
     channels: [channel],
     dataDir: '/unused',

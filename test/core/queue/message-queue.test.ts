@@ -24,7 +24,7 @@ describe('MessageQueue', () => {
     const m = q.add(msg(1, ['a@corp.example', 'b@Corp.Example', 'c@other.example']));
     expect(q.pendingRecipients).toBe(3);
     expect(q.pendingMessageCount).toBe(1);
-    expect([...q.pendingForDomain('corp.example')].map((r) => r.rid)).toEqual([0, 1]);
+    expect(q.pendingForDomain('corp.example').map((r) => r.rid)).toEqual([0, 1]);
     q.delivered(m.recipients[0]!, undefined, 2000);
     q.bounced(m.recipients[1]!, { code: 'ERESPONSE', message: 'no', temporary: false }, undefined, 2000);
     expect(finished).toEqual([]);
@@ -57,12 +57,48 @@ describe('MessageQueue', () => {
     const m = q.add(msg(2, ['a@x.example', 'b@x.example']));
     q.attempting(m.recipients[0]!, '10.0.0.1:25');
     q.attempting(m.recipients[1]!, '10.0.0.1:25');
-    expect(q.pendingForHost('10.0.0.1:25').size).toBe(2);
+    expect(q.pendingForHost('10.0.0.1:25')).toHaveLength(2);
+    expect(q.pendingCountForHost('10.0.0.1:25')).toEqual({ pending: 2, active: 2 });
     q.deferred(m.recipients[1]!, { code: 'ERESPONSE', message: 'busy', temporary: true }, '10.0.0.2:25', 2000, 3000);
-    expect(q.pendingForHost('10.0.0.1:25').size).toBe(1);
+    expect(q.pendingForHost('10.0.0.1:25')).toHaveLength(1);
+    expect(q.pendingCountForHost('10.0.0.2:25')).toEqual({ pending: 1, active: 0 });
     q.delivered(m.recipients[0]!, undefined, 2000);
-    expect(q.pendingForHost('10.0.0.1:25').size).toBe(0);
-    expect([...q.pendingForHost('10.0.0.2:25')][0]!.address).toBe('b@x.example');
+    expect(q.pendingForHost('10.0.0.1:25')).toHaveLength(0);
+    expect(q.pendingCountForHost('10.0.0.1:25')).toEqual({ pending: 0, active: 0 });
+    expect(q.pendingForHost('10.0.0.2:25')[0]!.address).toBe('b@x.example');
+  });
+
+  it('keeps the per-host counts equal to a scan of the queue through every kind of change', () => {
+    const q = new MessageQueue();
+    const hosts = ['10.0.0.1:25', '10.0.0.2:25', '10.0.0.3:25'];
+    const busy = { code: 'ERESPONSE', message: 'busy', temporary: true } as const;
+    const scan = (key: string): { pending: number; active: number } => {
+      const rs = [...q.pendingRecipientsIter()].filter((r) => r.lastHost === key);
+      return { pending: rs.length, active: rs.filter((r) => r.state === 'active').length };
+    };
+    // A fixed pseudo-random walk: attempts, deferrals to another host, requeues, deliveries, bounces, deletes, forgets.
+    let seed = 7;
+    const next = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    for (let mid = 1; mid <= 40; mid++) q.add(msg(mid, ['a@x.example', 'b@y.example', 'c@x.example']));
+    for (let step = 0; step < 2000; step++) {
+      const pending = [...q.pendingRecipientsIter()];
+      if (pending.length === 0) break;
+      const r = pending[next(pending.length)]!;
+      const host = hosts[next(hosts.length)]!;
+      if (r.state === 'queued') {
+        if (next(10) === 0) q.deleted(r);
+        else q.attempting(r, host);
+      } else {
+        const k = next(6);
+        if (k === 0) q.delivered(r, host, 1000 + step);
+        else if (k === 1) q.bounced(r, busy, host, 1000 + step);
+        else if (k === 2) q.requeued(r);
+        else if (k === 3) q.forget(r.mid);
+        else q.deferred(r, busy, host, 1000 + step, 2000 + step);
+      }
+      for (const key of hosts) expect(q.pendingCountForHost(key), `${key} after step ${step}`).toEqual(scan(key));
+    }
+    expect(q.activeRecipients).toBe([...q.pendingRecipientsIter()].filter((r) => r.state === 'active').length);
   });
 
   it('restores state from the index; an attempt in flight at a crash is queued again', () => {
