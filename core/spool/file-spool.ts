@@ -15,6 +15,7 @@ import { checkEnvelope, encodeEnvelopeLine, readEnvelope, type EnvelopeRead } fr
 import { bufferStream, handleStream } from './handle-stream.js';
 import { MID_SEQ_FILE, MidAllocator } from './mid-allocator.js';
 import { RecentContent } from './recent-content.js';
+import { openForScan } from './scan-fs.js';
 import { errnoOf, nodeSpoolFs, readAt, type SpoolFileHandle, type SpoolFs } from './spool-fs.js';
 import { SpoolUsage } from './spool-usage.js';
 import { spoolCorrupt, spoolIoError, spoolMissing, withCleanupNotes } from './spool-errors.js';
@@ -34,7 +35,7 @@ export interface FileSpoolOptions {
 
 const MSG_NAME = /^([1-9][0-9]{0,15})\.msg$/;
 const TMP_DIR = 'tmp';
-/** Files scan() inspects at once: enough to hide latency, few file descriptors. */
+/** Files scan() inspects at once (few file descriptors), and between two yields to the event loop. */
 const SCAN_WINDOW = 32;
 /** readHeaders() cap (the header block a DSN quotes). */
 const HEADER_CAP = 64 * 1024;
@@ -64,6 +65,8 @@ type Inspection =
  */
 export class FileSpool implements SpoolStore {
   private readonly fs: SpoolFs;
+  /** How scan() opens files: synchronous reads (scan-fs.ts), or an injected fs's open for fault tests. */
+  private readonly openToScan: (path: string) => Promise<SpoolFileHandle>;
   private readonly spoolDir: string;
   private readonly corruptDir: string;
   private readonly tmpDir: string;
@@ -77,6 +80,8 @@ export class FileSpool implements SpoolStore {
 
   constructor(o: FileSpoolOptions) {
     this.fs = o.fs ?? nodeSpoolFs;
+    const injected = o.fs;
+    this.openToScan = injected ? (path) => injected.open(path, 'r') : openForScan;
     this.recent = new RecentContent({ maxBytes: o.recentContentBytes ?? RECENT_BYTES, maxAgeMs: RECENT_AGE_MS });
     this.spoolDir = o.spoolDir;
     this.corruptDir = o.corruptDir;
@@ -235,6 +240,8 @@ export class FileSpool implements SpoolStore {
     let next = mids.length > 0 ? inspectWindow(0) : undefined;
     for (let from = 0; next; from += SCAN_WINDOW) {
       const results = await next;
+      // Synchronous reads settle as microtasks: let signals and timers in between windows.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       next = from + SCAN_WINDOW < mids.length ? inspectWindow(from + SCAN_WINDOW) : undefined;
       for (const [i, r] of results.entries()) {
         const mid = mids[from + i] as number;
@@ -322,7 +329,7 @@ export class FileSpool implements SpoolStore {
   private async inspect(mid: number): Promise<Inspection> {
     let handle: SpoolFileHandle;
     try {
-      handle = await this.fs.open(this.pathOf(mid), 'r');
+      handle = await this.openToScan(this.pathOf(mid));
     } catch (e) {
       if (errnoOf(e) === 'ENOENT') return { kind: 'gone' };
       if (UNREADABLE.has(errnoOf(e) ?? '')) return { kind: 'corrupt', reason: `unreadable: ${(e as Error).message}` };
