@@ -11,7 +11,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { join, resolve } from 'node:path';
 import { BenchError, limit, onCleanup, runCommand, spawnTracked, stopChild } from './bench-process.js';
 import { addUsage, dirUsage, type BenchSide, type QueueCounts, type SpoolUsage } from './bench-side.js';
-import { treeMemory, type TreeMemory } from './proc-memory.js';
+import { residentSplit, treeMemory, type ResidentSplit, type TreeMemory } from './proc-memory.js';
 import type { SmtpSink } from './smtp-tools.js';
 
 export const REPO = resolve(import.meta.dirname, '..');
@@ -85,6 +85,13 @@ export function relaywatchConfig(o: RelaywatchOptions): Record<string, unknown> 
       probeMaxSeconds: o.retrySeconds,
     },
   };
+}
+
+/** Resident pages by mapping (proc-memory.ts), and the JavaScript heap as V8 counts it; bytes. */
+export interface MemorySplit extends ResidentSplit {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
 }
 
 export class RelaywatchSide implements BenchSide {
@@ -227,6 +234,32 @@ export class RelaywatchSide implements BenchSide {
     const pid = this.child?.pid;
     if (pid === undefined) throw new BenchError('relaywatch is not running');
     return treeMemory(pid);
+  }
+
+  /**
+   * The relay's own view of its memory (GET /metrics: process-metrics.ts) beside
+   * what /proc says the resident pages are: the split that explains a figure.
+   */
+  async memorySplit(): Promise<MemorySplit> {
+    const pid = this.child?.pid;
+    if (pid === undefined) throw new BenchError('relaywatch is not running');
+    const runtime = JSON.parse(await readFile(join(this.dataDir, 'relay.json'), 'utf8')) as { control?: { host: string; port: number } };
+    if (!runtime.control) throw new BenchError('relaywatch runs without a control server');
+    const token = (await readFile(join(this.dataDir, 'control.token'), 'utf8')).trim();
+    const res = await fetch(`http://${runtime.control.host}:${runtime.control.port}/metrics`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(limit(10_000)) });
+    if (!res.ok) throw new BenchError(`GET /metrics: HTTP ${res.status}`);
+    const text = await res.text();
+    const gauge = (name: string): number => {
+      const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+      if (!m) throw new BenchError(`GET /metrics has no ${name}`);
+      return Number(m[1]);
+    };
+    return {
+      ...(await residentSplit(pid)),
+      heapUsed: gauge('nodejs_heap_size_used_bytes'),
+      heapTotal: gauge('nodejs_heap_size_total_bytes'),
+      external: gauge('nodejs_external_memory_bytes'),
+    };
   }
 
   async spool(): Promise<SpoolUsage> {

@@ -15,7 +15,7 @@ import { measureLatency, type LatencyResult } from './latency-client.js';
 import { PostfixInstance } from './postfix-instance.js';
 import { sampleOver, type SampleSummary } from './memory-sampler.js';
 import { memoryOf, restart, scans, type RestartResult, type ScanPlan } from './office-phases.js';
-import { buildRelaywatch, REPO, RelaywatchSide } from './relaywatch-side.js';
+import { buildRelaywatch, REPO, RelaywatchSide, type MemorySplit } from './relaywatch-side.js';
 import { formatFigure, formatTable, header, type Figure } from './report.js';
 import { formatTimings, timeShowRecipients, type ShowRecipientsTiming } from './showrecipients.js';
 import { runSmtpSource, SmtpSink } from './smtp-tools.js';
@@ -166,6 +166,19 @@ interface Queued {
   showrecipients?: ShowRecipientsTiming[];
   postqueueListMs?: number;
   restart?: RestartResult | undefined;
+  /** Relaywatch: its resident pages by mapping and its JavaScript heap, at the end of each window. */
+  split?: MemorySplit[];
+}
+
+/** Says what Relaywatch's resident memory is made of right now (the explanation a memory figure needs). */
+async function explainMemory(s: RelaywatchSide, queued: number): Promise<MemorySplit> {
+  const m = await s.memorySplit();
+  const mb = (b: number): string => `${(b / MB).toFixed(1)} MB`;
+  say(
+    `relaywatch: ${queued} queued, resident now: node's program file ${mb(m.program)}, libraries ${mb(m.libraries)}, ` +
+      `C heap (brk) ${mb(m.brkHeap)}, anonymous ${mb(m.anonymous)} (JavaScript heap ${mb(m.heapTotal)}, of it in use ${mb(m.heapUsed)}; buffers ${mb(m.external)})`,
+  );
+  return m;
 }
 
 /**
@@ -191,11 +204,14 @@ async function queuedMemory(s: BenchSide, p: Plan, cli: string | undefined): Pro
   const m1 = await atRest(s, p.restMs);
   const spool = await s.spool();
   say(`${s.name}: ${first} queued: ${mbText(m1)}`);
+  const splits: MemorySplit[] = [];
+  if (s instanceof RelaywatchSide) splits.push(await explainMemory(s, first));
   await fill(s, second - first);
   await waitQueueSettled(s, second, allow(second - first));
   const m2 = await atRest(s, p.restMs);
   say(`${s.name}: ${second} queued: ${mbText(m2)}`);
-  const out: Queued = { idle, memory: [m1, m2], spool };
+  if (s instanceof RelaywatchSide) splits.push(await explainMemory(s, second));
+  const out: Queued = { idle, memory: [m1, m2], spool, ...(splits.length ? { split: splits } : {}) };
   if (s instanceof RelaywatchSide && cli) {
     out.showrecipients = await timeShowRecipients(s, cli, `127.0.0.1:${s.sink.port}`).catch((e: Error) => {
       say(`relaywatch: showrecipients not timed: ${e.message}`);

@@ -28,7 +28,7 @@ describe('scan-fs', () => {
     expect((await h.read(buf, 0, 5, 7)).bytesRead).toBe(5);
     expect(buf.toString()).toBe('spool');
     expect((await h.read(buf, 0, 5, 12)).bytesRead).toBe(0);
-    await expect(h.write()).rejects.toThrow('read-only');
+    await expect(h.write(Buffer.alloc(1), 0, 1, null)).rejects.toThrow('read-only');
     await h.close();
     await h.close();
     // The descriptor is really closed: a read now fails with EBADF.
