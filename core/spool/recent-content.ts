@@ -36,7 +36,6 @@ export class RecentContent {
   private bytes = 0;
   private readonly now: () => number;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private lastPutAt = 0;
 
   constructor(private readonly o: RecentContentOptions) {
     this.now = o.now ?? Date.now;
@@ -44,11 +43,6 @@ export class RecentContent {
 
   get size(): { entries: number; bytes: number } {
     return { entries: this.entries.size, bytes: this.bytes };
-  }
-
-  /** Bytes of the ring held now (0 when it was let go after a quiet spell). */
-  get ringBytes(): number {
-    return this.ring?.length ?? 0;
   }
 
   put(mid: number, content: Buffer): void {
@@ -70,7 +64,6 @@ export class RecentContent {
     content.copy(this.ring, start);
     this.cursor = end;
     const now = this.now();
-    this.lastPutAt = now;
     this.entries.set(mid, { start, length: content.length, at: now });
     this.bytes += content.length;
     this.shed(now);
@@ -98,21 +91,12 @@ export class RecentContent {
   /**
    * Mail that is not delivered at once (its host is Down) must not keep its
    * copy here until the next message arrives: a timer sheds stale entries.
-   * Once nothing has come in for maxAgeMs and nothing is held, the ring itself
-   * goes: after a burst it would otherwise stay resident for good (4 MB of the
-   * memory at rest, bench/: issue 16); the next message allocates it again.
    */
   private arm(): void {
-    if (this.sweepTimer || !this.ring) return;
+    if (this.sweepTimer || this.entries.size === 0) return;
     this.sweepTimer = setTimeout(() => {
       this.sweepTimer = undefined;
-      const now = this.now();
-      this.shed(now);
-      if (this.entries.size === 0 && now - this.lastPutAt >= this.o.maxAgeMs) {
-        this.ring = undefined;
-        this.cursor = 0;
-        return;
-      }
+      this.shed(this.now());
       this.arm();
     }, this.o.maxAgeMs);
     this.sweepTimer.unref();

@@ -64,28 +64,4 @@ describe('RecentContent', () => {
       vi.useRealTimers();
     }
   });
-
-  it('lets go of its ring after a quiet spell once nothing is held, and takes a new one for the next message', () => {
-    vi.useFakeTimers();
-    try {
-      const c = new RecentContent({ maxBytes: 1000, maxAgeMs: 100 });
-      c.put(1, bytes(10));
-      expect(c.ringBytes).toBe(1000);
-      expect(c.take(1, 10)).toEqual(bytes(10));
-      // Taken at once (the usual case): nothing held, but the ring stays while mail keeps coming.
-      vi.advanceTimersByTime(60);
-      c.put(2, bytes(10));
-      c.take(2, 10);
-      vi.advanceTimersByTime(60);
-      expect(c.ringBytes).toBe(1000);
-      vi.advanceTimersByTime(100);
-      expect(c.ringBytes).toBe(0);
-      expect(vi.getTimerCount()).toBe(0);
-      c.put(3, bytes(10));
-      expect(c.ringBytes).toBe(1000);
-      expect(c.take(3, 10)).toEqual(bytes(10));
-    } finally {
-      vi.useRealTimers();
-    }
-  });
 });
