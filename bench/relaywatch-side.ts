@@ -178,12 +178,17 @@ export class RelaywatchSide implements BenchSide {
     await stopChild(child, 20_000);
   }
 
-  /** Calls one control API method: POST /api/<method> with a JSON body. */
-  async control<T>(method: string, args: Record<string, unknown> = {}): Promise<T> {
+  /** Where the relay's control API listens (its relay.json) and its token, read afresh: a restart changes the port. */
+  private async controlEndpoint(): Promise<{ host: string; port: number; token: string }> {
     const runtime = JSON.parse(await readFile(join(this.dataDir, 'relay.json'), 'utf8')) as { control?: { host: string; port: number } };
     if (!runtime.control) throw new BenchError('relaywatch runs without a control server');
     const token = (await readFile(join(this.dataDir, 'control.token'), 'utf8')).trim();
-    const { host, port } = runtime.control;
+    return { ...runtime.control, token };
+  }
+
+  /** Calls one control API method: POST /api/<method> with a JSON body. */
+  async control<T>(method: string, args: Record<string, unknown> = {}): Promise<T> {
+    const { host, port, token } = await this.controlEndpoint();
     const body = JSON.stringify(args);
     const req = request({
       host,
@@ -243,10 +248,8 @@ export class RelaywatchSide implements BenchSide {
   async memorySplit(): Promise<MemorySplit> {
     const pid = this.child?.pid;
     if (pid === undefined) throw new BenchError('relaywatch is not running');
-    const runtime = JSON.parse(await readFile(join(this.dataDir, 'relay.json'), 'utf8')) as { control?: { host: string; port: number } };
-    if (!runtime.control) throw new BenchError('relaywatch runs without a control server');
-    const token = (await readFile(join(this.dataDir, 'control.token'), 'utf8')).trim();
-    const res = await fetch(`http://${runtime.control.host}:${runtime.control.port}/metrics`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(limit(10_000)) });
+    const { host, port, token } = await this.controlEndpoint();
+    const res = await fetch(`http://${host}:${port}/metrics`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(limit(10_000)) });
     if (!res.ok) throw new BenchError(`GET /metrics: HTTP ${res.status}`);
     const text = await res.text();
     const gauge = (name: string): number => {
