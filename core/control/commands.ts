@@ -19,7 +19,7 @@ import type { AccountStore } from '../accounts/account-store.js';
 import { RelayError } from '../errors/relay-error.js';
 import { testSmtpConnection } from '../hosts/connection-test.js';
 import { testGraphConnection } from '../hosts/graph-connection-test.js';
-import { hostSuspensionEvent } from '../hosts/host-event.js';
+import { hostRefreshEvent } from '../hosts/host-event.js';
 import { findHost, hostKeyOf } from '../hosts/host-lookup.js';
 import type { HostProber } from '../hosts/host-prober.js';
 import { labelOf, type HostRegistry, type HostState } from '../hosts/host-registry.js';
@@ -333,7 +333,7 @@ export class ControlCommands {
   // Suspension does not change Up/Down, but every live view (tray, dashboard)
   // must learn of it at once: a host event with the same status says so.
   private publishSuspension(h: HostState, reason: string): void {
-    this.deps.hub.publish('host', hostSuspensionEvent(h, reason, this.deps.queue.pendingCountForHost(h.key).pending));
+    this.deps.hub.publish('host', hostRefreshEvent(h, reason, this.deps.queue.pendingCountForHost(h.key).pending));
   }
 }
 

@@ -1,8 +1,9 @@
 /**
  * host-event: the payload of the `host` control event (common/events.ts),
- * built here once for both causes: an Up/Down transition of the registry and
- * an operator's suspend/resume (which changes no status but must reach every
- * live view at once). `queued` comes from the caller: hosts know no recipients.
+ * built here once for both causes: an Up/Down transition of the registry, and
+ * a change of no status that must reach every live view at once (an operator's
+ * suspend/resume, the last connection closing). `queued` comes from the caller:
+ * hosts know no recipients.
  */
 import type { ControlEvents } from '../../common/events.js';
 import type { HostState } from './host-registry.js';
@@ -23,7 +24,10 @@ export function hostTransitionEvent(h: HostState, reason: string | null, queued:
   };
 }
 
-/** Suspension or resumption: the same status twice, so views refresh without a transition. */
-export function hostSuspensionEvent(h: HostState, reason: string, queued: number): HostEvent {
+/**
+ * No transition (a suspension or resumption, the last connection closing): the same status
+ * twice, so every view refreshes the host and none counts it as Up or Down news.
+ */
+export function hostRefreshEvent(h: HostState, reason: string | null, queued: number): HostEvent {
   return { host: h.key, name: h.destination?.name ?? null, status: h.status, previous: h.status, reason, downSeconds: null, queued };
 }

@@ -74,6 +74,11 @@ export interface HostEvents {
   up: [host: HostState, how: string];
   down: [host: HostState, error: RelayError];
   change: [host: HostState];
+  /**
+   * Its last open connection closed. Pooled connections close on their idle timer, long after
+   * the last queue change, so without this a view would show them open until something else moved.
+   */
+  idle: [host: HostState];
   /** A probe of a Down host failed: whoever waits for that probe gives up (it stays Down). */
   'probe-failed': [host: HostState, error: RelayError];
 }
@@ -243,7 +248,9 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
 
   connectionClosed(key: string): void {
     const h = this.ensure(key);
-    h.activeConnections = Math.max(0, h.activeConnections - 1);
+    const was = h.activeConnections;
+    h.activeConnections = Math.max(0, was - 1);
+    if (was === 1) this.emit('idle', h);
   }
 
   recipientsDelivered(key: string, n: number): void {

@@ -199,6 +199,17 @@ describe('an Exchange outage, end to end', () => {
     // The host list is refetched at most once a second after queue events: the screenshots show
     // it once it agrees with the sink (nothing left for Exchange), not the count of the up event.
     await page.waitForFunction(() => document.querySelector('[data-testid="overview-hosts"]')?.textContent?.includes(' 0 queued') === true, undefined, { timeout: 5000 });
+    // Pooled connections close on their idle timer (1 s here) after the last delivery, with no
+    // queue change: the Hosts card hears of it from a host event and says 0, not the 10 it had.
+    await page.click('nav a[href="#/hosts"]');
+    await page.waitForFunction(
+      (host) => {
+        const stats = [...document.querySelectorAll(`[data-host="${host}"] .stats > div`)];
+        return stats.find((d) => d.querySelector('dt')?.textContent === 'Active connections')?.querySelector('dd')?.textContent?.trim() === '0';
+      },
+      env.sinks[0]!.key,
+      { timeout: 5000 },
+    );
     await screenshotEveryView(page, 'after');
     expect((await notices(page)).map((n) => n.title).sort()).toEqual(['A message bounced', 'Exchange is back up', 'Exchange is down']);
     expect(browser.problems).toEqual([]);

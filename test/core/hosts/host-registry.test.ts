@@ -132,15 +132,22 @@ describe('HostRegistry', () => {
     expect(hosts.get('d:25')!.status).toBe('up');
   });
 
-  it('counts connections and recipients per host', () => {
+  it('counts connections and recipients per host, and says when the last connection closed', () => {
     const hosts = new HostRegistry(new MemoryLog());
+    const idle: string[] = [];
+    hosts.on('idle', (h) => idle.push(`${h.key}:${h.activeConnections}`));
     hosts.connectionOpened('c:25');
     hosts.connectionOpened('c:25');
     hosts.connectionClosed('c:25');
+    expect(idle).toEqual([]);
     hosts.recipientsDelivered('c:25', 3);
     hosts.recipientsFailed('c:25', 1);
     hosts.recipientsDeferred('c:25', 2, '452 4.3.1 full');
     expect(hosts.get('c:25')).toMatchObject({ activeConnections: 1, delivered: 3, failed: 1, deferred: 2, lastError: '452 4.3.1 full' });
+    hosts.connectionClosed('c:25');
+    // A close the count never saw opened (it floors at 0) is not news.
+    hosts.connectionClosed('c:25');
+    expect(idle).toEqual(['c:25:0']);
   });
 });
 
