@@ -3,7 +3,8 @@
  * in-process relay, optional, plus remote and local-service relays): add,
  * remove, select, persisted in desktop.json with tokens sealed by the keychain.
  * Each relay runs its own shell (so grace and flap state are per relay); the
- * real tray shows the worst of all, and notices name the relay when there are several.
+ * real tray shows the worst of all, and notices name the relay when there are several;
+ * a relay that stops answering is told like a Down host (relay-link-notices.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { decodePairingCode } from '../common/pairing-code.js';
@@ -13,6 +14,7 @@ import { RelayError, type SecretCipher } from '../core/relay.js';
 import type { DesktopSettings, WatchedRelayRecord } from './desktop-settings.js';
 import { realTimers, type AppPort, type MenuActionId, type MenuEntry, type NotifierPort, type ShellLog, type TimerPort, type TrayPort, type WindowPort } from './ports.js';
 import { localConnection, remoteConnection, targetProblem, type ConnectionState, type EventSource, type RelayConnection, type WatchTarget } from './relay-connection.js';
+import { followLink } from './relay-link-notices.js';
 import { combinedTray } from './relays-tray.js';
 import { startShell, type Shell } from './shell.js';
 
@@ -194,10 +196,24 @@ export class RelaySet {
     const entry: Entry = { conn, shell: undefined, menu: undefined, persisted: record !== undefined, record, offState: () => undefined };
     this.entries.set(conn.id, entry);
     this.selectedId ??= conn.id;
-    entry.offState = conn.onState(() => {
+    const offState = conn.onState(() => {
       this.render();
       this.changed();
     });
+    const offLink = followLink(conn, {
+      notifier: this.deps.notifier,
+      timers: this.timers,
+      settings: () => this.deps.settings.current.notifications,
+      open: () => {
+        if (this.entries.has(conn.id)) this.select(conn.id);
+        this.deps.window.show();
+      },
+      log: (line) => this.deps.log.warn(line),
+    });
+    entry.offState = () => {
+      offState();
+      offLink();
+    };
     const named = (title: string): string => (this.entries.size > 1 ? `${title} — relay '${conn.name}'` : title);
     const shell = startShell({
       control: conn.control,

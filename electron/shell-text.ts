@@ -3,6 +3,7 @@
  * menu, its own log lines), reviewed in one place as core/log/log-lines.ts is
  * for the mail log; a notification's words are common/notice-text.ts.
  */
+import { errorWords } from '../common/error-words.js';
 import { duration, plural } from '../common/notice-text.js';
 import type { TrayIconState } from './ports.js';
 
@@ -37,6 +38,30 @@ export function trayToolTip(f: {
   // Windows truncates tray tooltips at 127 characters.
   return lines.join('\n').slice(0, 127);
 }
+
+/**
+ * A watched relay's link (relay-link-notices.ts): desktop only, as only the app watches
+ * several relays. Its mail is not ours to see while the link is down, so the words say
+ * what is known (no answer) and not what is guessed (that its mail stopped).
+ */
+export const linkNoticeText = {
+  unreachable: (relay: string, reason: string, downMs: number) => ({
+    title: `Relay '${relay}' cannot be reached`,
+    body: `No answer for ${duration(downMs)}: ${errorWords(reason)?.words ?? reason}. Its hosts and queue are not shown until it answers; Relaywatch keeps trying.`,
+  }),
+  reachable: (relay: string, downMs: number) => ({
+    title: `Relay '${relay}' answers again`,
+    body: `Out of reach for ${duration(downMs)}. Its hosts and queue are shown again.`,
+  }),
+  revoked: (relay: string) => ({
+    title: `Relay '${relay}': access revoked`,
+    body: 'It no longer accepts this app’s token. Make a new connection code with `relaywatch pair` on that relay and watch it again.',
+  }),
+  refused: (relay: string) => ({
+    title: `Relay '${relay}': certificate changed`,
+    body: 'It answered with a certificate that is not the one paired, so Relaywatch stopped before sending its token. If its certificate was renewed, pair again.',
+  }),
+};
 
 export const menuText = {
   open: 'Open Relaywatch',

@@ -126,6 +126,38 @@ describe('desktop: watching relays', () => {
     await until(() => watched.conn.state.kind === 'revoked', 'the connection shows the revoke', 3000);
     expect(set.list().find((r) => r.id === info.id)!.state).toEqual({ kind: 'revoked', reason: 'access revoked, pair again' });
     expect(tray.toolTip).toContain('Branch office: access revoked, pair again');
+    // And a notice, at once: only the admin can mend it.
+    await notifier.waitFor(2, 3000);
+    expect(notifier.notices.at(-1)!.title).toBe("Relay 'Branch office': access revoked");
+  }, 60_000);
+
+  it('a watched relay that stops answering is told after the grace period, and again when it answers', async () => {
+    const sink = await sinkFor();
+    const svc = await relayWith(sink, { host: '127.0.0.1', port: 0 });
+    const port = Number(new URL(svc.relay.controlUrl!).port);
+    const { dir, remove } = await tempDir('rw-watch-desk-');
+    cleanups.push(remove);
+    const { set, notifier, tray } = await desktop(dir);
+    const token = (await readFile(join(svc.dir, 'control.token'), 'utf8')).trim();
+    const info = await set.watch({ url: svc.relay.controlUrl!, token }, { name: 'Service', kind: 'service' });
+    await until(() => set.get(info.id)!.conn.state.kind === 'connected', 'connected to the service');
+
+    await svc.relay.stop('test: the service stops');
+    await tray.waitForIcon('alert', 5000);
+    // graceSeconds is 1 here; the reason is the real one, in words.
+    await notifier.waitFor(1, 10_000);
+    expect(notifier.notices[0]).toMatchObject({ title: "Relay 'Service' cannot be reached", body: expect.stringMatching(/^No answer for \d+s: .+\. Its hosts and queue are not shown until it answers; Relaywatch keeps trying\.$/) });
+
+    // The service starts again on its port and data dir (its token kept): the reconnect finds it.
+    const again = await startTestRelay(
+      testConfig({ control: { host: '127.0.0.1', port }, routes: [{ domain: 'corp.test', destinations: [{ host: '127.0.0.1', port: sink.port, tls: 'none' }] }] }),
+      svc.dir,
+    );
+    cleanups.push(() => again.stop('test done'));
+    await notifier.waitFor(2, 40_000);
+    expect(notifier.notices[1]).toMatchObject({ title: "Relay 'Service' answers again", body: expect.stringMatching(/^Out of reach for \d+s\. /) });
+    expect(set.get(info.id)!.conn.state.kind).toBe('connected');
+    expect(notifier.notices).toHaveLength(2);
   }, 60_000);
 
   it('a wrong certificate fingerprint is refused in words, and not one byte of the request (the token) reached the server', async () => {
