@@ -128,6 +128,8 @@ export interface HostSummary {
   deferrals: number;
   hardBounced: number;
   lastError: string | null;
+  /** When `lastError` happened (ms since epoch); null with no error (or one kept by an older version). */
+  lastErrorAt: number | null;
   /** While Down: when the next scheduled probe is due (a manual retry probes at once besides). */
   nextProbeAt: number | null;
   /** While Down: when the last probe began; null before the first. */

@@ -119,6 +119,7 @@ export const hoststatus: CommandSpec = {
         ['Deferred', h.deferred],
         ['Hard bounced', h.hardBounced],
         ['Last error', h.lastError ?? '-'],
+        ...(h.lastErrorAt === null ? [] : [['Last error at', `${formatIso(h.lastErrorAt)} (${formatRelative(h.lastErrorAt, now)})`] as [string, string]]),
         ...microsoftRows(h.lastError),
         ...(h.credentialWarning ? [['Warning', h.credentialWarning] as [string, string]] : []),
         ['Checked every', h.probeEverySeconds === null ? '-' : h.probeEverySeconds < 60 ? `${h.probeEverySeconds}s` : formatDuration(h.probeEverySeconds)],

@@ -295,6 +295,7 @@ export class ControlCommands {
       deferrals: h.deferred,
       hardBounced: h.failed,
       lastError: h.lastError ?? null,
+      lastErrorAt: h.lastError === undefined ? null : (h.lastErrorAt ?? null),
       nextProbeAt: down ? (h.nextProbeAt ?? null) : null,
       lastProbeAt: down ? (h.lastProbeAt ?? null) : null,
       probeEverySeconds: down ? this.deps.prober.cadenceMs(h) / 1000 : null,

@@ -27,6 +27,8 @@ export interface HostRecord {
   failed: number;
   deferred: number;
   lastError?: string | undefined;
+  /** When `lastError` happened (ms since epoch): an error shown beside an Up host must say it is history. */
+  lastErrorAt?: number | undefined;
   suspended?: boolean | undefined;
   history: { status: 'up' | 'down'; at: number; reason?: string | undefined }[];
 }
@@ -57,6 +59,7 @@ export interface HostState {
   deferred: number;
   failed: number;
   lastError: string | undefined;
+  lastErrorAt: number | undefined;
   /**
    * Microsoft refused the credential at the last attempt (words and fix, common/microsoft-errors.ts
    * credentialRefusal); cleared by the next delivery. The host stays Up: its mail waits for the fix.
@@ -114,6 +117,7 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
       h.failed = rec.failed;
       h.deferred = rec.deferred;
       h.lastError = rec.lastError;
+      h.lastErrorAt = rec.lastErrorAt;
       h.suspended = rec.suspended ?? false;
       h.history = rec.history.slice(-HISTORY_MAX);
     }
@@ -129,6 +133,7 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
         failed: h.failed,
         deferred: h.deferred,
         lastError: h.lastError,
+        lastErrorAt: h.lastErrorAt,
         suspended: h.suspended || undefined,
         history: h.history,
       };
@@ -174,6 +179,7 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
   hostFailed(key: string, error: RelayError): void {
     const h = this.ensure(key);
     h.lastError = error.toLine();
+    h.lastErrorAt = this.now();
     if (h.status === 'down') {
       this.emit('change', h);
       return;
@@ -198,6 +204,9 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
         const h = this.hosts.get(dest.key);
         if (h) {
           this.logProbeFailure(h, error);
+          // The host's latest failure: "Last error" beside it must not be the one from when it went Down.
+          h.lastError = error.toLine();
+          h.lastErrorAt = this.now();
           this.emit('probe-failed', h, error);
         }
         throw e;
@@ -267,7 +276,10 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
   recipientsDeferred(key: string, n: number, reason: string | undefined): void {
     const h = this.ensure(key);
     h.deferred += n;
-    if (reason) h.lastError = reason;
+    if (reason) {
+      h.lastError = reason;
+      h.lastErrorAt = this.now();
+    }
     const refused = credentialRefusal(reason);
     if (refused) h.credentialRefused = refused;
   }
@@ -303,6 +315,7 @@ export class HostRegistry extends EventEmitter<HostEvents> implements HostFeedba
         deferred: 0,
         failed: 0,
         lastError: undefined,
+        lastErrorAt: undefined,
         suspended: false,
         nextProbeAt: undefined,
         lastProbeAt: undefined,

@@ -68,6 +68,7 @@ const hostRecord = z.object({
   failed: count,
   deferred: count,
   lastError: z.string().optional(),
+  lastErrorAt: time.optional(),
   suspended: z.boolean().optional(),
   history: z.array(z.object({ status: z.enum(['up', 'down']), at: time, reason: z.string().optional() })),
 });

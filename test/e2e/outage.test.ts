@@ -210,6 +210,10 @@ describe('an Exchange outage, end to end', () => {
       env.sinks[0]!.key,
       { timeout: 5000 },
     );
+    // The refused connection of the outage is still the last error, and says it is history.
+    expect((await page.textContent(`[data-host="${env.sinks[0]!.key}"] [data-testid="host-last-error"]`))?.replace(/\s+/g, ' ').trim()).toMatch(
+      /^Last error \d\d:\d\d:\d\d \((\d+s ago|just now)\), before it came back up: the server refused the connection \(it may be down\)/,
+    );
     await screenshotEveryView(page, 'after');
     expect((await notices(page)).map((n) => n.title).sort()).toEqual(['A message bounced', 'Exchange is back up', 'Exchange is down']);
     expect(browser.problems).toEqual([]);

@@ -14,8 +14,8 @@ export const TOKEN = 'k'.repeat(43);
 export const NOW = Date.parse('2025-03-01T12:00:00Z');
 
 export const HOSTS: HostSummary[] = [
-  { host: '10.1.1.5:25', name: 'Exchange', status: 'up', since: NOW - 3600_000, suspended: false, activeConnections: 2, queued: 7, delivered: 1234, deferred: 3, deferrals: 3, hardBounced: 1, lastError: null, nextProbeAt: null, lastProbeAt: null, probeEverySeconds: null },
-  { host: 'backup.example:2525', name: null, status: 'down', since: NOW - 200_000, suspended: true, activeConnections: 0, queued: 12, delivered: 5, deferred: 12, deferrals: 40, hardBounced: 0, lastError: 'Connection refused', nextProbeAt: NOW + 5_000, lastProbeAt: NOW - 2_000, probeEverySeconds: 5 },
+  { host: '10.1.1.5:25', name: 'Exchange', status: 'up', since: NOW - 3600_000, suspended: false, activeConnections: 2, queued: 7, delivered: 1234, deferred: 3, deferrals: 3, hardBounced: 1, lastError: null, lastErrorAt: null, nextProbeAt: null, lastProbeAt: null, probeEverySeconds: null },
+  { host: 'backup.example:2525', name: null, status: 'down', since: NOW - 200_000, suspended: true, activeConnections: 0, queued: 12, delivered: 5, deferred: 12, deferrals: 40, hardBounced: 0, lastError: 'Connection refused', lastErrorAt: NOW - 200_000, nextProbeAt: NOW + 5_000, lastProbeAt: NOW - 2_000, probeEverySeconds: 5 },
 ];
 
 export function recipients(n: number): RecipientRow[] {

@@ -263,6 +263,8 @@ describe('hoststatus', () => {
     const h = await api.api.hoststatus({ host: downKey });
     expect(h).toMatchObject({ host: downKey, status: 'down', priority: 10, tls: 'none' });
     expect(h.lastError).toMatch(/refused/i);
+    // When it happened: at or after the host went Down (a failed probe since then is the latest).
+    expect(h.lastErrorAt).toBeGreaterThanOrEqual(h.since);
     expect(h.history.at(-1)).toMatchObject({ status: 'down' });
     expect(h.nextProbeAt).not.toBeNull();
 
@@ -270,6 +272,7 @@ describe('hoststatus', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Status:\s+down since /m);
     expect(r.out).toMatch(new RegExp(`^Last error:\\s+.*refused`, 'im'));
+    expect(r.out).toMatch(/^Last error at:\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \((now|.+ ago)\)$/m);
     expect(r.out).toMatch(/^History$/m);
     expect((await cliJson<{ host: string; status: string }>('hoststatus', downKey)).status).toBe('down');
 

@@ -50,7 +50,8 @@ describe('HostRegistry', () => {
     hosts.hostAnswered('10.1.1.5:25');
     expect(events).toEqual(['down 10.1.1.5:25', 'up 10.1.1.5:25 probe']);
     const h = hosts.get('10.1.1.5:25')!;
-    expect(h).toMatchObject({ status: 'up', since: 5000, lastError: 'connect ECONNREFUSED' });
+    // The error stays, with its time: the last failure (2000), before the host came up (5000).
+    expect(h).toMatchObject({ status: 'up', since: 5000, lastError: 'connect ECONNREFUSED', lastErrorAt: 2000 });
     expect(h.history.map((x) => [x.status, x.at])).toEqual([['down', 1000], ['up', 5000]]);
     expect(log.lines).toEqual(['Info: Host down: 10.1.1.5:25 reason: connect ECONNREFUSED', 'Info: Host up: 10.1.1.5:25 (probe) after 4s down']);
   });
@@ -72,10 +73,13 @@ describe('HostRegistry', () => {
     };
     await probes(50); // the same error as the Down reason: nothing new to say
     answer = timeout;
+    t += 1000;
     await probes(50); // a different error: one line
+    // The host's last error is the latest probe's, with its time (not the Down reason's).
+    expect(hosts.get(d.key)).toMatchObject({ lastError: 'no greeting within 2 s', lastErrorAt: t });
     answer = refused;
     await probes(50); // and back: one line
-    t += 292_000;
+    t += 291_000;
     hosts.hostAnswered(d.key, 'probe');
     expect(log.lines).toEqual([
       'Info: Host down: Exchange (127.0.0.1:2525) reason: connect ECONNREFUSED',
@@ -93,14 +97,16 @@ describe('HostRegistry', () => {
     expect(log.lines).toEqual([]);
   });
 
-  it('suspension takes a host out of delivery without marking it Down, and survives a snapshot', () => {
-    const hosts = new HostRegistry(new MemoryLog());
+  it('suspension takes a host out of delivery without marking it Down, and survives a snapshot (the last error and its time too)', () => {
+    const hosts = new HostRegistry(new MemoryLog(), () => 7000);
     hosts.setSuspended('b:25', true);
+    hosts.recipientsDeferred('b:25', 1, '421 4.3.2 try later');
     expect(hosts.isAvailable('b:25')).toBe(false);
     expect(hosts.get('b:25')!.status).toBe('unknown');
     const again = new HostRegistry(new MemoryLog());
     again.restore(hosts.snapshot());
     expect(again.isAvailable('b:25')).toBe(false);
+    expect(again.get('b:25')).toMatchObject({ lastError: '421 4.3.2 try later', lastErrorAt: 7000 });
     again.setSuspended('b:25', false);
     expect(again.isAvailable('b:25')).toBe(true);
   });
@@ -144,6 +150,7 @@ describe('HostRegistry', () => {
     hosts.recipientsFailed('c:25', 1);
     hosts.recipientsDeferred('c:25', 2, '452 4.3.1 full');
     expect(hosts.get('c:25')).toMatchObject({ activeConnections: 1, delivered: 3, failed: 1, deferred: 2, lastError: '452 4.3.1 full' });
+    expect(hosts.get('c:25')!.lastErrorAt).toEqual(expect.any(Number));
     hosts.connectionClosed('c:25');
     // A close the count never saw opened (it floors at 0) is not news.
     hosts.connectionClosed('c:25');

@@ -95,6 +95,7 @@ export class HostsStore {
         since: at,
         queued: ev.queued,
         lastError: ev.status === 'down' ? (ev.reason ?? h.lastError) : h.lastError,
+        lastErrorAt: ev.status === 'down' && ev.reason ? at : h.lastErrorAt,
         nextProbeAt: ev.status === 'down' ? h.nextProbeAt : null,
       };
       this.list = this.list.with(i, next);
