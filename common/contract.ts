@@ -438,3 +438,15 @@ export interface HistoryResult {
 export interface ControlErrorBody {
   error: { code: string; message: string; field?: string };
 }
+
+/**
+ * What the caller's token may do, in a header on every authenticated API answer: the data dir's
+ * own token and `relaywatch pair` give `full`, `pair --read-only` gives `read-only` (its calls of
+ * operations that change the relay are refused with EREADONLY).
+ */
+export const ACCESS_HEADER = 'x-relaywatch-access';
+export type Access = 'full' | 'read-only';
+
+export function accessOf(headerValue: string | null | undefined): Access | undefined {
+  return headerValue === 'full' || headerValue === 'read-only' ? headerValue : undefined;
+}

@@ -36,13 +36,15 @@ export interface RelayConnection {
   readonly control: ControlApi;
   readonly hub: EventSource;
   readonly state: ConnectionState;
+  /** Paired read-only (`relaywatch pair --read-only`), as the relay's answers say: its window offers no changes. */
+  readonly readOnly: boolean;
   /** Called on every state change; returns the unsubscribe. */
   onState(fn: (s: ConnectionState) => void): () => void;
   close(): void;
 }
 
 export function localConnection(init: { id: string; name: string; control: ControlApi; hub: EventSource }): RelayConnection {
-  return { ...init, kind: 'local', state: { kind: 'connected' }, onState: () => () => undefined, close: () => undefined };
+  return { ...init, kind: 'local', state: { kind: 'connected' }, readOnly: false, onState: () => () => undefined, close: () => undefined };
 }
 
 export interface WatchTarget {
@@ -187,6 +189,9 @@ export function remoteConnection(init: { id: string; name: string; kind: 'remote
     },
     get state() {
       return state;
+    },
+    get readOnly() {
+      return client.access === 'read-only';
     },
     onState(fn) {
       stateListeners.add(fn);

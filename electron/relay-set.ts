@@ -16,6 +16,7 @@ import { realTimers, type AppPort, type MenuActionId, type MenuEntry, type Notif
 import { localConnection, remoteConnection, targetProblem, type ConnectionState, type EventSource, type RelayConnection, type WatchTarget } from './relay-connection.js';
 import { followLink } from './relay-link-notices.js';
 import { combinedTray } from './relays-tray.js';
+import { readOnlyMenu } from './tray-menu.js';
 import { startShell, type Shell } from './shell.js';
 
 /** What the window's relay switcher shows of one relay (never its token). */
@@ -27,6 +28,8 @@ export interface RelayInfo {
   selected: boolean;
   /** false: no keychain here, so the watch lasts for this run only. */
   persisted: boolean;
+  /** Paired read-only: the window greys out what the relay would refuse. */
+  readOnly: boolean;
 }
 
 export interface RelaySetDeps {
@@ -189,7 +192,7 @@ export class RelaySet {
   }
 
   private info(e: Entry): RelayInfo {
-    return { id: e.conn.id, name: e.conn.name, kind: e.conn.kind, state: e.conn.state, selected: e.conn.id === this.selectedId, persisted: e.conn.kind === 'local' || e.persisted };
+    return { id: e.conn.id, name: e.conn.name, kind: e.conn.kind, state: e.conn.state, selected: e.conn.id === this.selectedId, persisted: e.conn.kind === 'local' || e.persisted, readOnly: e.conn.readOnly };
   }
 
   private async add(conn: RelayConnection, record: WatchedRelayRecord | undefined): Promise<void> {
@@ -260,8 +263,9 @@ export class RelaySet {
     const t = combinedTray(all.map((e) => ({ name: e.conn.name, state: e.conn.state, view: e.shell?.view })), this.timers.now());
     this.deps.tray.setIcon(t.icon);
     this.deps.tray.setToolTip(t.toolTip);
-    const menu = (this.selectedId ? this.entries.get(this.selectedId) : undefined)?.menu;
-    if (menu) this.deps.tray.setMenu(menu.entries, menu.onAction);
+    const selected = this.selectedId ? this.entries.get(this.selectedId) : undefined;
+    const menu = selected?.menu;
+    if (menu) this.deps.tray.setMenu(selected.conn.readOnly ? readOnlyMenu(menu.entries) : menu.entries, menu.onAction);
   }
 
   private changed(): void {

@@ -28,6 +28,14 @@ export function trayMenu(view: TrayView, hosts: readonly HostSummary[], openAtLo
   ];
 }
 
+/** The entries that change the relay: a relay watched read-only shows them greyed (it would refuse them). */
+export const CHANGES_RELAY: ReadonlySet<MenuActionId> = new Set(['retryAll', 'suspendAll', 'resumeAll']);
+
+/** The menu of a relay watched read-only: the same entries, those that change it disabled. */
+export function readOnlyMenu(entries: readonly MenuEntry[]): MenuEntry[] {
+  return entries.map((e) => (e.kind !== 'separator' && CHANGES_RELAY.has(e.id) ? { ...e, enabled: false } : e));
+}
+
 export interface MenuContext {
   control: ControlApi;
   window: WindowPort;

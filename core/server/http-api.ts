@@ -4,6 +4,7 @@
  * (SSE), GET /metrics, and the dashboard's files. Bearer token on /api/ (401), our own Host and Origin everywhere (403; request-guard.ts).
  */
 import { once } from 'node:events';
+import { ACCESS_HEADER } from '../../common/contract.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -132,6 +133,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     if (!who) {
       return sendError(res, 401, { code: 'EUNAUTHORIZED', message: 'missing or wrong control token' }, { 'www-authenticate': 'Bearer realm="relaywatch"' });
     }
+    // Every answer to a known token says what it may do, so a window can grey out in advance
+    // what would only be refused (EREADONLY below) instead of offering it.
+    res.setHeader(ACCESS_HEADER, who.readOnly ? 'read-only' : 'full');
     if (isEvents) {
       if (req.method !== 'GET') return sendError(res, 405, { code: 'EMETHOD', message: 'use GET for /api/events' }, { allow: 'GET' });
       if (sse.size >= maxStreams) {

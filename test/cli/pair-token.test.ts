@@ -89,7 +89,10 @@ describe('read-only tokens', () => {
   it('may read and follow events; every operation that changes something gets 403 EREADONLY and is not carried out', async () => {
     const { dir } = await relayWithTls();
     const ro = clientOf(await pair(dir, true));
+    expect(ro.access).toBeUndefined();
     expect((await ro.call('status')).hostname).toBe('relay.test');
+    // Every answer says what the token may do, so a window can grey out what would be refused.
+    expect(ro.access).toBe('read-only');
     await expect(ro.call('showrecipients', {})).resolves.toMatchObject({ total: 0 });
     await expect(ro.call('logTail', { lines: 5 })).resolves.toHaveProperty('lines');
     const stream = await ro.events();
@@ -107,7 +110,9 @@ describe('read-only tokens', () => {
       expect(e.message).toMatch(new RegExp(`^${method} changes the relay, and this token is read-only`));
     }
     // A full paired token and the data dir's own token may.
-    await expect(clientOf(await pair(dir)).call('retryall')).resolves.toHaveProperty('operationId');
+    const full = clientOf(await pair(dir));
+    await expect(full.call('retryall')).resolves.toHaveProperty('operationId');
+    expect(full.access).toBe('full');
   });
 
   it('may scrape /metrics (it changes nothing); a revoked or wrong token may not', async () => {

@@ -40,7 +40,7 @@ describe('relay IPC', () => {
     expect(await ipc.invoke(IPC.relaysSelect, win, { id: 'ab12cd34' })).toEqual({ ok: true, value: true });
     expect(await ipc.invoke(IPC.relaysUnwatch, win, { id: 'ab12cd34' })).toEqual({ ok: true, value: true });
     expect(set.calls).toEqual(['watch rw1:abc Branch', 'select ab12cd34', 'unwatch ab12cd34']);
-    const list: RelayInfo[] = [{ id: 'local', name: 'This computer', kind: 'local', state: { kind: 'connected' }, selected: true, persisted: true }];
+    const list: RelayInfo[] = [{ id: 'local', name: 'This computer', kind: 'local', state: { kind: 'connected' }, selected: true, persisted: true, readOnly: false }];
     set.emit(list);
     expect(win.sent).toEqual([{ channel: IPC.relaysChanged, message: list }]);
   });

@@ -131,6 +131,28 @@ describe('desktop: watching relays', () => {
     expect(notifier.notices.at(-1)!.title).toBe("Relay 'Branch office': access revoked");
   }, 60_000);
 
+  it('a relay paired read-only: the list says so, and the tray menu greys out what it would refuse', async () => {
+    const sink = await sinkFor();
+    const remote = await relayWith(sink, { host: '127.0.0.2', port: 0, tls: 'listener' });
+    let code = '';
+    expect(await runPairCommand(['--data-dir', remote.dir, '--read-only'], { stdout: (t) => void (code += t), stderr: () => undefined })).toBe(0);
+    const { dir, remove } = await tempDir('rw-watch-desk-');
+    cleanups.push(remove);
+    const { set, tray } = await desktop(dir);
+    const info = await set.watchCode(code.trim(), 'Branch office');
+    await until(() => set.get(info.id)!.conn.state.kind === 'connected', 'connected');
+    expect(set.list().find((r) => r.id === info.id)).toMatchObject({ readOnly: true, selected: true });
+    // Mail waiting, so Retry all would be offered to a full watcher.
+    await sink.stop();
+    await send(remote.relay);
+    await set.refresh();
+    await until(() => tray.label('retryAll') === 'Retry all now (1)', 'the menu counts the waiting recipient');
+    const entry = (id: string) => tray.menu.find((m) => m.kind !== 'separator' && m.id === id) as { enabled: boolean } | undefined;
+    expect(entry('retryAll')?.enabled).toBe(false);
+    expect(entry('suspendAll')?.enabled).toBe(false);
+    expect(entry('open')?.enabled).toBe(true);
+  }, 30_000);
+
   it('a watched relay that stops answering is told after the grace period, and again when it answers', async () => {
     const sink = await sinkFor();
     const svc = await relayWith(sink, { host: '127.0.0.1', port: 0 });

@@ -4,7 +4,7 @@
  * fetch. Every failure is a ControlClientError. The CLI, the desktop shell (a
  * watched relay) and the tests use it; kept here so electron/ may import it.
  */
-import type { ControlErrorBody } from '../../../common/contract.js';
+import { ACCESS_HEADER, accessOf, type Access, type ControlErrorBody } from '../../../common/contract.js';
 import type { EventEnvelope } from '../../../common/events.js';
 import { CONTROL_METHODS, type ArgOf, type ControlApi, type ControlMethod, type ResultOf } from '../../../common/operations.js';
 import { RelayError, type RelayErrorCode } from '../../errors/relay-error.js';
@@ -58,6 +58,8 @@ export interface ControlClient {
   readonly api: ControlApi;
   /** Resolves once the stream is open (the server is subscribed), so nothing published afterwards is missed. */
   events(opts?: { lastEventId?: number }): Promise<EventStream>;
+  /** What the token may do, as the relay's last answer said (undefined before any). */
+  readonly access: Access | undefined;
 }
 
 export interface ControlClientOptions {
@@ -74,9 +76,12 @@ export function createControlClient(opts: ControlClientOptions): ControlClient {
   const base = opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`;
   const auth = { authorization: `Bearer ${opts.token}` };
 
+  let access: Access | undefined;
   const request = async (path: string, init: RequestInit): Promise<Response> => {
     try {
-      return await doFetch(new URL(path, base), { ...init, signal: init.signal ?? opts.signal ?? null });
+      const res = await doFetch(new URL(path, base), { ...init, signal: init.signal ?? opts.signal ?? null });
+      access = accessOf(res.headers.get(ACCESS_HEADER)) ?? access;
+      return res;
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
       throw new ControlClientError({
@@ -157,7 +162,15 @@ export function createControlClient(opts: ControlClientOptions): ControlClient {
   }
 
   const api = Object.fromEntries(CONTROL_METHODS.map((m) => [m, (arg?: unknown) => call(m, arg as never)])) as unknown as ControlApi;
-  return { baseUrl: base, call, api, events };
+  return {
+    baseUrl: base,
+    call,
+    api,
+    events,
+    get access() {
+      return access;
+    },
+  };
 }
 
 function toItem(event: string, id: string, data: string): StreamItem | undefined {

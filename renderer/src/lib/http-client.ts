@@ -3,6 +3,7 @@
  * `relaywatch serve`: POST /api/<operation> with the bearer token, and /api/events (token as
  * ?token=, since EventSource cannot set headers) resumed after a reconnect by Last-Event-ID.
  */
+import { ACCESS_HEADER, accessOf, type Access } from '../../../common/contract.js';
 import { EVENT_NAMES, type ControlEventName, type EventEnvelope } from '../../../common/events.js';
 import { CONTROL_METHODS, type ControlApi } from '../../../common/operations.js';
 import { ControlError, SeqGate, type RelayClient, type SubscribeHooks } from './relay-client.js';
@@ -37,6 +38,20 @@ export function createHttpClient(opts: HttpClientOptions): RelayClient {
   const cancel = opts.clearTimeout ?? ((t) => globalThis.clearTimeout(t as number));
   const backoff = opts.reconnectMs ?? { initial: 1000, max: 30_000 };
 
+  let access: Access | undefined;
+  const accessListeners = new Set<(a: Access) => void>();
+  const noteAccess = (res: Response): void => {
+    const a = accessOf(res.headers.get(ACCESS_HEADER));
+    if (a === undefined || a === access) return;
+    access = a;
+    for (const fn of [...accessListeners]) fn(a);
+  };
+  function onAccess(cb: (a: Access) => void): () => void {
+    accessListeners.add(cb);
+    if (access !== undefined) cb(access);
+    return () => void accessListeners.delete(cb);
+  }
+
   async function call(method: string, arg: unknown): Promise<unknown> {
     let res: Response;
     try {
@@ -50,6 +65,7 @@ export function createHttpClient(opts: HttpClientOptions): RelayClient {
     } catch (e) {
       throw new ControlError('ENETWORK', 'the relay is not reachable (is `relaywatch serve` running?)', { cause: e });
     }
+    noteAccess(res);
     let body: unknown;
     try {
       body = res.status === 204 ? null : await res.json();
@@ -133,7 +149,7 @@ export function createHttpClient(opts: HttpClientOptions): RelayClient {
     };
   }
 
-  const client = { transport: 'http', subscribe } as Partial<Record<keyof ControlApi, unknown>> & Pick<RelayClient, 'transport' | 'subscribe'>;
+  const client = { transport: 'http', subscribe, onAccess } as Partial<Record<keyof ControlApi, unknown>> & Pick<RelayClient, 'transport' | 'subscribe' | 'onAccess'>;
   for (const m of CONTROL_METHODS) client[m] = (arg?: unknown) => call(m, arg);
   return client as RelayClient;
 }

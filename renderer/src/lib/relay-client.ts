@@ -3,7 +3,7 @@
  * HTTP or IPC), the one error every transport throws (ControlError), and the seq gate both
  * transports put in front of their event stream.
  */
-import type { ControlErrorBody } from '../../../common/contract.js';
+import type { Access, ControlErrorBody } from '../../../common/contract.js';
 import type { EventEnvelope } from '../../../common/events.js';
 import type { ControlApi } from '../../../common/operations.js';
 
@@ -24,6 +24,11 @@ export interface RelayClient extends ControlApi {
    * order. Returns the unsubscribe function.
    */
   subscribe(onEvent: (e: EventEnvelope) => void, lastSeq?: number, hooks?: SubscribeHooks): () => void;
+  /**
+   * What this page's token may do, from the relay's answers (common/contract.ts ACCESS_HEADER), each
+   * time it changes; absent over IPC, where the desktop's relay list says it.
+   */
+  onAccess?(cb: (access: Access) => void): () => void;
   /** The desktop shell asks for a view (a notification was clicked); absent in a browser. */
   onNavigate?(cb: (m: { view: string; host?: string }) => void): () => void;
 }

@@ -41,6 +41,8 @@ describe('control server: authentication', () => {
       expect(r.status).toBe(401);
       expect(r.headers['www-authenticate']).toMatch(/^Bearer/);
       expect(r.json()).toEqual({ error: { code: 'EUNAUTHORIZED', message: expect.any(String) } });
+      // What a token may do is said to its holder only.
+      expect(r.headers['x-relaywatch-access']).toBeUndefined();
     }
     expect(t.calls).toEqual([]);
   });
@@ -51,6 +53,7 @@ describe('control server: authentication', () => {
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/^application\/json/);
     expect(r.headers['cache-control']).toBe('no-store');
+    expect(r.headers['x-relaywatch-access']).toBe('full');
     expect((r.json() as { hostname: string }).hostname).toBe('relay.test');
   });
 });

@@ -50,6 +50,25 @@ describe('operations over HTTP', () => {
     expect(page.echo).toEqual({ host: '10.1.1.5:25', limit: 5 });
   });
 
+  it('tells what the token may do as soon as the relay says it, once per change; a refused token learns nothing', async () => {
+    const c = createHttpClient({ token: TOKEN, baseUrl: server.url });
+    const seen: string[] = [];
+    c.onAccess!((a) => seen.push(a));
+    expect(seen).toEqual([]);
+    await c.status();
+    await c.status();
+    expect(seen).toEqual(['full']);
+    // A late subscriber hears the current value at once.
+    const late: string[] = [];
+    c.onAccess!((a) => late.push(a));
+    expect(late).toEqual(['full']);
+    const wrong = createHttpClient({ token: 'wrong', baseUrl: server.url });
+    const none: string[] = [];
+    wrong.onAccess!((a) => none.push(a));
+    await wrong.status().catch(() => undefined);
+    expect(none).toEqual([]);
+  });
+
   it('turns a refused token into a message that says how to open the dashboard', async () => {
     const c = createHttpClient({ token: 'wrong', baseUrl: server.url });
     const e = await c.status().then(

@@ -58,6 +58,12 @@ export class Dashboard {
   readonly settings: SettingsStore;
   readonly devices: DevicesStore;
   connection = $state<ConnectionState>('connecting');
+  /**
+   * This window's token may only watch (a `pair --read-only` code): every control that changes
+   * the relay is greyed out, as the relay would refuse it (EREADONLY). Over HTTP the relay's
+   * answers say it; in the desktop app, the relay list (App.svelte).
+   */
+  readOnly = $state(false);
   /** The browser's notifications (HTTP transport only: in the desktop app the shell notifies). */
   readonly alerts: BrowserAlerts | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -75,8 +81,9 @@ export class Dashboard {
     this.log = new LogStore(client);
     this.history = new HistoryStore(client, gap);
     this.bounces = new BouncesStore(client, gap);
-    this.settings = new SettingsStore(client);
+    this.settings = new SettingsStore(client, () => this.readOnly);
     this.devices = new DevicesStore(client);
+    client.onAccess?.((a) => (this.readOnly = a === 'read-only'));
   }
 
   /** Subscribes first (so no change is missed between load and subscribe), then loads. */

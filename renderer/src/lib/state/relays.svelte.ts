@@ -16,6 +16,8 @@ export interface RelayEntry {
     | { kind: 'revoked' | 'refused'; reason: string };
   selected: boolean;
   persisted: boolean;
+  /** Paired read-only (absent from an older shell: not read-only). */
+  readOnly?: boolean;
 }
 
 /** The preload's relay-list methods (electron/preload.cts). */

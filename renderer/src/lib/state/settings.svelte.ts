@@ -8,6 +8,9 @@ import { isGraph, type M365Destination } from '../m365-form.js';
 import { asControlError, type RelayClient } from '../relay-client.js';
 import { fieldsOfError, validateConfig, type FieldErrors } from '../settings-rules.js';
 
+/** What a read-only connection says wherever it greys something out. */
+export const READ_ONLY_WHY = 'this window watches the relay with a read-only connection code (relaywatch pair --read-only)';
+
 export const NEW_PROFILE = {
   initialRetrySeconds: 60,
   maxRetrySeconds: 3600,
@@ -41,7 +44,11 @@ export class SettingsStore {
   /** After the first save attempt, errors follow every keystroke. */
   private live = false;
 
-  constructor(private readonly client: RelayClient) {}
+  constructor(
+    private readonly client: RelayClient,
+    /** This window's connection code is read-only (the Dashboard owns that fact). */
+    private readonly connectionReadOnly: () => boolean = () => false,
+  ) {}
 
   get loaded(): boolean {
     return this.saved !== null;
@@ -56,8 +63,9 @@ export class SettingsStore {
     return this.draft !== null && this.saved !== null && JSON.stringify(this.draft) !== JSON.stringify(this.saved);
   }
 
-  /** Why Settings cannot be saved (the file is not writable), or null. */
+  /** Why Settings cannot be saved (a read-only connection, the file not writable), or null. */
   get readOnly(): string | null {
+    if (this.connectionReadOnly()) return READ_ONLY_WHY;
     return this.file?.readOnly ?? null;
   }
 
