@@ -81,4 +81,40 @@ describe('relay switcher', () => {
     await dialog.waitFor({ state: 'detached' });
     await page.close();
   });
+
+  it('in the desktop window: a selected relay watched read-only says so and greys out Retry all (the relay list says it, not a header)', async () => {
+    const token = new URL(env.url).hash.replace(/^#token=/, '');
+    await env.sinks[0]!.stop();
+    await env.send(['lena@corp.test']);
+    const page = await browser.context.newPage();
+    await page.addInitScript(
+      ({ methods, token }) => {
+        const call = (m: string) => async (arg?: unknown) => {
+          const r = await fetch(`/api/${m}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: arg === undefined ? '' : JSON.stringify(arg) });
+          const body = await r.json();
+          if (!r.ok) throw body;
+          return body;
+        };
+        const relays = [
+          { id: 'local', name: 'This computer', kind: 'local', state: { kind: 'connected' }, selected: false, persisted: true, readOnly: false },
+          { id: 'ab12cd34', name: 'Branch office', kind: 'remote', state: { kind: 'connected' }, selected: true, persisted: true, readOnly: true },
+        ];
+        (window as unknown as { relaywatch: unknown }).relaywatch = {
+          ...Object.fromEntries(methods.map((m) => [m, call(m)])),
+          onEvent: () => () => undefined,
+          relaysList: async () => relays,
+          relaysWatch: async () => relays[1],
+          relaysUnwatch: async () => true,
+          relaysSelect: async () => true,
+          onRelaysChanged: () => () => undefined,
+        };
+      },
+      { methods: [...CONTROL_METHODS], token },
+    );
+    await page.goto(new URL('/', env.url).href);
+    await page.waitForSelector('[data-testid="read-only-banner"]', { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="queued"]')?.textContent?.trim() === '1', undefined, { timeout: 10_000 });
+    expect(await page.locator('[data-testid="retry-all"]').isDisabled()).toBe(true);
+    await page.close();
+  });
 });
