@@ -1,8 +1,8 @@
 /**
  * commands: the implementation of every control operation (common/operations.ts).
  *
- * Owns: what each ESA-style command does against the running relay (status,
- * tophosts, hoststatus, showrecipients, oldmessage, retryall, delivernow, retry, suspend,
+ * Owns: what each ESA-style command does against the running relay (status
+ * (status-command.ts), tophosts and hoststatus (rows by host-summary.ts), showrecipients, oldmessage, retryall, delivernow, retry, suspend,
  * resume, delete/bounce recipients (both logged; bounce sends the NDR), bounces,
  * history, log tail, and the first-run guide's connection test and machine
  * networks), as one class whose methods createControl() lists as the
@@ -22,49 +22,32 @@ import { testGraphConnection } from '../hosts/graph-connection-test.js';
 import { hostRefreshEvent } from '../hosts/host-event.js';
 import { findHost, hostKeyOf } from '../hosts/host-lookup.js';
 import type { HostProber } from '../hosts/host-prober.js';
-import { labelOf, type HostRegistry, type HostState } from '../hosts/host-registry.js';
+import { labelOf, type HostState } from '../hosts/host-registry.js';
 import { logLines } from '../log/log-lines.js';
 import type { MailLog } from '../log/log-types.js';
 import { readLogTail } from '../log/mail-log.js';
-import type { DeliveryStats } from '../queue/delivery-stats.js';
-import type { MessageQueue } from '../queue/message-queue.js';
 import type { QueuedRecipient } from '../queue/queue-types.js';
 import type { DeliveryScheduler } from '../scheduler/delivery-scheduler.js';
 import type { RecipientBouncer } from '../scheduler/bounce-recipients.js';
-import type { BounceRecords } from '../scheduler/bounce-records.js';
-import type { SpoolStore } from '../spool/spool-types.js';
 import type { LiveConfig } from './apply-config.js';
-import { destinationCertificateWarning, expiredSecretWarning } from '../oauth/certificate-expiry.js';
 import { accountCommands } from './account-commands.js';
 import { configCommands } from './config-commands.js';
 import { replaceCertificate, type CertificateCommandDeps } from './certificate-command.js';
 import { machineNetworks } from './machine-networks.js';
 import { parseArgs } from './arg-schemas.js';
-import { secretStoreStatus, setSecret } from './secret-commands.js';
-import type { SecretStore } from '../secrets/secret-store.js';
-import type { ArgOf, ControlApi, ControlMethod, HostDetail, HostSummary, RecipientSelector, ResultOf, RetryResult } from './contract.js';
+import { setSecret } from './secret-commands.js';
+import type { ArgOf, ControlApi, ControlMethod, HostSummary, RecipientSelector, ResultOf, RetryResult } from './contract.js';
 import type { EventHub } from './event-hub.js';
 import { hostHistory } from './host-history.js';
+import { relayStatus, type StatusDeps } from './status-command.js';
+import { hostDetail, hostSummary, sortHosts, type HostSummaryDeps } from './host-summary.js';
 import { oldestMessage } from './oldest-message.js';
 import { queryRecipients } from './recipient-query.js';
 import type { RetryTracker } from './retry-tracker.js';
 
-export interface ControlDeps {
-  version: string;
-  startedAt: number;
-  listener: { host: string; port: number };
-  /** Every listener, the certificate and inbound warnings (start-inbound.ts); the first listener alone without it. */
-  inbound?: () => Pick<ResultOf<'status'>, 'listeners' | 'certificate' | 'warnings'>;
-  /** The pickup folder's counts and bad files (pickup/pickup-folder.ts); absent when none is configured. */
-  pickup?: () => Promise<NonNullable<ResultOf<'status'>['pickup']>>;
-  queue: MessageQueue;
-  hosts: HostRegistry;
+export interface ControlDeps extends StatusDeps {
   scheduler: DeliveryScheduler;
   prober: HostProber;
-  stats: DeliveryStats;
-  /** The last bounces (read only: the bouncer writes them). */
-  bounces: Pick<BounceRecords, 'list' | 'noticesFailed'>;
-  spool: SpoolStore;
   log: MailLog;
   /** Folder of the mail log files (log tail reads them). */
   logDir: string;
@@ -79,8 +62,6 @@ export interface ControlDeps {
   config: Pick<LiveConfig, 'get' | 'change' | 'status'>;
   /** The relay's environment, where destinations' clientSecretEnv are read (default process.env). */
   env?: NodeJS.ProcessEnv;
-  /** The desktop app's OS keychain store (setSecret); absent headless. */
-  secrets?: SecretStore;
   now?: () => number;
 }
 
@@ -127,60 +108,18 @@ export class ControlCommands {
   constructor(private readonly deps: ControlDeps) {}
 
   async status(): Result<'status'> {
-    const { deps } = this;
-    const now = this.now();
-    const hs = deps.hosts.all();
-    const oldest = deps.queue.oldestPendingAt();
-    const hour = deps.stats.lastHour();
-    return {
-      version: deps.version,
-      hostname: deps.config.get().hostname,
-      startedAt: deps.startedAt,
-      uptimeSeconds: Math.floor((now - deps.startedAt) / 1000),
-      listener: deps.listener,
-      ...(deps.inbound?.() ?? { listeners: [{ ...deps.listener, tls: 'none', auth: 'none', allowAuthWithoutTls: false }], certificate: null, warnings: [] }),
-      queue: {
-        messages: deps.queue.pendingMessageCount,
-        recipients: deps.queue.pendingRecipients,
-        active: deps.queue.activeRecipients,
-        oldestMessageAgeSeconds: oldest === undefined ? null : Math.max(0, Math.floor((now - oldest) / 1000)),
-      },
-      delivered: { lastHour: hour.delivered, total: deps.stats.delivered },
-      bounced: { lastHour: hour.bounced, total: deps.stats.bounced },
-      noticesFailed: deps.bounces.noticesFailed(),
-      spoolBytes: await deps.spool.diskUsage(),
-      hosts: {
-        up: hs.filter((h) => h.status === 'up').length,
-        down: hs.filter((h) => h.status === 'down').length,
-        unknown: hs.filter((h) => h.status === 'unknown').length,
-        suspended: hs.filter((h) => h.suspended).length,
-      },
-      pickup: deps.pickup ? await deps.pickup() : null,
-      secretStore: secretStoreStatus(deps.secrets),
-    };
+    return relayStatus(this.deps, this.now());
   }
 
   async tophosts(q: ArgOf<'tophosts'> = {}): Result<'tophosts'> {
-    const rows = this.deps.hosts.all().map((h) => this.summary(h));
-    const sort = q.sort ?? 'active';
-    const rank = { down: 0, unknown: 1, up: 2 } as const;
-    rows.sort((a, b) => {
-      if (sort === 'down') return rank[a.status] - rank[b.status] || b.queued - a.queued;
-      if (sort === 'deferred') return b.deferred - a.deferred || b.queued - a.queued;
-      return b.activeConnections - a.activeConnections || b.queued - a.queued || a.host.localeCompare(b.host);
-    });
-    return rows;
+    return sortHosts(
+      this.deps.hosts.all().map((h) => this.summary(h)),
+      q.sort,
+    );
   }
 
   async hoststatus({ host }: ArgOf<'hoststatus'>): Result<'hoststatus'> {
-    const h = this.hostOrThrow(host);
-    const detail: HostDetail = {
-      ...this.summary(h),
-      priority: h.destination?.priority ?? null,
-      tls: h.destination?.tls ?? null,
-      history: h.history.map((x) => ({ status: x.status, at: x.at, reason: x.reason ?? null })),
-    };
-    return detail;
+    return hostDetail(this.hostOrThrow(host), this.summaryDeps());
   }
 
   async showrecipients(q: ArgOf<'showrecipients'> = {}): Result<'showrecipients'> {
@@ -273,33 +212,12 @@ export class ControlCommands {
     return (this.deps.now ?? Date.now)();
   }
 
+  private summaryDeps(): HostSummaryDeps {
+    return { queue: this.deps.queue, prober: this.deps.prober, now: this.now() };
+  }
+
   private summary(h: HostState): HostSummary {
-    const counts = this.deps.queue.pendingCountForHost(h.key);
-    const waiting = counts.pending - counts.active;
-    const down = h.status === 'down';
-    const credentialWarning = destinationCertificateWarning(h.destination, this.now()) ?? (h.credentialRefused ? expiredSecretWarning(h.lastError) : undefined);
-    return {
-      ...(credentialWarning ? { credentialWarning } : {}),
-      ...(h.credentialRefused ? { credentialRefused: h.credentialRefused } : {}),
-      host: h.key,
-      name: h.destination?.name ?? null,
-      status: h.status,
-      since: h.since,
-      suspended: h.suspended,
-      activeConnections: h.activeConnections,
-      queued: counts.pending,
-      delivered: h.delivered,
-      // Recipients of this host waiting now (not in an attempt): the ones
-      // showrecipients --host lists as queued, all of them while it is Down.
-      deferred: waiting,
-      deferrals: h.deferred,
-      hardBounced: h.failed,
-      lastError: h.lastError ?? null,
-      lastErrorAt: h.lastError === undefined ? null : (h.lastErrorAt ?? null),
-      nextProbeAt: down ? (h.nextProbeAt ?? null) : null,
-      lastProbeAt: down ? (h.lastProbeAt ?? null) : null,
-      probeEverySeconds: down ? this.deps.prober.cadenceMs(h) / 1000 : null,
-    };
+    return hostSummary(h, this.summaryDeps());
   }
 
   private hostOrThrow(key: string): HostState {
