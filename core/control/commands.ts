@@ -2,8 +2,9 @@
  * commands: the implementation of every control operation (common/operations.ts).
  *
  * Owns: what each ESA-style command does against the running relay (status
- * (status-command.ts), tophosts and hoststatus (rows by host-summary.ts), showrecipients, oldmessage, retryall, delivernow, retry, suspend,
- * resume, delete/bounce recipients (both logged; bounce sends the NDR), bounces,
+ * (status-command.ts), tophosts and hoststatus (rows by host-summary.ts),
+ * showrecipients, oldmessage, retryall, delivernow, retry, suspend, resume,
+ * delete/bounce recipients (both logged; bounce sends the NDR), bounces,
  * history, log tail, and the first-run guide's connection test and machine
  * networks), as one class whose methods createControl() lists as the
  * ControlApi table, beside the operations kept in modules of their own
