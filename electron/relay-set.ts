@@ -16,7 +16,7 @@ import { realTimers, type AppPort, type MenuActionId, type MenuEntry, type Notif
 import { localConnection, remoteConnection, targetProblem, type ConnectionState, type EventSource, type RelayConnection, type WatchTarget } from './relay-connection.js';
 import { followLink } from './relay-link-notices.js';
 import { combinedTray } from './relays-tray.js';
-import { readOnlyMenu } from './tray-menu.js';
+import { relayMenu } from './tray-menu.js';
 import { startShell, type Shell } from './shell.js';
 
 /** What the window's relay switcher shows of one relay (never its token). */
@@ -265,7 +265,7 @@ export class RelaySet {
     this.deps.tray.setToolTip(t.toolTip);
     const selected = this.selectedId ? this.entries.get(this.selectedId) : undefined;
     const menu = selected?.menu;
-    if (menu) this.deps.tray.setMenu(selected.conn.readOnly ? readOnlyMenu(menu.entries) : menu.entries, menu.onAction);
+    if (menu) this.deps.tray.setMenu(relayMenu(menu.entries, { readOnly: selected.conn.readOnly, ...(all.length > 1 ? { name: selected.conn.name } : {}) }), menu.onAction);
   }
 
   private changed(): void {

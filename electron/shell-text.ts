@@ -68,6 +68,7 @@ export const menuText = {
   retryAll: (recipients: number) => (recipients ? `Retry all now (${recipients})` : 'Retry all now'),
   suspendAll: 'Suspend delivery',
   resumeAll: 'Resume delivery',
+  onRelay: (label: string, relay: string) => `${label} on '${relay}'`,
   toggleLogin: 'Start at login',
   runAsService: 'Run the relay as a service…',
   runInApp: 'Run the relay in this app again…',

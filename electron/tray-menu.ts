@@ -31,9 +31,16 @@ export function trayMenu(view: TrayView, hosts: readonly HostSummary[], openAtLo
 /** The entries that change the relay: a relay watched read-only shows them greyed (it would refuse them). */
 export const CHANGES_RELAY: ReadonlySet<MenuActionId> = new Set(['retryAll', 'suspendAll', 'resumeAll']);
 
-/** The menu of a relay watched read-only: the same entries, those that change it disabled. */
-export function readOnlyMenu(entries: readonly MenuEntry[]): MenuEntry[] {
-  return entries.map((e) => (e.kind !== 'separator' && CHANGES_RELAY.has(e.id) ? { ...e, enabled: false } : e));
+/**
+ * The selected relay's menu in the one tray: with several relays watched, the entries that change
+ * a relay name it (the tray shows the worst of all, so "Retry all" alone would not say whose);
+ * for a relay watched read-only they are disabled (it would refuse them).
+ */
+export function relayMenu(entries: readonly MenuEntry[], o: { readOnly: boolean; name?: string }): MenuEntry[] {
+  return entries.map((e) => {
+    if (e.kind === 'separator' || !CHANGES_RELAY.has(e.id)) return e;
+    return { ...e, label: o.name === undefined ? e.label : menuText.onRelay(e.label, o.name), enabled: e.enabled && !o.readOnly };
+  });
 }
 
 export interface MenuContext {

@@ -119,6 +119,11 @@ describe('desktop: watching relays', () => {
     // After the grace period: the notice names the relay.
     await notifier.waitFor(1, 15_000);
     expect(notifier.notices[0]!.title).toMatch(/ — relay 'Branch office'$/);
+    // The one tray menu is the selected relay's: with two watched, what changes a relay names it.
+    expect(tray.label('suspendAll')).toBe("Suspend delivery on 'Head office'");
+    set.select(info.id);
+    await until(() => /^Retry all now \(1\) on 'Branch office'$/.test(tray.label('retryAll') ?? ''), 'the menu of the selected relay, named', 5000);
+    expect(tray.label('open')).toBe('Open Relaywatch');
 
     // Revoke: the connection shows it without any call from us.
     let out = '';
