@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_METHODS } from '../../common/operations.js';
+import type { Page } from 'playwright-core';
 import { type Browser, type DashboardEnv, launchBrowser, screenshot, startDashboardEnv } from '../helpers/dashboard-harness.js';
 
 let env: DashboardEnv;
@@ -21,6 +22,40 @@ afterAll(async () => {
   await env?.close();
 });
 
+/**
+ * A page as the desktop window: the preload's bridge (window.relaywatch) installed by an init
+ * script, its control calls going to the real relay over HTTP, its relay list the given one (a
+ * fake main process). `watchRefusal`: what "Watch a relay…" is answered with, if refused.
+ */
+async function desktopWindow(relays: unknown[], watchRefusal?: { code: string; message: string }): Promise<Page> {
+  const token = new URL(env.url).hash.replace(/^#token=/, '');
+  const page = await browser.context.newPage();
+  await page.addInitScript(
+    ({ methods, token, relays, watchRefusal }) => {
+      const call = (m: string) => async (arg?: unknown) => {
+        const r = await fetch(`/api/${m}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: arg === undefined ? '' : JSON.stringify(arg) });
+        const body = await r.json();
+        if (!r.ok) throw body;
+        return body;
+      };
+      (window as unknown as { relaywatch: unknown }).relaywatch = {
+        ...Object.fromEntries(methods.map((m) => [m, call(m)])),
+        onEvent: () => () => undefined,
+        relaysList: async () => relays,
+        relaysWatch: async () => {
+          if (watchRefusal) throw { error: watchRefusal };
+          return relays[1];
+        },
+        relaysUnwatch: async () => true,
+        relaysSelect: async () => true,
+        onRelaysChanged: () => () => undefined,
+      };
+    },
+    { methods: [...CONTROL_METHODS], token, relays, watchRefusal },
+  );
+  return page;
+}
+
 describe('relay switcher', () => {
   it('the browser dashboard has none', async () => {
     const { page } = browser;
@@ -30,33 +65,12 @@ describe('relay switcher', () => {
   });
 
   it('in the desktop window: lists the relays with their link state; the dialog shows a refused code in words', async () => {
-    const token = new URL(env.url).hash.replace(/^#token=/, '');
-    const page = await browser.context.newPage();
-    await page.addInitScript(
-      ({ methods, token }) => {
-        const call = (m: string) => async (arg?: unknown) => {
-          const r = await fetch(`/api/${m}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: arg === undefined ? '' : JSON.stringify(arg) });
-          const body = await r.json();
-          if (!r.ok) throw body;
-          return body;
-        };
-        const relays = [
-          { id: 'local', name: 'This computer', kind: 'local', state: { kind: 'connected' }, selected: true, persisted: true },
-          { id: 'ab12cd34', name: 'Branch office', kind: 'remote', state: { kind: 'unreachable', since: Date.now() - 600_000, reason: 'ECONNREFUSED' }, selected: false, persisted: true },
-        ];
-        (window as unknown as { relaywatch: unknown }).relaywatch = {
-          ...Object.fromEntries(methods.map((m) => [m, call(m)])),
-          onEvent: () => () => undefined,
-          relaysList: async () => relays,
-          relaysWatch: async () => {
-            throw { error: { code: 'ETLS', message: "the relay's certificate is not the one paired with (expected SHA-256 AB:…, got CD:…); nothing was sent. If the relay's certificate was renewed, pair again" } };
-          },
-          relaysUnwatch: async () => true,
-          relaysSelect: async () => true,
-          onRelaysChanged: () => () => undefined,
-        };
-      },
-      { methods: [...CONTROL_METHODS], token },
+    const page = await desktopWindow(
+      [
+        { id: 'local', name: 'This computer', kind: 'local', state: { kind: 'connected' }, selected: true, persisted: true },
+        { id: 'ab12cd34', name: 'Branch office', kind: 'remote', state: { kind: 'unreachable', since: Date.now() - 600_000, reason: 'ECONNREFUSED' }, selected: false, persisted: true },
+      ],
+      { code: 'ETLS', message: "the relay's certificate is not the one paired with (expected SHA-256 AB:…, got CD:…); nothing was sent. If the relay's certificate was renewed, pair again" },
     );
     await page.goto(new URL('/', env.url).href);
     const switcher = page.locator('[data-testid="relay-switcher"]');
@@ -83,34 +97,12 @@ describe('relay switcher', () => {
   });
 
   it('in the desktop window: a selected relay watched read-only says so and greys out Retry all (the relay list says it, not a header)', async () => {
-    const token = new URL(env.url).hash.replace(/^#token=/, '');
     await env.sinks[0]!.stop();
     await env.send(['lena@corp.test']);
-    const page = await browser.context.newPage();
-    await page.addInitScript(
-      ({ methods, token }) => {
-        const call = (m: string) => async (arg?: unknown) => {
-          const r = await fetch(`/api/${m}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: arg === undefined ? '' : JSON.stringify(arg) });
-          const body = await r.json();
-          if (!r.ok) throw body;
-          return body;
-        };
-        const relays = [
-          { id: 'local', name: 'This computer', kind: 'local', state: { kind: 'connected' }, selected: false, persisted: true, readOnly: false },
-          { id: 'ab12cd34', name: 'Branch office', kind: 'remote', state: { kind: 'connected' }, selected: true, persisted: true, readOnly: true },
-        ];
-        (window as unknown as { relaywatch: unknown }).relaywatch = {
-          ...Object.fromEntries(methods.map((m) => [m, call(m)])),
-          onEvent: () => () => undefined,
-          relaysList: async () => relays,
-          relaysWatch: async () => relays[1],
-          relaysUnwatch: async () => true,
-          relaysSelect: async () => true,
-          onRelaysChanged: () => () => undefined,
-        };
-      },
-      { methods: [...CONTROL_METHODS], token },
-    );
+    const page = await desktopWindow([
+      { id: 'local', name: 'This computer', kind: 'local', state: { kind: 'connected' }, selected: false, persisted: true, readOnly: false },
+      { id: 'ab12cd34', name: 'Branch office', kind: 'remote', state: { kind: 'connected' }, selected: true, persisted: true, readOnly: true },
+    ]);
     await page.goto(new URL('/', env.url).href);
     await page.waitForSelector('[data-testid="read-only-banner"]', { timeout: 10_000 });
     await page.waitForFunction(() => document.querySelector('[data-testid="queued"]')?.textContent?.trim() === '1', undefined, { timeout: 10_000 });
