@@ -2,8 +2,8 @@
  * recipient-query: `showrecipients` over a queue of any size.
  *
  * Owns: filtering and keyset paging (cursor = last MID/RID seen) so a response
- * never holds more than `limit` rows, however many recipients are queued. The
- * host filter uses the queue's host index instead of scanning.
+ * never holds more than `limit` rows, however many recipients are queued, and
+ * pages hold every recipient once whatever order the queue keeps them in.
  * Raises: RelayError EARGS for a malformed cursor or limit.
  */
 import { RelayError } from '../errors/relay-error.js';
@@ -22,6 +22,7 @@ function decodeCursor(c: string): { mid: number; rid: number } {
 }
 
 const after = (r: QueuedRecipient, c: { mid: number; rid: number }): boolean => r.mid > c.mid || (r.mid === c.mid && r.rid > c.rid);
+const before = (r: QueuedRecipient, c: { mid: number; rid: number }): boolean => r.mid < c.mid || (r.mid === c.mid && r.rid < c.rid);
 
 export function queryRecipients(queue: MessageQueue, q: ShowRecipientsQuery = {}): Page<RecipientRow> {
   const limit = q.limit ?? 100;
@@ -51,29 +52,46 @@ export function queryRecipients(queue: MessageQueue, q: ShowRecipientsQuery = {}
   if (q.mid !== undefined) {
     source = (queue.get(q.mid)?.recipients ?? []).filter((r) => r.state === 'queued' || r.state === 'active');
   } else if (q.host !== undefined) {
-    // Queue order is arrival order, which after a restart is not MID order:
-    // sort once so pages are stable.
-    source = queue.pendingForHost(q.host).sort((a, b) => a.mid - b.mid || a.rid - b.rid);
+    source = queue.pendingForHost(q.host);
   } else {
     source = queue.pendingRecipientsIter();
   }
 
-  const items: RecipientRow[] = [];
+  // The queue holds messages in commit order, not MID order: a MID is given at MAIL FROM and
+  // the message joins the queue at its 250, so a long scan lands after a short note that started
+  // later. A keyset page is therefore the `limit` first recipients by (MID, RID) after the cursor,
+  // kept in a small sorted window while every match is counted (nearly always an append).
+  const page: QueuedRecipient[] = [];
   let total = 0;
-  let last: QueuedRecipient | undefined;
   let more = false;
   for (const r of source) {
     if (!matches(r)) continue;
     total++;
     if (cursor && !after(r, cursor)) continue;
-    if (items.length >= limit) {
+    if (page.length === limit && !before(r, page[limit - 1]!)) {
       more = true;
       continue;
     }
-    items.push(toRow(queue, r));
-    last = r;
+    page.splice(insertionPoint(page, r), 0, r);
+    if (page.length > limit) {
+      page.pop();
+      more = true;
+    }
   }
-  return { items, total, cursor: more && last ? encodeCursor(last) : null };
+  const last = page.at(-1);
+  return { items: page.map((r) => toRow(queue, r)), total, cursor: more && last ? encodeCursor(last) : null };
+}
+
+/** Where `r` goes in the sorted `page` (binary search: a queue in reverse order costs no more). */
+function insertionPoint(page: readonly QueuedRecipient[], r: QueuedRecipient): number {
+  let lo = 0;
+  let hi = page.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(r, page[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 export function toRow(queue: MessageQueue, r: QueuedRecipient): RecipientRow {

@@ -124,7 +124,8 @@ export class MessageQueue extends EventEmitter<QueueEvents> {
   }
 
   messagesInOrder(): IterableIterator<QueuedMessage> {
-    // Map iteration follows insertion order, which is MID order for received mail.
+    // Map iteration follows insertion order: commit order, nearly but not strictly MID order
+    // (a MID is given at MAIL FROM, the message joins at its 250; start-up adds in MID order).
     return this.messages.values();
   }
 
