@@ -4,7 +4,7 @@
  * control contract. main.ts renders the model; shell.ts logs a failed action.
  */
 import type { HostSummary } from '../common/contract.js';
-import type { ControlApi } from '../common/operations.js';
+import { OPERATIONS, type ControlApi, type ControlMethod } from '../common/operations.js';
 import type { AppPort, MenuActionId, MenuEntry, WindowPort } from './ports.js';
 import { menuText } from './shell-text.js';
 import type { TrayView } from './tray-state.js';
@@ -28,8 +28,16 @@ export function trayMenu(view: TrayView, hosts: readonly HostSummary[], openAtLo
   ];
 }
 
-/** The entries that change the relay: a relay watched read-only shows them greyed (it would refuse them). */
-export const CHANGES_RELAY: ReadonlySet<MenuActionId> = new Set(['retryAll', 'suspendAll', 'resumeAll']);
+/** The control operation each entry calls on the relay (the others act on the app alone). */
+const MENU_OPERATION: Partial<Record<MenuActionId, ControlMethod>> = { retryAll: 'retryall', suspendAll: 'suspend', resumeAll: 'resume' };
+
+/**
+ * The entries that change the relay, by the operation table's own `readOnly` (common/operations.ts):
+ * a relay watched read-only shows them greyed, as it would refuse them.
+ */
+export const CHANGES_RELAY: ReadonlySet<MenuActionId> = new Set(
+  (Object.entries(MENU_OPERATION) as [MenuActionId, ControlMethod][]).filter(([, op]) => !OPERATIONS[op].readOnly).map(([id]) => id),
+);
 
 /**
  * The selected relay's menu in the one tray: with several relays watched, the entries that change
